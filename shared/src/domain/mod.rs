@@ -1,0 +1,8 @@
+//! Pure domain code: parse input once into types that cannot be invalid,
+//! and state machines whose illegal transitions are typed errors.
+pub mod audit;
+pub mod events;
+pub mod identity;
+pub mod otp;
+pub mod session;
+pub mod validation;

@@ -1,0 +1,142 @@
+//! AWS SDK clients, each with the call meter: an interceptor that counts
+//! calls per operation (for benchmarks and the local stack's `x-aws-calls`
+//! header) and, when configured, injects faults (for reliability tests).
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextMut, BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::ConfigBag;
+use rand::Rng;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// Calls per `Service.Operation`.
+pub type CallCounts = BTreeMap<String, u64>;
+
+tokio::task_local! {
+    static SCOPE: Arc<Mutex<CallCounts>>;
+}
+
+static TOTAL: Mutex<CallCounts> = Mutex::new(BTreeMap::new());
+
+/// Runs `f`, returning its output and the AWS calls it made (on any client).
+pub async fn metered<F: std::future::Future>(f: F) -> (F::Output, CallCounts) {
+    let counts = Arc::new(Mutex::new(CallCounts::new()));
+    let out = SCOPE.scope(counts.clone(), f).await;
+    let c = counts.lock().unwrap().clone();
+    (out, c)
+}
+
+/// Every call counted since the process started.
+pub fn total_calls() -> CallCounts {
+    TOTAL.lock().unwrap().clone()
+}
+
+/// `DynamoDB.GetItem=1,DynamoDB.TransactWriteItems=1`
+pub fn format_counts(c: &CallCounts) -> String {
+    c.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+}
+
+/// Faults injected on a share of attempts: half before the request is sent
+/// (throttling or a connection timeout: nothing happened), half after it was
+/// processed (a 500 replaces the real answer: it happened, the caller can't know).
+#[derive(Debug, Clone, Copy)]
+pub struct Faults {
+    pub rate: f64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CallMeter {
+    faults: Option<Faults>,
+}
+
+impl CallMeter {
+    fn roll(&self) -> bool {
+        self.faults.is_some_and(|f| rand::thread_rng().gen_bool((f.rate / 2.0).clamp(0.0, 1.0)))
+    }
+}
+
+impl Intercept for CallMeter {
+    fn name(&self) -> &'static str {
+        "HandoffCallMeter"
+    }
+
+    fn read_before_execution(&self, _ctx: &BeforeSerializationInterceptorContextRef<'_>, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+        let op = cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
+        *TOTAL.lock().unwrap().entry(op.clone()).or_default() += 1;
+        let _ = SCOPE.try_with(|s| *s.lock().unwrap().entry(op).or_default() += 1);
+        Ok(())
+    }
+
+    fn read_before_transmit(&self, _ctx: &BeforeTransmitInterceptorContextRef<'_>, _rc: &RuntimeComponents, _cfg: &mut ConfigBag) -> Result<(), BoxError> {
+        if self.roll() {
+            let what = if rand::thread_rng().gen_bool(0.5) { "ThrottlingException: rate exceeded" } else { "connection timed out" };
+            return Err(format!("injected fault: {what}").into());
+        }
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        ctx: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if self.roll() {
+            let resp = ctx.response_mut();
+            *resp.status_mut() = 500u16.try_into().expect("500 is a status");
+            *resp.body_mut() = SdkBody::from(r#"{"__type":"InternalServerError","message":"injected fault"}"#);
+        }
+        Ok(())
+    }
+}
+
+/// The shared SDK configuration and the meter every client gets.
+#[derive(Clone)]
+pub struct Aws {
+    pub config: SdkConfig,
+    meter: CallMeter,
+}
+
+impl Aws {
+    /// Region, credentials and endpoint (`AWS_ENDPOINT_URL`) from the usual
+    /// chain; faults from `HANDOFF_FAULT_RATE` (never set on AWS).
+    pub async fn load() -> Self {
+        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let rate = std::env::var("HANDOFF_FAULT_RATE").ok().and_then(|r| r.parse().ok());
+        Self::new(config, rate.map(|rate| Faults { rate }))
+    }
+    pub fn new(config: SdkConfig, faults: Option<Faults>) -> Self {
+        Self { config, meter: CallMeter { faults } }
+    }
+
+    #[cfg(feature = "dynamodb")]
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&self.config).interceptor(self.meter.clone()).build())
+    }
+    #[cfg(feature = "eventbridge")]
+    pub fn eventbridge(&self) -> aws_sdk_eventbridge::Client {
+        aws_sdk_eventbridge::Client::from_conf(aws_sdk_eventbridge::config::Builder::from(&self.config).interceptor(self.meter.clone()).build())
+    }
+    #[cfg(feature = "sqs")]
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&self.config).interceptor(self.meter.clone()).build())
+    }
+    /// Path-style addressing when an endpoint override is set (moto, LocalStack).
+    #[cfg(feature = "s3")]
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let path_style = self.config.endpoint_url().is_some();
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.config).force_path_style(path_style).interceptor(self.meter.clone()).build(),
+        )
+    }
+    #[cfg(feature = "sesv2")]
+    pub fn sesv2(&self) -> aws_sdk_sesv2::Client {
+        aws_sdk_sesv2::Client::from_conf(aws_sdk_sesv2::config::Builder::from(&self.config).interceptor(self.meter.clone()).build())
+    }
+}

@@ -1,0 +1,26 @@
+//! Adapters: everything that touches the outside world.
+pub mod auth;
+pub mod aws;
+pub mod clock;
+pub mod crypto;
+pub mod env;
+pub mod events;
+pub mod observability;
+
+#[cfg(feature = "dynamodb")]
+pub mod store;
+#[cfg(feature = "dynamodb")]
+pub mod cursor;
+#[cfg(feature = "dynamodb")]
+pub mod outbox;
+#[cfg(feature = "http")]
+pub mod http;
+#[cfg(all(feature = "http", feature = "dynamodb"))]
+pub mod idempotency;
+#[cfg(feature = "consumer")]
+pub mod consumer;
+#[cfg(feature = "publisher")]
+pub mod publisher;
+#[cfg(feature = "sesv2")]
+pub mod mail;
+pub mod lambda;

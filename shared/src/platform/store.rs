@@ -1,0 +1,423 @@
+//! Typed access to the single table.
+//!
+//! Entities are stored as [`Record`]s: keys from [`crate::keys`], the
+//! `entity` name, optional `gsi1` keys, `ttl`, `version`, and the entity's
+//! own fields. Reads treat items whose `ttl` has passed as absent. Writes
+//! that change state go through [`Table::transact`] together with their
+//! outbox events.
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use aws_sdk_dynamodb::Client;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use thiserror::Error;
+
+use super::clock::now_unix;
+use super::cursor;
+use crate::keys::Key;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A condition failed: the index of the write in the transaction (if any),
+    /// and the item as it was (when DynamoDB returned it).
+    #[error("condition failed")]
+    ConditionFailed { index: Option<usize>, item: Option<Box<Item>> },
+    /// The table could not be reached, throttled us, or timed out: retry later.
+    #[error("table unavailable: {0}")]
+    Unavailable(String),
+    #[error("bad cursor: {0}")]
+    BadCursor(&'static str),
+    #[error("stored item is not readable: {0}")]
+    Corrupt(String),
+}
+
+fn unavailable<E: std::fmt::Debug>(e: E) -> StoreError {
+    StoreError::Unavailable(format!("{e:?}").chars().take(500).collect())
+}
+
+/// An entity with its table envelope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record<T> {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<i64>,
+    #[serde(default)]
+    pub version: u64,
+    #[serde(flatten)]
+    pub data: T,
+}
+
+impl<T> Record<T> {
+    pub fn new(key: Key, entity: &str, data: T) -> Self {
+        Self { pk: key.pk, sk: key.sk, entity: entity.into(), gsi1pk: None, gsi1sk: None, ttl: None, version: 1, data }
+    }
+    pub fn gsi1(mut self, g: crate::keys::Gsi1) -> Self {
+        self.gsi1pk = Some(g.gsi1pk);
+        self.gsi1sk = Some(g.gsi1sk);
+        self
+    }
+    pub fn expires(mut self, unix: i64) -> Self {
+        self.ttl = Some(unix);
+        self
+    }
+    pub fn key(&self) -> Key {
+        Key { pk: self.pk.clone(), sk: self.sk.clone() }
+    }
+}
+
+pub fn to_item<T: Serialize>(v: &T) -> Item {
+    serde_dynamo::to_item(v).expect("records serialise to items")
+}
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+/// A value for an expression.
+pub fn av<T: Serialize>(v: T) -> AttributeValue {
+    serde_dynamo::to_attribute_value(v).expect("values serialise")
+}
+pub fn key_item(key: &Key) -> Item {
+    HashMap::from([("pk".into(), AttributeValue::S(key.pk.clone())), ("sk".into(), AttributeValue::S(key.sk.clone()))])
+}
+fn item_live(item: &Item, now: i64) -> bool {
+    match item.get("ttl") {
+        Some(AttributeValue::N(n)) => n.parse::<i64>().map(|t| t > now).unwrap_or(true),
+        _ => true,
+    }
+}
+
+/// One write of a transaction, and the problem to answer if its condition fails.
+pub struct Write<P = ()> {
+    pub item: TransactWriteItem,
+    pub on_condition_failed: Option<P>,
+}
+
+impl<P> Write<P> {
+    pub fn new(item: TransactWriteItem) -> Self {
+        Self { item, on_condition_failed: None }
+    }
+    pub fn or(mut self, p: P) -> Self {
+        self.on_condition_failed = Some(p);
+        self
+    }
+}
+
+/// Puts a record. `condition`: e.g. `attribute_not_exists(pk)`.
+pub fn put<T: Serialize>(record: &Record<T>, condition: Option<&str>) -> TransactWriteItem {
+    let p = Put::builder().set_item(Some(to_item(record))).set_condition_expression(condition.map(str::to_string));
+    TransactWriteItem::builder().put(p.table_name(TABLE_PLACEHOLDER).build().expect("put has item")).build()
+}
+/// Puts a record that must not exist yet.
+pub fn put_new<T: Serialize>(record: &Record<T>) -> TransactWriteItem {
+    put(record, Some("attribute_not_exists(pk)"))
+}
+
+/// An update expression with its names, values and optional condition.
+#[derive(Default)]
+pub struct UpdateSpec {
+    pub update: String,
+    pub condition: Option<String>,
+    pub names: HashMap<String, String>,
+    pub values: HashMap<String, AttributeValue>,
+}
+
+impl UpdateSpec {
+    pub fn new(update: &str) -> Self {
+        Self { update: update.into(), ..Default::default() }
+    }
+    pub fn when(mut self, condition: &str) -> Self {
+        self.condition = Some(condition.into());
+        self
+    }
+    pub fn name(mut self, placeholder: &str, attr: &str) -> Self {
+        self.names.insert(placeholder.into(), attr.into());
+        self
+    }
+    pub fn value<T: Serialize>(mut self, placeholder: &str, v: T) -> Self {
+        self.values.insert(placeholder.into(), av(v));
+        self
+    }
+}
+
+pub fn update(key: &Key, spec: UpdateSpec) -> TransactWriteItem {
+    let u = Update::builder()
+        .table_name(TABLE_PLACEHOLDER)
+        .set_key(Some(key_item(key)))
+        .update_expression(spec.update)
+        .set_condition_expression(spec.condition)
+        .set_expression_attribute_names((!spec.names.is_empty()).then_some(spec.names))
+        .set_expression_attribute_values((!spec.values.is_empty()).then_some(spec.values));
+    TransactWriteItem::builder().update(u.build().expect("update has key and expression")).build()
+}
+
+pub fn delete(key: &Key, condition: Option<&str>, values: Vec<(&str, AttributeValue)>) -> TransactWriteItem {
+    let vals: HashMap<String, AttributeValue> = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let d = Delete::builder()
+        .table_name(TABLE_PLACEHOLDER)
+        .set_key(Some(key_item(key)))
+        .set_condition_expression(condition.map(str::to_string))
+        .set_expression_attribute_values((!vals.is_empty()).then_some(vals));
+    TransactWriteItem::builder().delete(d.build().expect("delete has key")).build()
+}
+
+/// Writes are built before the table name is known; [`Table::transact`] fills it in.
+const TABLE_PLACEHOLDER: &str = "__table__";
+
+fn with_table(mut w: TransactWriteItem, table: &str) -> TransactWriteItem {
+    if let Some(p) = w.put.as_mut() {
+        p.table_name = table.into();
+    }
+    if let Some(u) = w.update.as_mut() {
+        u.table_name = table.into();
+    }
+    if let Some(d) = w.delete.as_mut() {
+        d.table_name = table.into();
+    }
+    if let Some(c) = w.condition_check.as_mut() {
+        c.table_name = table.into();
+    }
+    w
+}
+
+/// A query on the table or on an overloaded index.
+pub struct Query<'a> {
+    /// `None` for the table (`pk`/`sk`), `Some("gsi1")` for gsi1pk/gsi1sk.
+    pub index: Option<&'a str>,
+    pub partition: String,
+    pub sort_prefix: Option<String>,
+    pub forward: bool,
+    pub limit: i32,
+    pub cursor: Option<&'a str>,
+}
+
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Table {
+    client: Client,
+    name: String,
+    cursor_secret: Vec<u8>,
+}
+
+impl Table {
+    pub fn new(client: Client, name: impl Into<String>) -> Self {
+        Self { client, name: name.into(), cursor_secret: Vec::new() }
+    }
+    /// The key that signs pagination cursors (`CURSOR_SECRET`).
+    pub fn with_cursor_secret(mut self, secret: &str) -> Self {
+        self.cursor_secret = secret.as_bytes().to_vec();
+        self
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// One item, or `None` if absent or expired.
+    pub async fn get<T: DeserializeOwned>(&self, key: &Key, consistent: bool) -> Result<Option<Record<T>>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .set_key(Some(key_item(key)))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        match out.item {
+            Some(item) if item_live(&item, now_unix()) => Ok(Some(from_item(item)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Up to 100 items in one round trip (more only if DynamoDB leaves keys
+    /// unprocessed), in the order of `keys`; absent or expired items are `None`.
+    pub async fn get_many(&self, keys: &[Key], consistent: bool) -> Result<Vec<Option<Item>>, StoreError> {
+        let mut pending: Vec<Item> = keys.iter().map(key_item).collect();
+        let mut found: HashMap<(String, String), Item> = HashMap::new();
+        for attempt in 0..5 {
+            if pending.is_empty() {
+                break;
+            }
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+            }
+            let ka = KeysAndAttributes::builder().set_keys(Some(std::mem::take(&mut pending))).consistent_read(consistent).build().map_err(unavailable)?;
+            let out = self.client.batch_get_item().request_items(&self.name, ka).send().await.map_err(unavailable)?;
+            for item in out.responses.unwrap_or_default().remove(&self.name).unwrap_or_default() {
+                let k = (s_attr(&item, "pk"), s_attr(&item, "sk"));
+                found.insert(k, item);
+            }
+            if let Some(mut u) = out.unprocessed_keys {
+                if let Some(ka) = u.remove(&self.name) {
+                    pending = ka.keys;
+                }
+            }
+        }
+        if !pending.is_empty() {
+            return Err(StoreError::Unavailable("keys left unprocessed".into()));
+        }
+        let now = now_unix();
+        Ok(keys.iter().map(|k| found.remove(&(k.pk.clone(), k.sk.clone())).filter(|i| item_live(i, now))).collect())
+    }
+
+    /// Writes atomically. On a failed condition, says which write failed.
+    pub async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        let items: Vec<_> = writes.into_iter().map(|w| with_table(w, &self.name)).collect();
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => {
+                use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError as E;
+                match e.into_err() {
+                    E::TransactionCanceledException(c) => {
+                        let reasons = c.cancellation_reasons.unwrap_or_default();
+                        match reasons.iter().position(|r| r.code.as_deref() == Some("ConditionalCheckFailed")) {
+                            Some(i) => Err(StoreError::ConditionFailed { index: Some(i), item: reasons[i].item.clone().map(Box::new) }),
+                            None => Err(StoreError::Unavailable(format!("transaction cancelled: {:?}", reasons.iter().map(|r| r.code.clone()).collect::<Vec<_>>()))),
+                        }
+                    }
+                    other => Err(unavailable(other)),
+                }
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// A single put/update/delete outside a transaction; a failed condition
+    /// returns the item as it was.
+    pub async fn write_one(&self, write: TransactWriteItem) -> Result<(), StoreError> {
+        let w = with_table(write, &self.name);
+        let all_old = ReturnValuesOnConditionCheckFailure::AllOld;
+        macro_rules! cond {
+            ($res:expr, $err:path) => {
+                match $res {
+                    Ok(_) => Ok(()),
+                    Err(SdkError::ServiceError(e)) => match e.into_err() {
+                        $err(c) => Err(StoreError::ConditionFailed { index: None, item: c.item.map(Box::new) }),
+                        other => Err(unavailable(other)),
+                    },
+                    Err(e) => Err(unavailable(e)),
+                }
+            };
+        }
+        if let Some(p) = w.put {
+            use aws_sdk_dynamodb::operation::put_item::PutItemError as E;
+            let r = self
+                .client
+                .put_item()
+                .table_name(p.table_name)
+                .set_item(Some(p.item))
+                .set_condition_expression(p.condition_expression)
+                .set_expression_attribute_names(p.expression_attribute_names)
+                .set_expression_attribute_values(p.expression_attribute_values)
+                .return_values_on_condition_check_failure(all_old)
+                .send()
+                .await;
+            cond!(r, E::ConditionalCheckFailedException)
+        } else if let Some(u) = w.update {
+            use aws_sdk_dynamodb::operation::update_item::UpdateItemError as E;
+            let r = self
+                .client
+                .update_item()
+                .table_name(u.table_name)
+                .set_key(Some(u.key))
+                .update_expression(u.update_expression)
+                .set_condition_expression(u.condition_expression)
+                .set_expression_attribute_names(u.expression_attribute_names)
+                .set_expression_attribute_values(u.expression_attribute_values)
+                .return_values_on_condition_check_failure(all_old)
+                .send()
+                .await;
+            cond!(r, E::ConditionalCheckFailedException)
+        } else if let Some(d) = w.delete {
+            use aws_sdk_dynamodb::operation::delete_item::DeleteItemError as E;
+            let r = self
+                .client
+                .delete_item()
+                .table_name(d.table_name)
+                .set_key(Some(d.key))
+                .set_condition_expression(d.condition_expression)
+                .set_expression_attribute_names(d.expression_attribute_names)
+                .set_expression_attribute_values(d.expression_attribute_values)
+                .return_values_on_condition_check_failure(all_old)
+                .send()
+                .await;
+            cond!(r, E::ConditionalCheckFailedException)
+        } else {
+            Err(StoreError::Corrupt("write_one needs a put, update or delete".into()))
+        }
+    }
+
+    /// One page of a query, newest first unless `forward`; expired items are skipped.
+    pub async fn query<T: DeserializeOwned>(&self, q: Query<'_>) -> Result<Page<Record<T>>, StoreError> {
+        let (pk_attr, sk_attr) = match q.index {
+            None => ("pk".to_string(), "sk".to_string()),
+            Some(ix) => (format!("{ix}pk"), format!("{ix}sk")),
+        };
+        let binding = format!("{}|{}", q.index.unwrap_or("table"), q.partition);
+        let now = now_unix();
+        let start = match q.cursor {
+            Some(c) => Some(
+                cursor::decode(&self.cursor_secret, &binding, c, now)
+                    .map_err(StoreError::BadCursor)?
+                    .into_iter()
+                    .map(|(k, v)| (k, AttributeValue::S(v)))
+                    .collect::<Item>(),
+            ),
+            None => None,
+        };
+        let mut req = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .set_index_name(q.index.map(str::to_string))
+            .expression_attribute_names("#p", &pk_attr)
+            .expression_attribute_values(":p", AttributeValue::S(q.partition.clone()))
+            .scan_index_forward(q.forward)
+            .limit(q.limit)
+            .set_exclusive_start_key(start);
+        req = match q.sort_prefix {
+            Some(prefix) => req
+                .key_condition_expression("#p = :p AND begins_with(#s, :s)")
+                .expression_attribute_names("#s", &sk_attr)
+                .expression_attribute_values(":s", AttributeValue::S(prefix)),
+            None => req.key_condition_expression("#p = :p"),
+        };
+        let out = req.send().await.map_err(unavailable)?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| item_live(i, now))
+            .map(from_item)
+            .collect::<Result<Vec<Record<T>>, _>>()?;
+        let next_cursor = out.last_evaluated_key.filter(|k| !k.is_empty()).map(|k| {
+            let last: BTreeMap<String, String> = k.into_iter().filter_map(|(n, v)| v.as_s().ok().map(|s| (n, s.clone()))).collect();
+            cursor::encode(&self.cursor_secret, &binding, last, now)
+        });
+        Ok(Page { items, next_cursor })
+    }
+}
+
+fn s_attr(item: &Item, name: &str) -> String {
+    item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+}
+
+/// Reads a typed record out of a raw item (e.g. from [`Table::get_many`]).
+pub fn record<T: DeserializeOwned>(item: Option<Item>) -> Result<Option<Record<T>>, StoreError> {
+    item.map(from_item).transpose()
+}
