@@ -8,6 +8,9 @@ use super::aws::Aws;
 use super::env::{ConfigError, Env};
 use super::observability::init_tracing;
 
+/// The error a function's `main` returns.
+pub type Error = lambda_runtime::Error;
+
 /// A function invoked with an event (queue batch, stream batch, authorizer
 /// request, schedule) that answers with a JSON-serialisable value.
 pub trait EventFunction: Send + Sync + Sized + 'static {
@@ -51,3 +54,7 @@ pub async fn run_http<F: super::http::HttpFunction>() -> Result<(), lambda_runti
     }))
     .await
 }
+
+/// The Lambda event types (API Gateway, SQS, DynamoDB streams, EventBridge).
+#[cfg(feature = "lambda-events")]
+pub use aws_lambda_events::event as events;

@@ -24,3 +24,5 @@ pub mod publisher;
 #[cfg(feature = "sesv2")]
 pub mod mail;
 pub mod lambda;
+#[cfg(feature = "dynamodb")]
+pub mod identity;

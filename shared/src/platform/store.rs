@@ -19,6 +19,7 @@ use super::cursor;
 use crate::keys::Key;
 
 pub type Item = HashMap<String, AttributeValue>;
+pub use aws_sdk_dynamodb::types::{AttributeValue as Value, TransactWriteItem as WriteItem};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -119,6 +120,33 @@ pub fn put<T: Serialize>(record: &Record<T>, condition: Option<&str>) -> Transac
 /// Puts a record that must not exist yet.
 pub fn put_new<T: Serialize>(record: &Record<T>) -> TransactWriteItem {
     put(record, Some("attribute_not_exists(pk)"))
+}
+
+/// Puts the next version of a record: `next.version` must be one more than
+/// the stored version, else the write's condition fails (optimistic locking).
+pub fn put_versioned<T: Serialize>(next: &Record<T>) -> TransactWriteItem {
+    let mut w = put(next, Some("#version = :expected"));
+    if let Some(p) = w.put.as_mut() {
+        p.expression_attribute_names = Some([("#version".to_string(), "version".to_string())].into());
+        p.expression_attribute_values = Some([(":expected".to_string(), av(next.version.saturating_sub(1)))].into());
+    }
+    w
+}
+
+impl<T> Record<T> {
+    /// The same record carrying `data`, one version on.
+    pub fn next(&self, data: T) -> Record<T> {
+        Record {
+            pk: self.pk.clone(),
+            sk: self.sk.clone(),
+            entity: self.entity.clone(),
+            gsi1pk: self.gsi1pk.clone(),
+            gsi1sk: self.gsi1sk.clone(),
+            ttl: self.ttl,
+            version: self.version + 1,
+            data,
+        }
+    }
 }
 
 /// An update expression with its names, values and optional condition.
@@ -410,6 +438,17 @@ impl Table {
             cursor::encode(&self.cursor_secret, &binding, last, now)
         });
         Ok(Page { items, next_cursor })
+    }
+}
+
+impl Table {
+    /// The table named by `TABLE_NAME`, signing cursors with `CURSOR_SECRET` when set.
+    pub fn from_env(env: &super::env::Env, aws: &super::aws::Aws) -> Result<Self, super::env::ConfigError> {
+        let t = Table::new(aws.dynamodb(), env.require("TABLE_NAME")?);
+        Ok(match env.get("CURSOR_SECRET") {
+            Some(s) => t.with_cursor_secret(s),
+            None => t,
+        })
     }
 }
 

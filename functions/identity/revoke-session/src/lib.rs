@@ -1,0 +1,47 @@
+//! DELETE /me/sessions/{id} — ends one of the caller's sessions. Another
+//! user's session id is simply not found (404). Revoking an ended session is
+//! a no-op (204).
+use handoff::domain::session::{RevokeReason, SessionStatus};
+use handoff::keys;
+use handoff::platform::aws::Aws;
+use handoff::platform::env::{ConfigError, Env};
+use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
+use handoff::platform::identity::{revoke_session, Session};
+use handoff::platform::store::{Record, Table};
+
+pub struct Function {
+    table: Table,
+}
+
+impl HttpFunction for Function {
+    const NAME: &'static str = "revoke-session";
+
+    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
+        Ok(Self { table: Table::from_env(env, aws)? })
+    }
+
+    fn table(&self) -> Option<&Table> {
+        Some(&self.table)
+    }
+
+    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
+        let me = req.principal()?;
+        let id = req.path_param("id")?;
+        if uuid_like(id).is_none() {
+            return Err(Problem::not_found("session"));
+        }
+        let session: Record<Session> = self.table.get(&keys::session(&me.user_id, id), true).await?.ok_or_else(|| Problem::not_found("session"))?;
+        if session.data.status == SessionStatus::Revoked {
+            return Ok(Reply::no_content());
+        }
+        let mut reply = Reply::no_content();
+        for w in revoke_session(&me.user_id, id, RevokeReason::RevokedByUser, &req.correlation_id, req.actor()) {
+            reply = reply.write(w, None);
+        }
+        Ok(reply)
+    }
+}
+
+fn uuid_like(s: &str) -> Option<()> {
+    (s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')).then_some(())
+}
