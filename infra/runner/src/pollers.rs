@@ -1,0 +1,177 @@
+//! What the Lambda service does for event sources: SQS batches with partial
+//! failures (failed messages stay and come back after the visibility
+//! timeout, to the DLQ after maxReceiveCount), the table stream in order
+//! with retry from the first failed record, and rate() schedules.
+use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::time::Duration;
+
+use crate::registry::EventInvoke;
+
+fn failures(out: &Result<Value, String>, key: &str) -> Option<Vec<String>> {
+    match out {
+        Ok(v) => Some(
+            v.get("batchItemFailures")
+                .and_then(|f| f.as_array())
+                .map(|a| a.iter().filter_map(|x| x.get(key).and_then(|i| i.as_str()).map(str::to_string)).collect())
+                .unwrap_or_default(),
+        ),
+        Err(_) => None,
+    }
+}
+
+pub async fn sqs(client: aws_sdk_sqs::Client, url: String, arn: String, region: String, batch_size: usize, invoke: EventInvoke, function: String) {
+    loop {
+        let out = client
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(batch_size.clamp(1, 10) as i32)
+            .wait_time_seconds(1)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await;
+        let messages = match out {
+            Ok(o) => o.messages.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(function, error = ?e, "ReceiveMessage failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if messages.is_empty() {
+            continue;
+        }
+        let records: Vec<Value> = messages
+            .iter()
+            .map(|m| {
+                let attrs: serde_json::Map<String, Value> =
+                    m.attributes.clone().unwrap_or_default().into_iter().map(|(k, v)| (k.as_str().to_string(), Value::String(v))).collect();
+                json!({
+                    "messageId": m.message_id, "receiptHandle": m.receipt_handle, "body": m.body,
+                    "attributes": attrs, "messageAttributes": {}, "md5OfBody": m.md5_of_body,
+                    "eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": region,
+                })
+            })
+            .collect();
+        let out = invoke(json!({ "Records": records })).await;
+        let failed: HashSet<String> = match failures(&out, "itemIdentifier") {
+            Some(f) => f.into_iter().collect(),
+            None => {
+                tracing::warn!(function, error = ?out.err(), "invocation failed; the batch will be retried");
+                continue;
+            }
+        };
+        let done: Vec<DeleteMessageBatchRequestEntry> = messages
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !failed.contains(m.message_id.as_deref().unwrap_or_default()))
+            .filter_map(|(i, m)| DeleteMessageBatchRequestEntry::builder().id(i.to_string()).set_receipt_handle(m.receipt_handle.clone()).build().ok())
+            .collect();
+        if !done.is_empty() {
+            if let Err(e) = client.delete_message_batch().queue_url(&url).set_entries(Some(done)).send().await {
+                tracing::warn!(function, error = ?e, "DeleteMessageBatch failed; messages will be redelivered");
+            }
+        }
+    }
+}
+
+fn image(m: Option<std::collections::HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue>>) -> Value {
+    m.map(|m| serde_json::to_value(serde_dynamo::Item::from(m)).unwrap_or(Value::Null)).unwrap_or(json!({}))
+}
+
+fn record_json(r: aws_sdk_dynamodbstreams::types::Record, arn: &str, region: &str) -> Value {
+    let d = r.dynamodb.unwrap_or_else(|| aws_sdk_dynamodbstreams::types::StreamRecord::builder().build());
+    json!({
+        "eventID": r.event_id, "eventName": r.event_name.map(|n| n.as_str().to_string()), "eventVersion": r.event_version,
+        "eventSource": "aws:dynamodb", "awsRegion": region, "eventSourceARN": arn,
+        "dynamodb": {
+            "ApproximateCreationDateTime": d.approximate_creation_date_time.map(|t| t.secs() as f64),
+            "Keys": image(d.keys), "NewImage": image(d.new_image), "OldImage": image(d.old_image),
+            "SequenceNumber": d.sequence_number, "SizeBytes": d.size_bytes.unwrap_or(0),
+            "StreamViewType": d.stream_view_type.map(|v| v.as_str().to_string()),
+        }
+    })
+}
+
+async fn iterator(client: &aws_sdk_dynamodbstreams::Client, arn: &str, shard: &str, at: Option<&str>) -> Option<String> {
+    let mut req = client.get_shard_iterator().stream_arn(arn).shard_id(shard);
+    req = match at {
+        Some(seq) => req.shard_iterator_type(ShardIteratorType::AtSequenceNumber).sequence_number(seq),
+        None => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
+    };
+    req.send().await.ok().and_then(|o| o.shard_iterator)
+}
+
+pub async fn stream(client: aws_sdk_dynamodbstreams::Client, arn: String, region: String, batch_size: usize, invoke: EventInvoke, function: String) {
+    let shard = loop {
+        match client.describe_stream().stream_arn(&arn).send().await {
+            Ok(o) => {
+                if let Some(s) = o.stream_description.and_then(|d| d.shards).and_then(|s| s.into_iter().next()).and_then(|s| s.shard_id) {
+                    break s;
+                }
+            }
+            Err(e) => tracing::warn!(function, error = ?e, "DescribeStream failed"),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let mut it = iterator(&client, &arn, &shard, None).await;
+    let mut backoff = 100u64;
+    loop {
+        let Some(current) = it.clone() else {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            it = iterator(&client, &arn, &shard, None).await;
+            continue;
+        };
+        let out = match client.get_records().shard_iterator(&current).limit(batch_size.clamp(1, 1000) as i32).send().await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(function, error = ?e, "GetRecords failed");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        let records = out.records.unwrap_or_default();
+        if records.is_empty() {
+            it = out.next_shard_iterator.or(Some(current));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        let first = records[0].dynamodb.as_ref().and_then(|d| d.sequence_number.clone());
+        let event = json!({ "Records": records.into_iter().map(|r| record_json(r, &arn, &region)).collect::<Vec<_>>() });
+        let out_inv = invoke(event).await;
+        match failures(&out_inv, "itemIdentifier") {
+            Some(f) if f.is_empty() => {
+                it = out.next_shard_iterator;
+                backoff = 100;
+            }
+            other => {
+                let from = other.and_then(|f| f.into_iter().next()).or(first);
+                tracing::warn!(function, from = ?from, "stream batch failed; retrying from the first failed record");
+                tokio::time::sleep(Duration::from_millis(backoff)).await;
+                backoff = (backoff * 2).min(5000);
+                it = iterator(&client, &arn, &shard, from.as_deref()).await;
+            }
+        }
+    }
+}
+
+/// The event EventBridge Scheduler sends.
+pub fn scheduled_event(rule_arn: &str, region: &str, account: &str) -> Value {
+    json!({
+        "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": "Scheduled Event", "source": "aws.events",
+        "account": account, "time": handoff::platform::clock::now_rfc3339(), "region": region, "resources": [rule_arn], "detail": {}
+    })
+}
+
+pub async fn schedule(every: Duration, invoke: EventInvoke, event: Value, function: String) {
+    let mut tick = tokio::time::interval(every);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Err(e) = invoke(event.clone()).await {
+            tracing::warn!(function, error = %e, "scheduled invocation failed");
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Local secrets: what Secrets Manager holds on AWS (see AuthSecretName in
+//! template.yaml), generated once per machine into .local/secrets.json.
+use handoff::platform::auth::{generate_private_pem, Jwks, Signer};
+use handoff::platform::crypto::random_token;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub fn generate() -> BTreeMap<String, String> {
+    let pem = generate_private_pem();
+    let signer = Signer::from_pem(&pem).expect("generated key loads");
+    let jwks = serde_json::to_string(&Jwks { keys: vec![signer.jwk().clone()] }).expect("jwks serialises");
+    BTreeMap::from([
+        ("jwt_private_key".to_string(), pem),
+        ("jwt_jwks".to_string(), jwks),
+        ("otp_pepper".to_string(), random_token(32)),
+        ("cursor_secret".to_string(), random_token(32)),
+    ])
+}
+
+pub fn load_or_create(path: &Path) -> Result<BTreeMap<String, String>, String> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        return serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    let s = generate();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    }
+    std::fs::write(path, serde_json::to_string_pretty(&s).expect("serialises")).map_err(|e| e.to_string())?;
+    Ok(s)
+}

@@ -1,0 +1,256 @@
+//! API Gateway (HTTP API) on localhost: routes from template.yaml, the Lambda
+//! authorizer (payload 2.0, simple responses), CORS, payload format 2.0
+//! events; plus the local endpoints under /_local/.
+use hyper::body::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::mailbox;
+use crate::registry::{EventInvoke, HttpInvoke};
+
+pub struct Route {
+    pub method: String,
+    pub segments: Vec<String>,
+    pub function: String,
+    pub invoke: HttpInvoke,
+    pub authorized: bool,
+}
+
+pub struct State {
+    pub routes: Vec<Route>,
+    pub authorizer: Option<EventInvoke>,
+    pub schedules: HashMap<String, (EventInvoke, Value)>,
+    pub cors: Option<Value>,
+    pub moto_url: String,
+    pub account: String,
+}
+
+type Resp = Response<Full<Bytes>>;
+
+fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Resp {
+    Response::builder().status(status).header("content-type", content_type).body(Full::new(body.into())).expect("valid response")
+}
+fn json_resp(status: u16, v: &Value) -> Resp {
+    respond(status, "application/json", v.to_string())
+}
+
+/// Matches `/me/sessions/{id}` against a path, returning the path parameters.
+fn matches(segments: &[String], path: &str) -> Option<HashMap<String, String>> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut params = HashMap::new();
+    for (s, p) in segments.iter().zip(parts) {
+        if let Some(name) = s.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
+            if p.is_empty() {
+                return None;
+            }
+            params.insert(name.to_string(), percent_decode(p));
+        } else if s != p {
+            return None;
+        }
+    }
+    Some(params)
+}
+
+fn percent_decode(s: &str) -> String {
+    form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+}
+
+pub fn segments(path: &str) -> Vec<String> {
+    path.trim_matches('/').split('/').map(str::to_string).collect()
+}
+
+fn cors_list(cors: &Value, key: &str) -> Vec<String> {
+    cors.get(key).and_then(|v| v.as_array()).map(|s| s.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+fn allowed_origin(cors: &Option<Value>, origin: Option<&str>) -> Option<String> {
+    let (cors, origin) = (cors.as_ref()?, origin?);
+    let origins = cors_list(cors, "AllowOrigins");
+    origins.iter().any(|o| o == "*" || o == origin).then(|| if origins.iter().any(|o| o == "*") { "*".to_string() } else { origin.to_string() })
+}
+
+pub async fn handle(state: Arc<State>, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp, std::convert::Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Ok(json_resp(400, &json!({"message": "Bad Request"}))),
+    };
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or_default().to_string();
+    let method = parts.method.as_str().to_string();
+    let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+
+    if let Some(local) = path.strip_prefix("/_local/") {
+        return Ok(local_endpoint(&state, &method, local, &query).await);
+    }
+    let origin = header("origin");
+    if method == "OPTIONS" && header("access-control-request-method").is_some() {
+        if let (Some(cors), Some(allow)) = (&state.cors, allowed_origin(&state.cors, origin.as_deref())) {
+            let r = Response::builder()
+                .status(204)
+                .header("access-control-allow-origin", allow)
+                .header("access-control-allow-methods", cors_list(cors, "AllowMethods").join(","))
+                .header("access-control-allow-headers", cors_list(cors, "AllowHeaders").join(","))
+                .header("access-control-max-age", cors.get("MaxAge").and_then(|m| m.as_u64()).unwrap_or(0).to_string())
+                .body(Full::new(Bytes::new()))
+                .expect("valid");
+            return Ok(r);
+        }
+    }
+    let Some((route, params)) = state.routes.iter().find_map(|r| (r.method == method).then(|| matches(&r.segments, &path).map(|p| (r, p))).flatten()) else {
+        return Ok(json_resp(404, &json!({"message": "Not Found"})));
+    };
+
+    let mut headers = serde_json::Map::new();
+    for (k, v) in &parts.headers {
+        let v = v.to_str().unwrap_or_default().to_string();
+        let key = k.as_str().to_string();
+        let joined = match headers.get(&key).and_then(|x| x.as_str()) {
+            Some(prev) => format!("{prev},{v}"),
+            None => v,
+        };
+        headers.insert(key, Value::String(joined));
+    }
+    let mut qs = serde_json::Map::new();
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        let joined = match qs.get(k.as_ref()).and_then(|x| x.as_str()) {
+            Some(prev) => format!("{prev},{v}"),
+            None => v.into_owned(),
+        };
+        qs.insert(k.into_owned(), Value::String(joined));
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let route_key = format!("{} /{}", route.method, route.segments.join("/"));
+    let mut context = json!({
+        "accountId": state.account, "apiId": "local", "domainName": "localhost", "domainPrefix": "localhost",
+        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": peer.ip().to_string(), "userAgent": header("user-agent").unwrap_or_default()},
+        "requestId": uuid::Uuid::new_v4().to_string(), "routeKey": route_key, "stage": "$default",
+        "time": now.to_string(), "timeEpoch": (now.unix_timestamp_nanos() / 1_000_000) as i64,
+    });
+
+    let mut calls_authorizer = String::new();
+    if route.authorized {
+        if let Some(auth) = &state.authorizer {
+            let event = json!({
+                "version": "2.0", "type": "REQUEST", "routeArn": format!("arn:aws:execute-api:local:{}:local/$default/{}", state.account, route_key.replace(' ', "")),
+                "identitySource": header("authorization").into_iter().collect::<Vec<_>>(), "routeKey": route_key, "rawPath": path, "rawQueryString": query,
+                "headers": headers, "queryStringParameters": qs, "pathParameters": params, "requestContext": context,
+            });
+            let (out, calls) = handoff::platform::aws::metered(auth(event)).await;
+            calls_authorizer = handoff::platform::aws::format_counts(&calls);
+            match out {
+                Ok(v) if v.get("isAuthorized").and_then(|a| a.as_bool()) == Some(true) => {
+                    context["authorizer"] = json!({"lambda": v.get("context").cloned().unwrap_or(json!({}))});
+                }
+                Ok(_) => return Ok(json_resp(403, &json!({"message": "Forbidden"}))),
+                Err(e) => {
+                    tracing::error!(error = %e, "authorizer failed");
+                    return Ok(json_resp(500, &json!({"message": "Internal Server Error"})));
+                }
+            }
+        }
+    }
+    let (body_text, b64) = match std::str::from_utf8(&body) {
+        Ok(s) => (s.to_string(), false),
+        Err(_) => {
+            use base64::Engine;
+            (base64::engine::general_purpose::STANDARD.encode(&body), true)
+        }
+    };
+    let event = json!({
+        "version": "2.0", "routeKey": route_key, "rawPath": path, "rawQueryString": query, "headers": headers,
+        "queryStringParameters": if qs.is_empty() { Value::Null } else { Value::Object(qs) },
+        "pathParameters": if params.is_empty() { Value::Null } else { json!(params) },
+        "requestContext": context, "body": if body.is_empty() { Value::Null } else { Value::String(body_text) }, "isBase64Encoded": b64,
+    });
+    let lambda_req = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "could not build the Lambda event");
+            return Ok(json_resp(500, &json!({"message": "Internal Server Error"})));
+        }
+    };
+    let (resp, calls) = handoff::platform::aws::metered((route.invoke)(lambda_req)).await;
+    let (rparts, rbody) = resp.into_parts();
+    let bytes: Bytes = match rbody {
+        lambda_http::Body::Empty => Bytes::new(),
+        lambda_http::Body::Text(t) => Bytes::from(t),
+        lambda_http::Body::Binary(b) => Bytes::from(b),
+        _ => Bytes::new(),
+    };
+    let mut out = Response::from_parts(rparts, Full::new(bytes));
+    let h = out.headers_mut();
+    if let Some(allow) = allowed_origin(&state.cors, origin.as_deref()) {
+        h.insert("access-control-allow-origin", allow.parse().expect("header"));
+    }
+    if let Ok(v) = handoff::platform::aws::format_counts(&calls).parse() {
+        h.insert("x-aws-calls", v);
+    }
+    if let Ok(v) = calls_authorizer.parse() {
+        h.insert("x-aws-calls-authorizer", v);
+    }
+    if let Ok(v) = route.function.parse() {
+        h.insert("x-local-function", v);
+    }
+    Ok(out)
+}
+
+async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -> Resp {
+    let q: HashMap<String, String> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    match (method, local) {
+        ("GET", "health") => json_resp(200, &json!({"ok": true})),
+        ("GET", "mailbox") => match mailbox::read(&state.moto_url, q.get("to").map(String::as_str)).await {
+            Ok(m) => json_resp(200, &json!(m)),
+            Err(e) => json_resp(502, &json!({"message": e})),
+        },
+        ("GET", "mailbox.html") => match mailbox::read(&state.moto_url, q.get("to").map(String::as_str)).await {
+            Ok(m) => respond(200, "text/html; charset=utf-8", mailbox::html(&m)),
+            Err(e) => respond(502, "text/plain", e),
+        },
+        ("GET", "calls") => json_resp(200, &json!(handoff::platform::aws::total_calls())),
+        ("POST", s) if s.starts_with("schedules/") => {
+            let id = &s["schedules/".len()..];
+            match state.schedules.get(id) {
+                Some((invoke, event)) => match invoke(event.clone()).await {
+                    Ok(v) => json_resp(200, &v),
+                    Err(e) => json_resp(500, &json!({"message": e})),
+                },
+                None => json_resp(404, &json!({"message": format!("no scheduled function {id}")})),
+            }
+        }
+        _ => json_resp(404, &json!({"message": "Not Found"})),
+    }
+}
+
+pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else { continue };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| handle(state.clone(), peer, req));
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), svc).await;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn path_templates() {
+        let s = segments("/me/sessions/{id}");
+        assert_eq!(matches(&s, "/me/sessions/abc").unwrap()["id"], "abc");
+        assert!(matches(&s, "/me/sessions").is_none());
+        assert!(matches(&s, "/me/sessions/a/b").is_none());
+        assert!(matches(&segments("/me"), "/me").is_some());
+        assert_eq!(matches(&s, "/me/sessions/a%20b").unwrap()["id"], "a b");
+    }
+}
