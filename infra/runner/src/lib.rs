@@ -65,6 +65,8 @@ pub struct Stack {
     pub template: Template,
     pub table: handoff::platform::store::Table,
     pub endpoint: Option<String>,
+    /// The SDK configuration of the local stack (no faults), for tests.
+    pub sdk: aws_config::SdkConfig,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -111,7 +113,13 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
     provision::name_resources(&template, &mut names);
     provision::provision(&template, &mut names, &clients, opts.visibility_timeout).await?;
 
-    let fn_aws = Aws::new(sdk.clone(), opts.fault_rate.map(|rate| Faults { rate }));
+    // Under injected faults the SDK's own retries are off, so every fault
+    // reaches the handler (and the caller) instead of being absorbed.
+    let fn_sdk = match opts.fault_rate {
+        Some(_) => sdk.to_builder().retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1)).build(),
+        None => sdk.clone(),
+    };
+    let fn_aws = Aws::new(fn_sdk, opts.fault_rate.map(|rate| Faults { rate }));
     let makers: HashMap<&str, registry::Maker> = registry::all().into_iter().collect();
     let mut invokers = HashMap::new();
     for f in &template.functions {
@@ -184,5 +192,5 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
 
     let table_id = template.of_kind("AWS::DynamoDB::Table").next().map(|(id, _)| id.clone()).ok_or("template has no table")?;
     let table = handoff::platform::store::Table::new(infra.dynamodb(), names.refs[&table_id].clone());
-    Ok(Stack { url: format!("http://{addr}"), addr, names, template, table, endpoint: opts.endpoint, tasks })
+    Ok(Stack { url: format!("http://{addr}"), addr, names, template, table, endpoint: opts.endpoint, sdk, tasks })
 }

@@ -28,7 +28,7 @@ pub async fn sqs(client: aws_sdk_sqs::Client, url: String, arn: String, region: 
             .receive_message()
             .queue_url(&url)
             .max_number_of_messages(batch_size.clamp(1, 10) as i32)
-            .wait_time_seconds(1)
+            .wait_time_seconds(0)
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .send()
             .await;
@@ -41,6 +41,8 @@ pub async fn sqs(client: aws_sdk_sqs::Client, url: String, arn: String, region: 
             }
         };
         if messages.is_empty() {
+            // Short polls: a long poll would hold the (serialised) moto server.
+            tokio::time::sleep(Duration::from_millis(200)).await;
             continue;
         }
         let records: Vec<Value> = messages

@@ -39,6 +39,8 @@ pub enum TokenError {
     Invalid,
     #[error("the session of this token has ended")]
     SessionEnded,
+    #[error("the token could not be checked right now; retry shortly")]
+    Unavailable,
 }
 
 impl TokenError {
@@ -50,6 +52,7 @@ impl TokenError {
             TokenError::UnknownKey => "token-unknown-key",
             TokenError::Invalid => "token-invalid",
             TokenError::SessionEnded => "session-ended",
+            TokenError::Unavailable => "auth-unavailable",
         }
     }
     pub fn from_slug(s: &str) -> TokenError {
@@ -58,6 +61,7 @@ impl TokenError {
             "token-unknown-key" => TokenError::UnknownKey,
             "token-invalid" => TokenError::Invalid,
             "session-ended" => TokenError::SessionEnded,
+            "auth-unavailable" => TokenError::Unavailable,
             _ => TokenError::Missing,
         }
     }
@@ -229,9 +233,20 @@ impl Principal {
     }
 }
 
-/// The context for a request the authorizer could not authenticate.
-pub fn unauthenticated_context(err: &TokenError) -> HashMap<String, String> {
-    HashMap::from([("authenticated".into(), "false".into()), ("problem".into(), err.slug().into())])
+/// The context for a request the authorizer could not authenticate. A
+/// genuine token whose session has ended still names its subject, so an
+/// idempotent retry of the request that ended it finds its first answer.
+pub fn unauthenticated_context(err: &TokenError, verified_subject: Option<&str>) -> HashMap<String, String> {
+    let mut ctx = HashMap::from([("authenticated".into(), "false".into()), ("problem".into(), err.slug().into())]);
+    if let Some(sub) = verified_subject {
+        ctx.insert("sub".into(), sub.into());
+    }
+    ctx
+}
+
+/// The subject of a verified token, authenticated or not (see [`unauthenticated_context`]).
+pub fn verified_subject(ctx: &HashMap<String, serde_json::Value>) -> Option<String> {
+    ctx.get("sub").and_then(|v| v.as_str()).map(str::to_string)
 }
 
 #[cfg(test)]

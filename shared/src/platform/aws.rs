@@ -66,7 +66,7 @@ impl Intercept for CallMeter {
         "HandoffCallMeter"
     }
 
-    fn read_before_execution(&self, _ctx: &BeforeSerializationInterceptorContextRef<'_>, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+    fn read_before_serialization(&self, _ctx: &BeforeSerializationInterceptorContextRef<'_>, _rc: &RuntimeComponents, cfg: &mut ConfigBag) -> Result<(), BoxError> {
         let op = cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
         *TOTAL.lock().unwrap().entry(op.clone()).or_default() += 1;
         let _ = SCOPE.try_with(|s| *s.lock().unwrap().entry(op).or_default() += 1);

@@ -49,6 +49,9 @@ impl Problem {
         Self::validation(vec![FieldError::new(field, message)])
     }
     pub fn unauthenticated(e: &TokenError) -> Self {
+        if *e == TokenError::Unavailable {
+            return Self::unavailable();
+        }
         Self::new(401, e.slug(), "Unauthenticated", e.to_string())
     }
     pub fn forbidden(detail: impl Into<String>) -> Self {
@@ -118,6 +121,8 @@ pub struct ApiRequest {
     pub correlation_id: String,
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The subject of a genuine token, even one whose session has ended.
+    pub subject: Option<String>,
     auth: Result<Principal, TokenError>,
 }
 
@@ -127,12 +132,13 @@ impl ApiRequest {
             req.query_string_parameters_ref().map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap_or_default();
         let path_params: HashMap<String, String> =
             req.path_parameters_ref().map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap_or_default();
-        let (mut source_ip, mut request_id, mut auth) = (None, None, Err(TokenError::Missing));
+        let (mut source_ip, mut request_id, mut auth, mut subject) = (None, None, Err(TokenError::Missing), None);
         if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
             source_ip = ctx.http.source_ip.clone();
             request_id = ctx.request_id.clone();
             if let Some(a) = &ctx.authorizer {
                 auth = Principal::from_context(&a.fields);
+                subject = super::auth::verified_subject(&a.fields);
             }
         }
         let headers = req.headers().clone();
@@ -150,6 +156,7 @@ impl ApiRequest {
             correlation_id,
             source_ip,
             user_agent,
+            subject,
             auth,
         }
     }

@@ -18,8 +18,8 @@ use super::store::{self, from_item, put, Record, StoreError, Table, UpdateSpec};
 use crate::keys::{self, entity, Key};
 
 pub const RECORD_TTL_SECONDS: i64 = 24 * 3600;
-/// How long an INPROGRESS claim blocks retries (longer than any route's timeout).
-pub const IN_PROGRESS_SECONDS: i64 = 30;
+/// How long an INPROGRESS claim blocks retries: a route's timeout (template.yaml Globals).
+pub const IN_PROGRESS_SECONDS: i64 = 10;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -33,6 +33,9 @@ struct IdempotencyRecord {
     status: Status,
     request_hash: String,
     in_progress_until: i64,
+    /// Which invocation holds the claim: a retried claim (its first answer
+    /// lost) finds its own record and goes on.
+    claim_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     response: Option<String>,
 }
@@ -58,7 +61,7 @@ fn validate(key: &str) -> Result<(), Problem> {
 /// Claims `idem_key` for this caller and request, or finds its earlier answer.
 pub async fn claim(table: &Table, function: &str, req: &ApiRequest, idem_key: &str) -> Result<Claim, Problem> {
     validate(idem_key)?;
-    let scope = req.principal().map(|p| p.user_id.clone()).unwrap_or_else(|_| "anonymous".into());
+    let scope = req.subject.clone().unwrap_or_else(|| "anonymous".into());
     let material = format!("{function}\n{scope}\n{idem_key}");
     let key = keys::idempotency(function, &sha256_hex(material.as_bytes()));
     let seal_key = sha256(format!("seal\n{material}").as_bytes());
@@ -66,10 +69,17 @@ pub async fn claim(table: &Table, function: &str, req: &ApiRequest, idem_key: &s
     hashed.extend_from_slice(&req.body);
     let request_hash = sha256_hex(&hashed);
     let now = now_unix();
+    let claim_id = crate::platform::crypto::new_id();
     let record = Record::new(
         key.clone(),
         entity::IDEMPOTENCY,
-        IdempotencyRecord { status: Status::Inprogress, request_hash: request_hash.clone(), in_progress_until: now + IN_PROGRESS_SECONDS, response: None },
+        IdempotencyRecord {
+            status: Status::Inprogress,
+            request_hash: request_hash.clone(),
+            in_progress_until: now + IN_PROGRESS_SECONDS,
+            claim_id: claim_id.clone(),
+            response: None,
+        },
     )
     .expires(now + RECORD_TTL_SECONDS);
     let mut write = put(&record, Some("attribute_not_exists(pk) OR #ttl < :now OR (#status = :inprogress AND in_progress_until < :now)"));
@@ -87,6 +97,9 @@ pub async fn claim(table: &Table, function: &str, req: &ApiRequest, idem_key: &s
             let Some(existing) = existing else {
                 return Err(Problem::unavailable());
             };
+            if existing.data.claim_id == claim_id && existing.data.status == Status::Inprogress {
+                return Ok(Claim::Fresh(Claimed { key, seal_key, request_hash }));
+            }
             if existing.data.request_hash != request_hash {
                 return Err(Problem::new(422, "idempotency-key-reused", "Idempotency key reused", "this Idempotency-Key was used with a different request; use a new key"));
             }
@@ -104,7 +117,12 @@ pub async fn claim(table: &Table, function: &str, req: &ApiRequest, idem_key: &s
                 }
             }
         }
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            // The claim may have been written and only its answer lost: undo
+            // it (if it is ours) so the caller's retry is not blocked.
+            let _ = table.write_one(store::delete(&key, Some("claim_id = :id"), vec![(":id", store::av(&claim_id))])).await;
+            Err(e.into())
+        }
     }
 }
 

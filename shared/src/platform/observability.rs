@@ -49,8 +49,12 @@ pub fn emf_document(function: &str, name: &str, value: f64, unit: &str, timestam
     })
 }
 
-/// Prints an EMF metric on stdout, where the Lambda log agent picks it up.
+/// Prints an EMF metric on stdout, where the Lambda log agent picks it up
+/// (only on Lambda: the local stack has no agent to read them).
 pub fn metric(function: &str, name: &str, value: f64, unit: &str) {
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
+        return;
+    }
     let ts = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
     println!("{}", emf_document(function, name, value, unit, ts));
 }

@@ -28,17 +28,18 @@ pub struct Function {
 }
 
 impl Function {
-    async fn authenticate(&self, header: Option<&str>) -> Result<Principal, TokenError> {
-        let claims = self.verifier.verify(bearer(header)?)?;
+    /// The principal, or why there is none (with the token's verified subject, if any).
+    async fn authenticate(&self, header: Option<&str>) -> Result<Principal, (TokenError, Option<String>)> {
+        let claims = self.verifier.verify(bearer(header).map_err(|e| (e, None))?).map_err(|e| (e, None))?;
         let session: Option<Record<Session>> = self.table.get(&keys::session(&claims.sub, &claims.sid), false).await.map_err(|e| {
             tracing::warn!(error = %e, "session lookup failed");
-            TokenError::SessionEnded
+            (TokenError::Unavailable, Some(claims.sub.clone()))
         })?;
         match session {
             Some(s) if s.data.status == SessionStatus::Active && s.data.expires_at > now_unix() => {
                 Ok(Principal { user_id: claims.sub, session_id: claims.sid, roles: roles_from_str(&claims.roles) })
             }
-            _ => Err(TokenError::SessionEnded),
+            _ => Err((TokenError::SessionEnded, Some(claims.sub))),
         }
     }
 }
@@ -57,9 +58,9 @@ impl EventFunction for Function {
         let header = req.headers.get("authorization").and_then(|v| v.to_str().ok());
         let context = match self.authenticate(header).await {
             Ok(p) => p.to_context(),
-            Err(e) => {
+            Err((e, subject)) => {
                 tracing::info!(reason = e.slug(), "request not authenticated");
-                unauthenticated_context(&e)
+                unauthenticated_context(&e, subject.as_deref())
             }
         };
         let mut resp = Response::default();

@@ -1,6 +1,8 @@
 //! POST /auth/otp — emails a six-digit sign-in code.
 //!
-//! Rate limited per email and per source address (fixed 15-minute windows);
+//! Rate limited per email (5) and per source address (`OTP_MAX_PER_IP`, a
+//! template parameter: offices and mobile carriers share addresses), in fixed
+//! 15-minute windows;
 //! the code is stored only as a keyed hash, expires in 10 minutes, and a new
 //! request replaces the previous code. The answer is the same whether or not
 //! the email belongs to a user.
@@ -17,10 +19,14 @@ use handoff::platform::mail::Mailer;
 use handoff::platform::store::{self, put, Record, StoreError, Table, UpdateSpec, WriteItem};
 use serde::Deserialize;
 
+/// An expired code is kept a day, so presenting it says "expired", not "unknown".
+const KEEP_EXPIRED_SECONDS: i64 = 24 * 3600;
+
 pub struct Function {
     table: Table,
     mailer: Mailer,
     pepper: String,
+    max_per_ip: u32,
 }
 
 #[derive(Deserialize)]
@@ -29,7 +35,7 @@ struct Body {
     email: String,
 }
 
-fn counter(scope: &str, subject: &str, window_start: i64) -> WriteItem {
+fn counter(scope: &str, subject: &str, window_start: i64, max: u32) -> WriteItem {
     store::update(
         &keys::rate_counter(scope, subject, window_start),
         UpdateSpec::new("ADD #n :one SET #ttl = :ttl, entity = :entity")
@@ -37,7 +43,7 @@ fn counter(scope: &str, subject: &str, window_start: i64) -> WriteItem {
             .name("#n", "count")
             .name("#ttl", "ttl")
             .value(":one", 1)
-            .value(":max", REQUESTS_PER_WINDOW)
+            .value(":max", max)
             .value(":ttl", window_start + 2 * handoff::domain::otp::RATE_WINDOW_SECONDS)
             .value(":entity", entity::RATE),
     )
@@ -47,7 +53,7 @@ impl HttpFunction for Function {
     const NAME: &'static str = "request-otp";
 
     fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)?, mailer: Mailer::new(aws.sesv2(), env.require("MAIL_FROM")?), pepper: env.require("OTP_PEPPER")? })
+        Ok(Self { table: Table::from_env(env, aws)?, mailer: Mailer::new(aws.sesv2(), env.require("MAIL_FROM")?), pepper: env.require("OTP_PEPPER")?, max_per_ip: env.parse("OTP_MAX_PER_IP")? })
     }
 
     fn table(&self) -> Option<&Table> {
@@ -61,11 +67,11 @@ impl HttpFunction for Function {
         let (window, retry_after) = rate_window(now);
         let code = random_code();
         let otp = OtpRecord { code_hash: otp_hash(&self.pepper, email.as_str(), &code), attempts: 0, expires_at: now + CODE_TTL_SECONDS };
-        let mut writes = vec![counter("otp-email", &sha256_hex(email.as_str().as_bytes()), window)];
+        let mut writes = vec![counter("otp-email", &sha256_hex(email.as_str().as_bytes()), window, REQUESTS_PER_WINDOW)];
         if let Some(ip) = &req.source_ip {
-            writes.push(counter("otp-ip", ip, window));
+            writes.push(counter("otp-ip", ip, window, self.max_per_ip));
         }
-        writes.push(put(&Record::new(keys::otp(email.as_str()), entity::OTP, otp).expires(now + CODE_TTL_SECONDS), None));
+        writes.push(put(&Record::new(keys::otp(email.as_str()), entity::OTP, otp).expires(now + CODE_TTL_SECONDS + KEEP_EXPIRED_SECONDS), None));
         match self.table.transact(writes).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed { .. }) => {

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test: installs the tools (infra/setup.sh), starts a moto server
+# of its own (one request at a time, see infra/moto_server.py), runs `cargo test` for the whole workspace against it, and checks
+# the template with `sam validate --lint`. Needs only Rust, Python 3 and git.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash infra/setup.sh
+port=${HANDOFF_TEST_MOTO_PORT:-5057}
+.local/moto/bin/python infra/moto_server.py --host 127.0.0.1 --port "$port" > .local/moto-test.log 2>&1 &
+moto=$!
+trap 'kill $moto 2>/dev/null || true' EXIT
+python3 - "$port" <<'PY'
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/data.json"); break
+    except Exception:
+        time.sleep(0.2)
+PY
+export HANDOFF_TEST_ENDPOINT="http://127.0.0.1:$port"
+export AWS_EC2_METADATA_DISABLED=true
+cargo check --workspace --bins --locked
+cargo test --workspace --locked -- --nocapture "$@"
+echo "sam validate --lint:"
+SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 .local/sam/bin/sam validate --lint

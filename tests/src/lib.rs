@@ -1,0 +1,143 @@
+//! Helpers for the end-to-end tests: a fresh local stack per test (its own
+//! table, queues and bus in the shared moto server), an HTTP client, and
+//! the sign-in journey.
+use handoff_local::{start, Options, Stack};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// The moto server the tests run against (started by infra/test.sh).
+pub fn endpoint() -> String {
+    std::env::var("HANDOFF_TEST_ENDPOINT").expect("HANDOFF_TEST_ENDPOINT is not set: run the tests with infra/test.sh, which starts moto")
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn options(name: &str) -> Options {
+    let stack = format!("t{}-{name}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    Options::new(root().join("template.yaml"), Some(endpoint()), &stack)
+}
+
+pub async fn stack(name: &str) -> Stack {
+    start(options(name)).await.expect("the local stack starts")
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, n: &str) -> Option<&str> {
+        self.headers.get(n).and_then(|v| v.to_str().ok())
+    }
+    /// Asserts a problem+json answer with this status and type slug.
+    pub fn problem(&self, status: u16, slug: &str) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "status of {}", self.body);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "content type of {}", self.body);
+        assert_eq!(self.body["type"], format!("https://problems.handoff.dev/{slug}"), "type of {}", self.body);
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "detail of {}", self.body);
+        self
+    }
+}
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Client {
+    pub fn new(stack: &Stack) -> Self {
+        Self { base: stack.url.clone(), http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client") }
+    }
+
+    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Answer {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.body(b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.expect("body");
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into())) };
+        Answer { status, headers, body }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+        let headers: &[(&str, &str)] = if body.is_some() { &[("content-type", "application/json")] } else { &[] };
+        self.raw(method, path, token, headers, body.map(|b| b.to_string().into_bytes())).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    /// The last sign-in code mailed to `email`, read from the local mailbox.
+    pub async fn code_for(&self, email: &str) -> String {
+        let a = self.get(&format!("/_local/mailbox?to={email}"), None).await;
+        let mails = a.body.as_array().cloned().unwrap_or_default();
+        let body = mails.last().and_then(|m| m["body"].as_str()).unwrap_or_else(|| panic!("no mail for {email}: {}", a.body)).to_string();
+        body.split_whitespace().find(|w| w.trim_end_matches('.').len() == 6 && w.trim_end_matches('.').chars().all(|c| c.is_ascii_digit())).expect("a code in the mail").trim_end_matches('.').to_string()
+    }
+
+    /// Requests a code, reads it from the mailbox, verifies it: the token pair.
+    pub async fn sign_in(&self, email: &str) -> Value {
+        let a = self.post("/auth/otp", None, json!({ "email": email })).await;
+        assert_eq!(a.status, 202, "{}", a.body);
+        let code = self.code_for(email).await;
+        let v = self.post("/auth/otp/verify", None, json!({ "email": email, "code": code })).await;
+        assert_eq!(v.status, 200, "{}", v.body);
+        v.body
+    }
+}
+
+/// Polls `f` until it returns `Some`, for at most `secs` seconds.
+pub async fn eventually<T, F, Fut>(secs: u64, mut f: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let until = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        if Instant::now() > until {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Every item of the stack's table (tests only).
+pub async fn scan(stack: &Stack) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    loop {
+        let r = stack.table.client().scan().table_name(stack.table.name()).set_exclusive_start_key(start).send().await.expect("scan");
+        out.extend(r.items.unwrap_or_default());
+        start = r.last_evaluated_key;
+        if start.is_none() {
+            return out;
+        }
+    }
+}
+
+pub fn s(item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, k: &str) -> String {
+    item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+}
