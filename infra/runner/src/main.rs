@@ -11,6 +11,11 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 async fn main() {
     handoff::platform::observability::init_tracing();
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--generate-secrets") {
+        // The JSON for the AuthSecretName secret in Secrets Manager (see README).
+        println!("{}", serde_json::to_string_pretty(&secrets::generate()).expect("serialises"));
+        return;
+    }
     let root = PathBuf::from(arg(&args, "--root").unwrap_or_else(|| ".".into()));
     let endpoint = arg(&args, "--endpoint").or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
     let mut opts = Options::new(root.join("template.yaml"), endpoint, &arg(&args, "--stack").unwrap_or_else(|| "handoff-local".into()));

@@ -293,3 +293,38 @@ mod tests {
         assert_eq!(roles_from_str(&roles_to_string(&got)), got);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parsing_an_email_is_idempotent(raw in "[ A-Za-z0-9._%+@-]{0,40}") {
+            if let Ok(e) = Email::parse(&raw) {
+                prop_assert_eq!(Email::parse(e.as_str()), Ok(e.clone()));
+                prop_assert_eq!(e.as_str().matches('@').count(), 1);
+                prop_assert_eq!(e.as_str(), e.as_str().to_lowercase());
+            }
+        }
+
+        #[test]
+        fn self_service_never_grants_an_elevated_role(current in proptest::collection::btree_set(0usize..5, 0..5), wanted in proptest::collection::btree_set(0usize..5, 0..5)) {
+            let current: Roles = current.into_iter().map(|i| Role::ALL[i]).collect();
+            let wanted: Roles = wanted.into_iter().map(|i| Role::ALL[i]).collect();
+            match self_service_roles(&current, &wanted) {
+                Ok(out) => {
+                    for r in &out {
+                        prop_assert!(!r.is_elevated() || current.contains(r), "{r} was granted");
+                    }
+                    for r in current.iter().filter(|r| r.is_elevated()) {
+                        prop_assert!(out.contains(r), "{r} was lost");
+                    }
+                }
+                Err(RoleChangeError::Elevated(r)) => prop_assert!(r.is_elevated() && !current.contains(&r)),
+            }
+            prop_assert_eq!(roles_from_str(&roles_to_string(&wanted)), wanted);
+        }
+    }
+}

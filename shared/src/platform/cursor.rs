@@ -59,3 +59,24 @@ mod tests {
         assert!(decode(b"s", "table|USER#1", "garbage", 100).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_altered_cursor_is_refused(pk in "[A-Z#0-9]{1,20}", at in 0usize..200, bit in 0u8..8) {
+            let c = encode(b"secret", "table|p", [("pk".to_string(), pk)].into(), 100);
+            let mut bytes = c.clone().into_bytes();
+            let i = at % bytes.len();
+            bytes[i] ^= 1 << bit;
+            if let Ok(altered) = String::from_utf8(bytes) {
+                if altered != c {
+                    prop_assert!(decode(b"secret", "table|p", &altered, 100).is_err());
+                }
+            }
+        }
+    }
+}

@@ -27,7 +27,7 @@ impl HttpFunction for Function {
     async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
         let me = req.principal()?;
         let id = req.path_param("id")?;
-        if uuid_like(id).is_none() {
+        if !is_session_id(id) {
             return Err(Problem::not_found("session"));
         }
         let session: Record<Session> = self.table.get(&keys::session(&me.user_id, id), true).await?.ok_or_else(|| Problem::not_found("session"))?;
@@ -42,6 +42,7 @@ impl HttpFunction for Function {
     }
 }
 
-fn uuid_like(s: &str) -> Option<()> {
-    (s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')).then_some(())
+/// Session ids are UUIDs; anything else cannot name a session.
+fn is_session_id(s: &str) -> bool {
+    s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
