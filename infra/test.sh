@@ -5,18 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash infra/setup.sh
-port=${HANDOFF_TEST_MOTO_PORT:-5057}
-.local/moto/bin/python infra/moto_server.py --host 127.0.0.1 --port "$port" > .local/moto-test.log 2>&1 &
-moto=$!
-trap 'kill $moto 2>/dev/null || true' EXIT
-python3 - "$port" <<'PY'
-import sys, time, urllib.request
-for _ in range(100):
-    try:
-        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/data.json"); break
-    except Exception:
-        time.sleep(0.2)
-PY
+port=${HANDOFF_TEST_MOTO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+source infra/moto.sh
+start_moto "$port" .local/moto-test.log
+trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
 export HANDOFF_TEST_ENDPOINT="http://127.0.0.1:$port"
 export AWS_EC2_METADATA_DISABLED=true
 cargo check --workspace --bins --locked

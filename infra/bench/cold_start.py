@@ -54,14 +54,15 @@ class Runtime(http.server.BaseHTTPRequestHandler):
         done.set()
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Runtime)
-threading.Thread(target=server.serve_forever, daemon=True).start()
-env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_port}", AWS_LAMBDA_FUNCTION_NAME="f",
-           AWS_LAMBDA_FUNCTION_MEMORY_SIZE="256", AWS_LAMBDA_FUNCTION_VERSION="1", AWS_REGION="us-east-1", **extra)
 times = []
 for _ in range(runs):
+    # A fresh runtime endpoint per run, so a killed process's late request cannot touch the next run.
     Runtime.served = False
     done.clear()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Runtime)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_port}", AWS_LAMBDA_FUNCTION_NAME="f",
+               AWS_LAMBDA_FUNCTION_MEMORY_SIZE="256", AWS_LAMBDA_FUNCTION_VERSION="1", AWS_REGION="us-east-1", **extra)
     t0 = time.perf_counter()
     p = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if not done.wait(20):
@@ -70,6 +71,8 @@ for _ in range(runs):
     times.append((answer["t"] - t0) * 1000)
     p.kill()
     p.wait()
+    server.shutdown()
+    server.server_close()
 status = json.loads(answer["body"]).get("statusCode")
 print(json.dumps({"binary": os.path.basename(binary), "runs": runs, "status": status, "ms_min": round(min(times), 1),
                   "ms_median": round(statistics.median(times), 1), "ms_max": round(max(times), 1)}))

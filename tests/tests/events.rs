@@ -58,6 +58,22 @@ async fn consumers_are_idempotent_and_poison_goes_to_the_dlq() {
     })
     .await;
     assert_eq!(dead.as_deref(), Some("this is not an event"));
+    // The redrive path puts it back on its queue (where it fails again, and returns to the DLQ).
+    let http = reqwest::Client::new();
+    let moved: serde_json::Value = http.post(format!("{}/_local/redrive/AuditWriterDLQ", stack.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(moved["moved"], 0, "the message received above is invisible for now");
+    let back = eventually(20, || async {
+        let r: serde_json::Value = http.post(format!("{}/_local/redrive/AuditWriterDLQ", stack.url)).send().await.unwrap().json().await.unwrap();
+        (r["moved"] == 1).then_some(())
+    })
+    .await;
+    assert_eq!(back, Some(()));
+    let again = eventually(40, || async {
+        let r = sqs.receive_message().queue_url(&dlq).send().await.unwrap();
+        r.messages.unwrap_or_default().into_iter().next().and_then(|m| m.body)
+    })
+    .await;
+    assert_eq!(again.as_deref(), Some("this is not an event"));
 
     // An event put on the bus is routed by the rule to the consumer.
     let eb = aws_sdk_eventbridge::Client::new(&stack.sdk);

@@ -16,6 +16,11 @@ async fn sign_in_refresh_logout_and_audit() {
     let unknown = c.post("/auth/otp", None, json!({"email": "Newcomer@Example.com"})).await;
     assert_eq!((known.status.as_u16(), &known.body), (unknown.status.as_u16(), &unknown.body));
     assert_eq!(unknown.status, 202);
+    let sender_code = c.code_for("sender@handoff.dev").await;
+    let returning = c.post("/auth/otp/verify", None, json!({"email": "sender@handoff.dev", "code": sender_code})).await;
+    assert_eq!(returning.status, 200, "{}", returning.body);
+    assert_eq!(returning.body["user"]["roles"], json!(["sender"]));
+    println!("calls POST /auth/otp/verify (returning user): {}", returning.header("x-aws-calls").unwrap());
     println!("calls POST /auth/otp: {}", unknown.header("x-aws-calls").unwrap());
 
     let code = c.code_for("newcomer@example.com").await;
@@ -113,10 +118,12 @@ async fn idempotency_keys_replay_answers_and_refuse_other_bodies() {
     let h = [("content-type", "application/json"), ("idempotency-key", "k-123")];
     let a = c.raw(Method::POST, "/auth/otp/verify", None, &h, Some(body.clone())).await;
     assert_eq!(a.status, 200, "{}", a.body);
+    println!("calls POST /auth/otp/verify with Idempotency-Key: {}", a.header("x-aws-calls").unwrap());
     let b = c.raw(Method::POST, "/auth/otp/verify", None, &h, Some(body)).await;
     assert_eq!(b.status, 200, "{}", b.body);
     assert_eq!(a.body, b.body, "the same key and body get the same answer");
     assert_eq!(b.header("idempotent-replayed"), Some("true"));
+    println!("calls POST /auth/otp/verify replayed: {}", b.header("x-aws-calls").unwrap());
     let other = json!({"email": "idem@example.com", "code": "000000"}).to_string().into_bytes();
     c.raw(Method::POST, "/auth/otp/verify", None, &h, Some(other)).await.problem(422, "idempotency-key-reused");
     // The code was used once: without the key, a second verify is refused.

@@ -85,7 +85,7 @@ impl Stack {
 }
 
 async fn sdk_config(opts: &Options) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(opts.region.clone()));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(opts.region.clone())).timeout_config(handoff::platform::aws::timeouts());
     if let Some(e) = &opts.endpoint {
         loader = loader.endpoint_url(e);
         if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
@@ -178,6 +178,12 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
         }
     }
     let authorizer = template.authorizer_function.as_deref().map(event_invoker).transpose()?;
+    let mut redrive = HashMap::new();
+    for (id, q) in template.of_kind("AWS::SQS::Queue") {
+        if let Some((dlq, _)) = q.props.get("RedrivePolicy").and_then(|r| r.get("deadLetterTargetArn")).and_then(template::as_getatt) {
+            redrive.insert(dlq.clone(), (names.refs[&dlq].clone(), names.refs[id].clone()));
+        }
+    }
     let state = Arc::new(server::State {
         routes,
         authorizer,
@@ -185,6 +191,8 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
         cors: template.cors.as_ref().map(|c| names.resolve_tree(c)).transpose()?,
         moto_url: opts.endpoint.clone().unwrap_or_default(),
         account: ACCOUNT.into(),
+        redrive,
+        sqs: clients.sqs.clone(),
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await.map_err(|e| format!("port {}: {e}", opts.port))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

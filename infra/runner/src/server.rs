@@ -28,6 +28,27 @@ pub struct State {
     pub cors: Option<Value>,
     pub moto_url: String,
     pub account: String,
+    /// Dead-letter queue logical id → (its URL, the URL of the queue it serves).
+    pub redrive: HashMap<String, (String, String)>,
+    pub sqs: aws_sdk_sqs::Client,
+}
+
+/// Moves every message of a dead-letter queue back to its source queue (what
+/// `aws sqs start-message-move-task` does on AWS); returns how many moved.
+async fn redrive(sqs: &aws_sdk_sqs::Client, dlq: &str, source: &str) -> Result<usize, String> {
+    let mut moved = 0;
+    loop {
+        let r = sqs.receive_message().queue_url(dlq).max_number_of_messages(10).send().await.map_err(|e| format!("{e:?}"))?;
+        let messages = r.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return Ok(moved);
+        }
+        for m in messages {
+            sqs.send_message().queue_url(source).set_message_body(m.body).send().await.map_err(|e| format!("{e:?}"))?;
+            sqs.delete_message().queue_url(dlq).set_receipt_handle(m.receipt_handle).send().await.map_err(|e| format!("{e:?}"))?;
+            moved += 1;
+        }
+    }
 }
 
 type Resp = Response<Full<Bytes>>;
@@ -216,6 +237,13 @@ async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -
             Err(e) => respond(502, "text/plain", e),
         },
         ("GET", "calls") => json_resp(200, &json!(handoff::platform::aws::total_calls())),
+        ("POST", s) if s.starts_with("redrive/") => match state.redrive.get(&s["redrive/".len()..]) {
+            Some((dlq, source)) => match redrive(&state.sqs, dlq, source).await {
+                Ok(n) => json_resp(200, &json!({"moved": n})),
+                Err(e) => json_resp(502, &json!({"message": e})),
+            },
+            None => json_resp(404, &json!({"message": "no such dead-letter queue"})),
+        },
         ("POST", s) if s.starts_with("schedules/") => {
             let id = &s["schedules/".len()..];
             match state.schedules.get(id) {

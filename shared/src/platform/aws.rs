@@ -96,6 +96,16 @@ impl Intercept for CallMeter {
     }
 }
 
+/// Bounded waits: a call that hangs fails (and is answered 503) well inside
+/// a function's 10 s timeout instead of using it up.
+pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .operation_attempt_timeout(std::time::Duration::from_secs(3))
+        .operation_timeout(std::time::Duration::from_secs(8))
+        .build()
+}
+
 /// The shared SDK configuration and the meter every client gets.
 #[derive(Clone)]
 pub struct Aws {
@@ -107,7 +117,7 @@ impl Aws {
     /// Region, credentials and endpoint (`AWS_ENDPOINT_URL`) from the usual
     /// chain; faults from `HANDOFF_FAULT_RATE` (never set on AWS).
     pub async fn load() -> Self {
-        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let config = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts()).load().await;
         let rate = std::env::var("HANDOFF_FAULT_RATE").ok().and_then(|r| r.parse().ok());
         Self::new(config, rate.map(|rate| Faults { rate }))
     }
