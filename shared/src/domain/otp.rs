@@ -55,11 +55,6 @@ pub fn parse_code(raw: &str) -> Result<String, &'static str> {
     }
 }
 
-/// The fixed rate-limit window `now` falls in, and the seconds left in it.
-pub fn rate_window(now: i64) -> (i64, i64) {
-    let start = now - now.rem_euclid(RATE_WINDOW_SECONDS);
-    (start, start + RATE_WINDOW_SECONDS - now)
-}
 
 #[cfg(test)]
 mod tests {
@@ -89,11 +84,5 @@ mod tests {
         for bad in ["12345", "1234567", "12345a", "١٢٣٤٥٦"] {
             assert!(parse_code(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn windows_are_aligned() {
-        assert_eq!(rate_window(900), (900, 900));
-        assert_eq!(rate_window(1799), (900, 1));
     }
 }

@@ -26,3 +26,5 @@ pub mod mail;
 pub mod lambda;
 #[cfg(feature = "dynamodb")]
 pub mod identity;
+#[cfg(feature = "dynamodb")]
+pub mod ratelimit;

@@ -7,7 +7,7 @@
 //! request replaces the previous code. The answer is the same whether or not
 //! the email belongs to a user.
 use handoff::domain::identity::Email;
-use handoff::domain::otp::{rate_window, OtpRecord, CODE_TTL_SECONDS, REQUESTS_PER_WINDOW};
+use handoff::domain::otp::{OtpRecord, CODE_TTL_SECONDS, RATE_WINDOW_SECONDS, REQUESTS_PER_WINDOW};
 use handoff::keys::{self, entity};
 use handoff::platform::aws::Aws;
 use handoff::platform::clock::now_unix;
@@ -16,7 +16,8 @@ use handoff::platform::env::{ConfigError, Env};
 use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
 use handoff::platform::identity::otp_hash;
 use handoff::platform::mail::Mailer;
-use handoff::platform::store::{self, put, Record, StoreError, Table, UpdateSpec, WriteItem};
+use handoff::platform::ratelimit::Limit;
+use handoff::platform::store::{put, Record, StoreError, Table};
 use serde::Deserialize;
 
 /// An expired code is kept a day, so presenting it says "expired", not "unknown".
@@ -35,20 +36,6 @@ struct Body {
     email: String,
 }
 
-fn counter(scope: &str, subject: &str, window_start: i64, max: u32) -> WriteItem {
-    store::update(
-        &keys::rate_counter(scope, subject, window_start),
-        UpdateSpec::new("ADD #n :one SET #ttl = :ttl, entity = :entity")
-            .when("attribute_not_exists(#n) OR #n < :max")
-            .name("#n", "count")
-            .name("#ttl", "ttl")
-            .value(":one", 1)
-            .value(":max", max)
-            .value(":ttl", window_start + 2 * handoff::domain::otp::RATE_WINDOW_SECONDS)
-            .value(":entity", entity::RATE),
-    )
-}
-
 impl HttpFunction for Function {
     const NAME: &'static str = "request-otp";
 
@@ -64,18 +51,19 @@ impl HttpFunction for Function {
         let body: Body = req.json()?;
         let email = Email::parse(&body.email).map_err(|e| Problem::field("email", e.to_string()))?;
         let now = now_unix();
-        let (window, retry_after) = rate_window(now);
+        let per_email = Limit { scope: "otp-email", max: REQUESTS_PER_WINDOW, window_seconds: RATE_WINDOW_SECONDS };
+        let per_ip = Limit { scope: "otp-ip", max: self.max_per_ip, window_seconds: RATE_WINDOW_SECONDS };
         let code = random_code();
         let otp = OtpRecord { code_hash: otp_hash(&self.pepper, email.as_str(), &code), attempts: 0, expires_at: now + CODE_TTL_SECONDS };
-        let mut writes = vec![counter("otp-email", &sha256_hex(email.as_str().as_bytes()), window, REQUESTS_PER_WINDOW)];
+        let mut writes = vec![per_email.count(&sha256_hex(email.as_str().as_bytes()), now)];
         if let Some(ip) = &req.source_ip {
-            writes.push(counter("otp-ip", ip, window, self.max_per_ip));
+            writes.push(per_ip.count(ip, now));
         }
         writes.push(put(&Record::new(keys::otp(email.as_str()), entity::OTP, otp).expires(now + CODE_TTL_SECONDS + KEEP_EXPIRED_SECONDS), None));
         match self.table.transact(writes).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed { .. }) => {
-                return Err(Problem::too_many("otp-rate-limited", "too many codes were requested for this email or from this address; wait and try again", retry_after))
+                return Err(Problem::too_many("otp-rate-limited", "too many codes were requested for this email or from this address; wait and try again", per_email.retry_after(now)))
             }
             Err(e) => return Err(e.into()),
         }
