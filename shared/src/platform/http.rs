@@ -262,6 +262,12 @@ impl Reply {
         self.headers.push((name.into(), value.into()));
         self
     }
+    /// Adds writes whose conditions, if any fail, answer the generic 409.
+    #[cfg(feature = "dynamodb")]
+    pub fn writes(mut self, items: impl IntoIterator<Item = aws_sdk_dynamodb::types::TransactWriteItem>) -> Self {
+        self.writes.extend(items.into_iter().map(super::store::Write::new));
+        self
+    }
     /// Adds a write; if its condition fails, the request answers `on_fail`.
     #[cfg(feature = "dynamodb")]
     pub fn write(mut self, item: aws_sdk_dynamodb::types::TransactWriteItem, on_fail: Option<Problem>) -> Self {

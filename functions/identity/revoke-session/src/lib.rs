@@ -34,11 +34,7 @@ impl HttpFunction for Function {
         if session.data.status == SessionStatus::Revoked {
             return Ok(Reply::no_content());
         }
-        let mut reply = Reply::no_content();
-        for w in revoke_session(&me.user_id, id, RevokeReason::RevokedByUser, &req.correlation_id, req.actor()) {
-            reply = reply.write(w, None);
-        }
-        Ok(reply)
+        Ok(Reply::no_content().writes(revoke_session(&me.user_id, id, RevokeReason::RevokedByUser, &req.correlation_id, req.actor())))
     }
 }
 

@@ -126,9 +126,6 @@ impl HttpFunction for Function {
         for (w, p) in reply_writes {
             reply = reply.write(w, p);
         }
-        for w in session_writes {
-            reply = reply.write(w, None);
-        }
-        Ok(reply)
+        Ok(reply.writes(session_writes))
     }
 }
