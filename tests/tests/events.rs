@@ -58,8 +58,12 @@ async fn consumers_are_idempotent_and_poison_goes_to_the_dlq() {
     })
     .await;
     assert_eq!(dead.as_deref(), Some("this is not an event"));
-    // The redrive path puts it back on its queue (where it fails again, and returns to the DLQ).
+    // The scheduled DLQ monitor, run on demand, sees it.
     let http = reqwest::Client::new();
+    let report: serde_json::Value = http.post(format!("{}/_local/schedules/DlqMonitorFunction", stack.url)).send().await.unwrap().json().await.unwrap();
+    let audit_dlq = report["queues"].as_array().unwrap().iter().find(|q| q["queue"].as_str().unwrap().ends_with("AuditWriterDLQ")).unwrap().clone();
+    assert_eq!(audit_dlq["messages"], 1, "{report}");
+    // The redrive path puts it back on its queue (where it fails again, and returns to the DLQ).
     let moved: serde_json::Value = http.post(format!("{}/_local/redrive/AuditWriterDLQ", stack.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(moved["moved"], 0, "the message received above is invisible for now");
     let back = eventually(20, || async {

@@ -57,5 +57,6 @@ pub fn all() -> Vec<(&'static str, Maker)> {
         ("functions/audit/audit-writer", consumer::<audit_writer::Function>),
         ("functions/audit/list-audit", http::<list_audit::Function>),
         ("functions/platform/outbox-publisher", event::<outbox_publisher::Function>),
+        ("functions/platform/dlq-monitor", event::<dlq_monitor::Function>),
     ]
 }

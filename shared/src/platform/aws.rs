@@ -15,6 +15,20 @@ use rand::Rng;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+/// The SDK crates, for functions that use a client's types.
+pub mod sdk {
+    #[cfg(feature = "dynamodb")]
+    pub use aws_sdk_dynamodb;
+    #[cfg(feature = "eventbridge")]
+    pub use aws_sdk_eventbridge;
+    #[cfg(feature = "s3")]
+    pub use aws_sdk_s3;
+    #[cfg(feature = "sesv2")]
+    pub use aws_sdk_sesv2;
+    #[cfg(feature = "sqs")]
+    pub use aws_sdk_sqs;
+}
+
 /// Calls per `Service.Operation`.
 pub type CallCounts = BTreeMap<String, u64>;
 

@@ -33,30 +33,42 @@ pub fn correlation_id(candidate: Option<&str>) -> String {
 }
 
 /// One CloudWatch Embedded Metric Format document: the metric `name` with
-/// `value` in `unit`, under namespace `Handoff`, dimensioned by `function`.
-pub fn emf_document(function: &str, name: &str, value: f64, unit: &str, timestamp_ms: i64) -> serde_json::Value {
-    serde_json::json!({
+/// `value` in `unit`, under namespace `Handoff`, dimensioned by `function`
+/// and any `extra` dimensions.
+pub fn emf_document(function: &str, name: &str, value: f64, unit: &str, extra: &[(&str, &str)], timestamp_ms: i64) -> serde_json::Value {
+    let mut dims = vec!["function"];
+    dims.extend(extra.iter().map(|(k, _)| *k));
+    let mut doc = serde_json::json!({
         "_aws": {
             "Timestamp": timestamp_ms,
             "CloudWatchMetrics": [{
                 "Namespace": "Handoff",
-                "Dimensions": [["function"]],
+                "Dimensions": [dims],
                 "Metrics": [{"Name": name, "Unit": unit}]
             }]
         },
         "function": function,
         name: value,
-    })
+    });
+    for (k, v) in extra {
+        doc[*k] = serde_json::Value::String(v.to_string());
+    }
+    doc
 }
 
 /// Prints an EMF metric on stdout, where the Lambda log agent picks it up
 /// (only on Lambda: the local stack has no agent to read them).
 pub fn metric(function: &str, name: &str, value: f64, unit: &str) {
+    metric_with(function, name, value, unit, &[]);
+}
+
+/// [`metric`] with more dimensions, e.g. `[("queue", "audit-dlq")]`.
+pub fn metric_with(function: &str, name: &str, value: f64, unit: &str, extra: &[(&str, &str)]) {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
         return;
     }
     let ts = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
-    println!("{}", emf_document(function, name, value, unit, ts));
+    println!("{}", emf_document(function, name, value, unit, extra, ts));
 }
 
 #[cfg(test)]
@@ -69,8 +81,10 @@ mod tests {
     }
     #[test]
     fn emf_shape() {
-        let d = super::emf_document("f", "Requests", 1.0, "Count", 5);
+        let d = super::emf_document("f", "Requests", 1.0, "Count", &[("queue", "q")], 5);
         assert_eq!(d["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], "Requests");
+        assert_eq!(d["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0], serde_json::json!(["function", "queue"]));
+        assert_eq!(d["queue"], "q");
         assert_eq!(d["Requests"], 1.0);
         assert_eq!(d["function"], "f");
     }
