@@ -12,6 +12,8 @@ trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
 export HANDOFF_TEST_ENDPOINT="http://127.0.0.1:$port"
 export AWS_EC2_METADATA_DISABLED=true
 cargo check --workspace --bins --locked
-cargo test --workspace --locked -- --nocapture "$@"
+cargo test --workspace --locked -- --nocapture "$@" 2>&1 | tee .local/test-output.log
 echo "sam validate --lint:"
 SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 .local/sam/bin/sam validate --lint
+# One closing line for the whole run (cargo closes on its last, often empty, doc-test binary).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f }' .local/test-output.log
