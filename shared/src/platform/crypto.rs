@@ -71,6 +71,11 @@ pub fn open(key: &[u8; 32], sealed: &str) -> Option<Vec<u8>> {
     Some(pt.to_vec())
 }
 
+/// A new random identifier (UUID v4).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,9 +100,4 @@ mod tests {
         assert!(!ct_eq(b"abc", b"ab"));
         assert_eq!(hmac_hex(b"key", b"The quick brown fox jumps over the lazy dog"), "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
     }
-}
-
-/// A new random identifier (UUID v4).
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
 }
