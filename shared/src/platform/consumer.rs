@@ -13,6 +13,7 @@ use super::clock::now_unix;
 use super::env::{ConfigError, Env};
 use super::events::{BusMessage, Envelope};
 use super::lambda::EventFunction;
+use super::observability::metric;
 use super::store::{put_new, Record, StoreError, Table};
 use crate::keys::{self, entity};
 
@@ -81,8 +82,17 @@ pub async fn process_batch<C: Consumer>(c: &C, event: SqsEvent) -> SqsBatchRespo
         .map(|r| async move {
             let id = r.message_id.clone().unwrap_or_default();
             match process_one(c, r.body.as_deref().unwrap_or_default()).await {
-                Ok(_) => None,
+                Ok(outcome) => {
+                    let name = match outcome {
+                        Outcome::Done => "EventsProcessed",
+                        Outcome::Duplicate => "EventsDuplicate",
+                        Outcome::Stale => "EventsStale",
+                    };
+                    metric(C::NAME, name, 1.0, "Count");
+                    None
+                }
                 Err(e) => {
+                    metric(C::NAME, "EventsFailed", 1.0, "Count");
                     tracing::warn!(message_id = %id, error = %e, "record failed");
                     let mut f = BatchItemFailure::default();
                     f.item_identifier = id;

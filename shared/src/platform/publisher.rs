@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::aws::Aws;
 use super::env::{ConfigError, Env};
 use super::lambda::EventFunction;
+use super::observability::metric;
 use super::outbox::OutboxItem;
 use crate::keys::entity;
 
@@ -97,12 +98,14 @@ impl EventFunction for OutboxPublisher {
             let failed = self.put(&entries).await;
             if let Some(&first) = failed.iter().min() {
                 tracing::error!(failed = failed.len(), "events not published; the stream will retry");
+                metric(Self::NAME, "EventsNotPublished", failed.len() as f64, "Count");
                 let mut f = DynamoDbBatchItemFailure::default();
                 f.item_identifier = Some(chunk[first].0.clone());
                 resp.batch_item_failures.push(f);
                 return Ok(resp);
             }
             tracing::info!(published = entries.len(), "events published");
+            metric(Self::NAME, "EventsPublished", entries.len() as f64, "Count");
         }
         Ok(resp)
     }
