@@ -113,4 +113,12 @@ async fn bad_tokens_are_refused() {
     c.raw(Method::GET, "/me", None, &[("authorization", "Basic dXNlcjpwYXNz")], None).await.problem(401, "token-invalid");
     // Unknown routes answer like API Gateway.
     assert_eq!(c.get("/nowhere", None).await.status, 404);
+    // CORS as the template's CorsConfiguration declares it: preflight, and the origin on answers (errors too).
+    let pre = c.raw(Method::OPTIONS, "/me", None, &[("origin", "https://app.example"), ("access-control-request-method", "PATCH")], None).await;
+    assert_eq!(pre.status, 204);
+    assert!(pre.header("access-control-allow-methods").unwrap().contains("PATCH"));
+    assert!(pre.header("access-control-allow-headers").unwrap().contains("idempotency-key"));
+    let a = c.raw(Method::GET, "/me", None, &[("origin", "https://app.example")], None).await;
+    a.problem(401, "unauthenticated");
+    assert_eq!(a.header("access-control-allow-origin"), Some("*"));
 }
