@@ -84,6 +84,14 @@ fn percent_decode(s: &str) -> String {
     form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
 
+fn join(map: &mut serde_json::Map<String, Value>, key: &str, value: &str) {
+    let joined = match map.get(key).and_then(|x| x.as_str()) {
+        Some(prev) => format!("{prev},{value}"),
+        None => value.to_string(),
+    };
+    map.insert(key.to_string(), Value::String(joined));
+}
+
 pub fn segments(path: &str) -> Vec<String> {
     path.trim_matches('/').split('/').map(str::to_string).collect()
 }
@@ -130,23 +138,14 @@ pub async fn handle(state: Arc<State>, peer: SocketAddr, req: Request<Incoming>)
         return Ok(json_resp(404, &json!({"message": "Not Found"})));
     };
 
+    // Repeated headers and query parameters are joined with commas, as API Gateway does.
     let mut headers = serde_json::Map::new();
     for (k, v) in &parts.headers {
-        let v = v.to_str().unwrap_or_default().to_string();
-        let key = k.as_str().to_string();
-        let joined = match headers.get(&key).and_then(|x| x.as_str()) {
-            Some(prev) => format!("{prev},{v}"),
-            None => v,
-        };
-        headers.insert(key, Value::String(joined));
+        join(&mut headers, k.as_str(), v.to_str().unwrap_or_default());
     }
     let mut qs = serde_json::Map::new();
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-        let joined = match qs.get(k.as_ref()).and_then(|x| x.as_str()) {
-            Some(prev) => format!("{prev},{v}"),
-            None => v.into_owned(),
-        };
-        qs.insert(k.into_owned(), Value::String(joined));
+        join(&mut qs, &k, &v);
     }
     let now = time::OffsetDateTime::now_utc();
     let route_key = format!("{} /{}", route.method, route.segments.join("/"));

@@ -237,26 +237,23 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn json<T: Serialize>(status: u16, body: &T) -> Self {
+    fn new(status: u16, body: Option<serde_json::Value>) -> Self {
         Self {
             status,
-            body: Some(serde_json::to_value(body).expect("replies serialise")),
+            body,
             headers: vec![],
             #[cfg(feature = "dynamodb")]
             writes: vec![],
         }
+    }
+    pub fn json<T: Serialize>(status: u16, body: &T) -> Self {
+        Self::new(status, Some(serde_json::to_value(body).expect("replies serialise")))
     }
     pub fn ok<T: Serialize>(body: &T) -> Self {
         Self::json(200, body)
     }
     pub fn no_content() -> Self {
-        Self {
-            status: 204,
-            body: None,
-            headers: vec![],
-            #[cfg(feature = "dynamodb")]
-            writes: vec![],
-        }
+        Self::new(204, None)
     }
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::clock::now_unix;
 use super::crypto::{open, seal, sha256, sha256_hex};
 use super::http::{Answer, ApiRequest, Problem};
-use super::store::{self, from_item, put, Record, StoreError, Table, UpdateSpec};
+use super::store::{self, from_item, put, Cond, Record, StoreError, Table, UpdateSpec};
 use crate::keys::{self, entity, Key};
 
 pub const RECORD_TTL_SECONDS: i64 = 24 * 3600;
@@ -82,11 +82,12 @@ pub async fn claim(table: &Table, function: &str, req: &ApiRequest, idem_key: &s
         },
     )
     .expires(now + RECORD_TTL_SECONDS);
-    let mut write = put(&record, Some("attribute_not_exists(pk) OR #ttl < :now OR (#status = :inprogress AND in_progress_until < :now)"));
-    if let Some(p) = write.put.as_mut() {
-        p.expression_attribute_names = Some([("#ttl".to_string(), "ttl".to_string()), ("#status".to_string(), "status".to_string())].into());
-        p.expression_attribute_values = Some([(":now".to_string(), store::av(now)), (":inprogress".to_string(), store::av("INPROGRESS"))].into());
-    }
+    let free = Cond::new("attribute_not_exists(pk) OR #ttl < :now OR (#status = :inprogress AND in_progress_until < :now)")
+        .name("#ttl", "ttl")
+        .name("#status", "status")
+        .value(":now", now)
+        .value(":inprogress", "INPROGRESS");
+    let write = put(&record, Some(free));
     match table.write_one(write).await {
         Ok(()) => Ok(Claim::Fresh(Claimed { key, seal_key, request_hash })),
         Err(StoreError::ConditionFailed { item, .. }) => {
@@ -120,7 +121,7 @@ pub async fn claim(table: &Table, function: &str, req: &ApiRequest, idem_key: &s
         Err(e) => {
             // The claim may have been written and only its answer lost: undo
             // it (if it is ours) so the caller's retry is not blocked.
-            let _ = table.write_one(store::delete(&key, Some("claim_id = :id"), vec![(":id", store::av(&claim_id))])).await;
+            let _ = table.write_one(store::delete(&key, Some(Cond::new("claim_id = :id").value(":id", &claim_id)))).await;
             Err(e.into())
         }
     }
@@ -146,11 +147,7 @@ impl Claimed {
     /// Deletes the INPROGRESS claim after a failure, so the caller may retry.
     /// Best effort: if it fails, the claim lapses after [`IN_PROGRESS_SECONDS`].
     pub async fn release(&self, table: &Table) {
-        let d = store::delete(&self.key, Some("#status = :inprogress"), vec![(":inprogress", store::av("INPROGRESS"))]);
-        let mut d = d;
-        if let Some(del) = d.delete.as_mut() {
-            del.expression_attribute_names = Some([("#status".to_string(), "status".to_string())].into());
-        }
+        let d = store::delete(&self.key, Some(Cond::new("#status = :inprogress").name("#status", "status").value(":inprogress", "INPROGRESS")));
         if let Err(e) = table.write_one(d).await {
             tracing::warn!(error = %e, "could not release idempotency claim");
         }

@@ -75,6 +75,20 @@ pub struct Tokens {
     pub user: User,
 }
 
+impl Tokens {
+    /// A fresh access token for `user` in `session_id`, paired with `refresh_token`.
+    pub fn issue(signer: &Signer, user: User, session_id: &str, refresh_token: String, now: i64) -> Self {
+        Self {
+            access_token: signer.issue(&user.user_id, session_id, &user.roles, now, ACCESS_TOKEN_TTL_SECONDS),
+            token_type: "Bearer",
+            expires_in: ACCESS_TOKEN_TTL_SECONDS,
+            refresh_token,
+            session_id: session_id.to_string(),
+            user,
+        }
+    }
+}
+
 /// Mints a new refresh token for a session: its plaintext, and the write storing its hash.
 pub fn new_refresh_token(user_id: &str, session_id: &str, expires_at: i64) -> (String, TransactWriteItem) {
     let token = format!("{user_id}.{session_id}.{}", random_token(32));
@@ -111,15 +125,7 @@ pub fn start_session(signer: &Signer, user: &User, correlation_id: &str, ip: Opt
         refresh_write,
         outbox::event(&started, correlation_id, Actor::user(&user.user_id, ip)),
     ];
-    let tokens = Tokens {
-        access_token: signer.issue(&user.user_id, &session_id, &user.roles, now, ACCESS_TOKEN_TTL_SECONDS),
-        token_type: "Bearer",
-        expires_in: ACCESS_TOKEN_TTL_SECONDS,
-        refresh_token: refresh,
-        session_id,
-        user: user.clone(),
-    };
-    (writes, tokens)
+    (writes, Tokens::issue(signer, user.clone(), &session_id, refresh, now))
 }
 
 /// Revokes an active session (conditional on it still being active) and records SessionRevoked.

@@ -19,7 +19,7 @@ use super::cursor;
 use crate::keys::Key;
 
 pub type Item = HashMap<String, AttributeValue>;
-pub use aws_sdk_dynamodb::types::{AttributeValue as Value, TransactWriteItem as WriteItem};
+pub use aws_sdk_dynamodb::types::TransactWriteItem as WriteItem;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -112,25 +112,56 @@ impl<P> Write<P> {
     }
 }
 
-/// Puts a record. `condition`: e.g. `attribute_not_exists(pk)`.
-pub fn put<T: Serialize>(record: &Record<T>, condition: Option<&str>) -> TransactWriteItem {
-    let p = Put::builder().set_item(Some(to_item(record))).set_condition_expression(condition.map(str::to_string));
-    TransactWriteItem::builder().put(p.table_name(TABLE_PLACEHOLDER).build().expect("put has item")).build()
+/// A condition expression with the names and values it uses.
+#[derive(Default)]
+pub struct Cond {
+    pub expression: String,
+    pub names: HashMap<String, String>,
+    pub values: HashMap<String, AttributeValue>,
+}
+
+impl Cond {
+    pub fn new(expression: &str) -> Self {
+        Self { expression: expression.into(), ..Default::default() }
+    }
+    pub fn name(mut self, placeholder: &str, attr: &str) -> Self {
+        self.names.insert(placeholder.into(), attr.into());
+        self
+    }
+    pub fn value<T: Serialize>(mut self, placeholder: &str, v: T) -> Self {
+        self.values.insert(placeholder.into(), av(v));
+        self
+    }
+    /// (expression, names, values), with empty maps left out as DynamoDB requires.
+    #[allow(clippy::type_complexity)]
+    fn parts(c: Option<Cond>) -> (Option<String>, Option<HashMap<String, String>>, Option<HashMap<String, AttributeValue>>) {
+        match c {
+            None => (None, None, None),
+            Some(c) => (Some(c.expression), (!c.names.is_empty()).then_some(c.names), (!c.values.is_empty()).then_some(c.values)),
+        }
+    }
+}
+
+/// Puts a record, if `condition` holds (e.g. `attribute_not_exists(pk)`).
+pub fn put<T: Serialize>(record: &Record<T>, condition: Option<Cond>) -> TransactWriteItem {
+    let (expression, names, values) = Cond::parts(condition);
+    let p = Put::builder()
+        .table_name(TABLE_PLACEHOLDER)
+        .set_item(Some(to_item(record)))
+        .set_condition_expression(expression)
+        .set_expression_attribute_names(names)
+        .set_expression_attribute_values(values);
+    TransactWriteItem::builder().put(p.build().expect("put has item")).build()
 }
 /// Puts a record that must not exist yet.
 pub fn put_new<T: Serialize>(record: &Record<T>) -> TransactWriteItem {
-    put(record, Some("attribute_not_exists(pk)"))
+    put(record, Some(Cond::new("attribute_not_exists(pk)")))
 }
 
 /// Puts the next version of a record: `next.version` must be one more than
 /// the stored version, else the write's condition fails (optimistic locking).
 pub fn put_versioned<T: Serialize>(next: &Record<T>) -> TransactWriteItem {
-    let mut w = put(next, Some("#version = :expected"));
-    if let Some(p) = w.put.as_mut() {
-        p.expression_attribute_names = Some([("#version".to_string(), "version".to_string())].into());
-        p.expression_attribute_values = Some([(":expected".to_string(), av(next.version.saturating_sub(1)))].into());
-    }
-    w
+    put(next, Some(Cond::new("#version = :expected").name("#version", "version").value(":expected", next.version.saturating_sub(1))))
 }
 
 impl<T> Record<T> {
@@ -187,13 +218,15 @@ pub fn update(key: &Key, spec: UpdateSpec) -> TransactWriteItem {
     TransactWriteItem::builder().update(u.build().expect("update has key and expression")).build()
 }
 
-pub fn delete(key: &Key, condition: Option<&str>, values: Vec<(&str, AttributeValue)>) -> TransactWriteItem {
-    let vals: HashMap<String, AttributeValue> = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+/// Deletes an item, if `condition` holds.
+pub fn delete(key: &Key, condition: Option<Cond>) -> TransactWriteItem {
+    let (expression, names, values) = Cond::parts(condition);
     let d = Delete::builder()
         .table_name(TABLE_PLACEHOLDER)
         .set_key(Some(key_item(key)))
-        .set_condition_expression(condition.map(str::to_string))
-        .set_expression_attribute_values((!vals.is_empty()).then_some(vals));
+        .set_condition_expression(expression)
+        .set_expression_attribute_names(names)
+        .set_expression_attribute_values(values);
     TransactWriteItem::builder().delete(d.build().expect("delete has key")).build()
 }
 

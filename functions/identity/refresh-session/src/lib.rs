@@ -3,7 +3,7 @@
 //! One BatchGetItem reads the token, its session and the user. A rotated
 //! token presented again means it was copied: the whole session is revoked.
 use handoff::domain::identity::User;
-use handoff::domain::session::{decide_refresh, RefreshDecision, RefreshStatus, RevokeReason, ACCESS_TOKEN_TTL_SECONDS};
+use handoff::domain::session::{decide_refresh, RefreshDecision, RefreshStatus, RevokeReason};
 use handoff::keys;
 use handoff::platform::aws::Aws;
 use handoff::platform::clock::{now_rfc3339, now_unix};
@@ -82,14 +82,7 @@ impl HttpFunction for Function {
                         .value(":one", 1)
                         .value(":active", handoff::domain::session::SessionStatus::Active),
                 );
-                let tokens = Tokens {
-                    access_token: self.auth.signer.issue(&user.user_id, &session.data.session_id, &user.roles, now, ACCESS_TOKEN_TTL_SECONDS),
-                    token_type: "Bearer",
-                    expires_in: ACCESS_TOKEN_TTL_SECONDS,
-                    refresh_token: refresh,
-                    session_id: session.data.session_id.clone(),
-                    user,
-                };
+                let tokens = Tokens::issue(&self.auth.signer, user, &session.data.session_id, refresh, now);
                 let raced = Problem::new(401, "refresh-token-reused", "Unauthenticated", "this refresh token was used by another request at the same time");
                 Ok(Reply::ok(&tokens)
                     .header("cache-control", "no-store")

@@ -16,7 +16,7 @@ use handoff::platform::events::Actor;
 use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
 use handoff::platform::identity::{otp_hash, start_session, AuthConfig, EmailClaim};
 use handoff::platform::outbox;
-use handoff::platform::store::{self, put_new, record, Record, StoreError, Table, UpdateSpec};
+use handoff::platform::store::{self, put_new, record, Cond, Record, StoreError, Table, UpdateSpec};
 use handoff::domain::validation::Errors;
 use serde::Deserialize;
 
@@ -87,8 +87,7 @@ impl HttpFunction for Function {
         let consumed = Problem::bad_request("otp-not-found", OtpRefusal::NoCode.to_string());
         let consume = store::delete(
             &otp_rec.key(),
-            Some("attempts = :seen AND code_hash = :hash"),
-            vec![(":seen", store::av(otp_rec.data.attempts)), (":hash", store::av(&otp_rec.data.code_hash))],
+            Some(Cond::new("attempts = :seen AND code_hash = :hash").value(":seen", otp_rec.data.attempts).value(":hash", &otp_rec.data.code_hash)),
         );
         let mut reply_writes = vec![(consume, Some(consumed))];
 
