@@ -2,7 +2,9 @@
 //! and state machines whose illegal transitions are typed errors.
 pub mod audit;
 pub mod events;
+pub mod geo;
 pub mod identity;
 pub mod otp;
+pub mod places;
 pub mod session;
 pub mod validation;
