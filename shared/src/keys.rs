@@ -32,6 +32,13 @@ pub mod entity {
     pub const OUTBOX: &str = "OutboxEvent";
     pub const DEDUPE: &str = "ProcessedEvent";
     pub const AUDIT: &str = "AuditEntry";
+    pub const TRIP: &str = "Trip";
+    pub const DOCUMENT: &str = "Document";
+    pub const VEHICLE: &str = "Vehicle";
+    pub const SEARCH_LEG: &str = "SearchLeg";
+    pub const SEARCH_TRIP: &str = "SearchTripState";
+    pub const COURIER_AREA: &str = "CourierArea";
+    pub const SEARCH_LOG: &str = "SearchRecord";
 }
 
 pub fn user(user_id: &str) -> Key {
@@ -81,6 +88,57 @@ pub fn audit_actor(actor: &str) -> String {
     format!("AUDIT#ACTOR#{actor}")
 }
 
+pub fn trip(trip_id: &str) -> Key {
+    key(format!("TRIP#{trip_id}"), "TRIP")
+}
+/// The trip's partition: the trip and its documents, read in one query.
+pub fn trip_partition(trip_id: &str) -> String {
+    format!("TRIP#{trip_id}")
+}
+/// A document lives in its owner's partition (`TRIP#…` or `VEHICLE#…`).
+pub fn document(owner_partition: &str, document_id: &str) -> Key {
+    key(owner_partition.to_string(), format!("DOC#{document_id}"))
+}
+/// A traveler's trips by status, newest first within a status.
+pub fn trips_of(traveler_id: &str, status: &str, created_at: &str, trip_id: &str) -> Gsi1 {
+    Gsi1 { gsi1pk: trips_of_traveler(traveler_id), gsi1sk: format!("{status}#{created_at}#{trip_id}") }
+}
+pub fn trips_of_traveler(traveler_id: &str) -> String {
+    format!("TRAVELER#{traveler_id}#TRIPS")
+}
+pub fn vehicle(vehicle_id: &str) -> Key {
+    key(vehicle_partition(vehicle_id), "VEHICLE")
+}
+pub fn vehicle_partition(vehicle_id: &str) -> String {
+    format!("VEHICLE#{vehicle_id}")
+}
+pub fn vehicles_of(owner_id: &str, created_at: &str, vehicle_id: &str) -> Gsi1 {
+    Gsi1 { gsi1pk: format!("OWNER#{owner_id}#VEHICLES"), gsi1sk: format!("{created_at}#{vehicle_id}") }
+}
+/// The search projection: published legs by UTC day of departure, in
+/// departure order, so a search reads its days' partitions in order.
+pub fn search_leg(day: &str, depart_at: i64, trip_id: &str, leg_no: u32) -> Key {
+    key(search_day(day), format!("{depart_at:011}#{trip_id}#{leg_no:02}"))
+}
+pub fn search_day(day: &str) -> String {
+    format!("LEGS#{day}")
+}
+/// What the projection holds for a trip: the revision applied and its leg keys.
+pub fn search_trip(trip_id: &str) -> Key {
+    key(format!("SEARCHTRIP#{trip_id}"), "STATE")
+}
+/// Local courier service areas: one small partition, read whole by a search.
+pub fn courier_area(area_id: &str) -> Key {
+    key(courier_areas().to_string(), format!("AREA#{area_id}"))
+}
+pub fn courier_areas() -> &'static str {
+    "COURIERS"
+}
+/// Recorded searches, by day (analytics; expire after 90 days).
+pub fn search_record(day: &str, at: &str, id: &str) -> Key {
+    key(format!("SEARCHLOG#{day}"), format!("{at}#{id}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +150,14 @@ mod tests {
         assert!(s.sk.starts_with(prefix));
         assert_eq!(user("u1").pk, pk);
         assert_ne!(user("u1").sk, s.sk);
+    }
+
+    #[test]
+    fn search_legs_sort_by_departure_within_a_day() {
+        let a = search_leg("2026-12-01", 999_999_999, "t9", 1);
+        let b = search_leg("2026-12-01", 1_000_000_000, "t1", 1);
+        assert_eq!(a.pk, b.pk);
+        assert!(a.sk < b.sk, "zero-padded departure sorts as text");
+        assert_eq!(document(&trip_partition("t1"), "d1").pk, trip("t1").pk);
     }
 }

@@ -86,6 +86,33 @@ impl Client {
     pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
         self.call(Method::GET, path, token, None).await
     }
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
+        self.call(Method::PUT, path, token, Some(body)).await
+    }
+
+    /// Creates an administrator of its own (the local mailbox is shared by
+    /// every stack in moto, so each test signs in with a unique address).
+    pub async fn admin(&self, stack: &Stack) -> String {
+        let email = format!("admin-{}@handoff.dev", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let users = json!({"users": [{"email": email, "name": "Test Admin", "roles": ["admin"]}]});
+        handoff_local::demo::load(&stack.table, &users.to_string()).await.unwrap();
+        self.sign_in(&email).await["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Signs in, takes the traveler role, has the administrator verify the
+    /// user, and refreshes so the token carries the role: (token, user id).
+    pub async fn verified_traveler(&self, email: &str, admin: &str) -> (String, String) {
+        let t = self.sign_in(email).await;
+        let tok = t["access_token"].as_str().unwrap();
+        let me = self.call(Method::PATCH, "/me", Some(tok), Some(json!({"roles": ["traveler", "sender"]}))).await;
+        assert_eq!(me.status, 200, "{}", me.body);
+        let id = me.body["user_id"].as_str().unwrap().to_string();
+        let v = self.put(&format!("/admin/users/{id}/verification"), Some(admin), json!({"status": "verified"})).await;
+        assert_eq!(v.status, 200, "{}", v.body);
+        let r = self.post("/auth/refresh", None, json!({"refresh_token": t["refresh_token"]})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        (r.body["access_token"].as_str().unwrap().to_string(), id)
+    }
 
     /// The last sign-in code mailed to `email`, read from the local mailbox.
     pub async fn code_for(&self, email: &str) -> String {

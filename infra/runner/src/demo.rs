@@ -1,6 +1,6 @@
 //! Demo data loaded on start: a few users with roles (infra/demo.json).
 //! Sign in as any of them with POST /auth/otp and the local mailbox.
-use handoff::domain::identity::{DisplayName, Email, Locale, Phone, Role, User};
+use handoff::domain::identity::{DisplayName, Email, Locale, Phone, Role, User, Verification};
 use handoff::keys::{self, entity};
 use handoff::platform::clock::now_rfc3339;
 use handoff::platform::crypto::new_id;
@@ -20,6 +20,8 @@ struct DemoUser {
     phone: Option<String>,
     locale: Option<String>,
     roles: Vec<String>,
+    #[serde(default)]
+    verified: bool,
 }
 
 /// Loads the demo users; returns how many were created (existing emails are kept).
@@ -37,6 +39,7 @@ pub async fn load(table: &Table, json: &str) -> Result<usize, String> {
             phone: u.phone.as_deref().map(Phone::parse).transpose().map_err(|e| e.to_string())?,
             locale: u.locale.as_deref().map(Locale::parse).transpose().map_err(|e| e.to_string())?,
             roles,
+            verification: if u.verified { Verification::Verified } else { Verification::Unverified },
             created_at: stamp.clone(),
             updated_at: stamp,
         };

@@ -66,3 +66,68 @@ impl DomainEvent for RolesChanged {
     const SOURCE: &'static str = "handoff.identity";
     const DETAIL_TYPE: &'static str = "RolesChanged";
 }
+
+/// A trip became searchable. Carries what the search projection needs, so
+/// the projection never reads the trip; `revision` orders a trip's events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TripPublished {
+    pub trip_id: String,
+    pub traveler_id: String,
+    pub revision: u64,
+    pub mode: super::trips::Mode,
+    pub legs: Vec<super::trips::Leg>,
+    pub constraints: super::trips::Constraints,
+}
+impl DomainEvent for TripPublished {
+    const SOURCE: &'static str = "handoff.trips";
+    const DETAIL_TYPE: &'static str = "TripPublished";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TripUnpublished {
+    pub trip_id: String,
+    pub traveler_id: String,
+    pub revision: u64,
+}
+impl DomainEvent for TripUnpublished {
+    const SOURCE: &'static str = "handoff.trips";
+    const DETAIL_TYPE: &'static str = "TripUnpublished";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TripCancelled {
+    pub trip_id: String,
+    pub traveler_id: String,
+    pub revision: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+impl DomainEvent for TripCancelled {
+    const SOURCE: &'static str = "handoff.trips";
+    const DETAIL_TYPE: &'static str = "TripCancelled";
+}
+
+/// An administrator decided a vehicle's verification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VehicleVerificationChanged {
+    pub vehicle_id: String,
+    pub owner_id: String,
+    pub verification: super::identity::Verification,
+    pub decided_by: String,
+}
+impl DomainEvent for VehicleVerificationChanged {
+    const SOURCE: &'static str = "handoff.trips";
+    const DETAIL_TYPE: &'static str = "VehicleVerificationChanged";
+}
+
+/// An administrator decided a user's identity verification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserVerificationChanged {
+    pub user_id: String,
+    pub verification: super::identity::Verification,
+    pub decided_by: String,
+}
+impl DomainEvent for UserVerificationChanged {
+    const SOURCE: &'static str = "handoff.identity";
+    const DETAIL_TYPE: &'static str = "UserVerificationChanged";
+}

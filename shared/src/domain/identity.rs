@@ -237,6 +237,26 @@ pub fn self_service_roles(current: &Roles, requested: &Roles) -> Result<Roles, R
     Ok(out)
 }
 
+/// A verification decision, for users and vehicles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    #[default]
+    Unverified,
+    Verified,
+    Rejected,
+}
+
+impl Verification {
+    pub fn parse_decision(raw: &str) -> Result<Self, String> {
+        match raw.trim() {
+            "verified" => Ok(Verification::Verified),
+            "rejected" => Ok(Verification::Rejected),
+            _ => Err("must be verified or rejected".into()),
+        }
+    }
+}
+
 /// A user's profile as the domain sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
@@ -249,6 +269,9 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<Locale>,
     pub roles: Roles,
+    /// Identity verification (KYC arrives later; an administrator decides for now).
+    #[serde(default)]
+    pub verification: Verification,
     pub created_at: String,
     pub updated_at: String,
 }

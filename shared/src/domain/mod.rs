@@ -1,10 +1,14 @@
 //! Pure domain code: parse input once into types that cannot be invalid,
 //! and state machines whose illegal transitions are typed errors.
 pub mod audit;
+pub mod documents;
 pub mod events;
 pub mod geo;
 pub mod identity;
+pub mod money;
 pub mod otp;
 pub mod places;
 pub mod session;
+pub mod trips;
 pub mod validation;
+pub mod vehicles;

@@ -28,3 +28,7 @@ pub mod lambda;
 pub mod identity;
 #[cfg(feature = "dynamodb")]
 pub mod ratelimit;
+#[cfg(all(feature = "http", feature = "dynamodb", feature = "places"))]
+pub mod trips;
+#[cfg(all(feature = "http", feature = "dynamodb", feature = "s3"))]
+pub mod documents;

@@ -109,6 +109,7 @@ impl HttpFunction for Function {
                     phone: None,
                     locale: None,
                     roles: Roles::new(),
+                    verification: Default::default(),
                     created_at: stamp.clone(),
                     updated_at: stamp,
                 };

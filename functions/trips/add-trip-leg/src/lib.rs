@@ -1,0 +1,102 @@
+//! POST /trips/{id}/legs — appends the next leg of a draft or unpublished
+//! trip: contiguous, in time order, inside the trip window, at a speed the
+//! mode can do; a flight leg names carrier and number, a car leg a verified
+//! vehicle of the traveler's. GetItem (trip) [+ GetItem (vehicle)] + one write.
+use handoff::domain::identity::Verification;
+use handoff::domain::places::Gazetteer;
+use handoff::domain::trips::{Instant, Mode, NewLeg};
+use handoff::domain::validation::Errors;
+use handoff::platform::aws::Aws;
+use handoff::platform::clock::now_rfc3339;
+use handoff::platform::env::{ConfigError, Env};
+use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
+use handoff::platform::store::Table;
+use handoff::platform::trips::{changed_meanwhile, own_trip, own_vehicle, save_trip, trip_view};
+use serde::Deserialize;
+
+pub struct Function {
+    table: Table,
+    places: &'static Gazetteer,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    origin: String,
+    destination: String,
+    depart_at: String,
+    arrive_at: String,
+    #[serde(default)]
+    carrier: Option<String>,
+    #[serde(default)]
+    flight_number: Option<String>,
+    #[serde(default)]
+    vehicle_id: Option<String>,
+}
+
+/// IATA airline designator: two letters or digits.
+fn carrier(raw: &str) -> Result<String, &'static str> {
+    let c = raw.trim().to_ascii_uppercase();
+    if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(c)
+    } else {
+        Err("must be a two-character IATA airline code such as LX")
+    }
+}
+
+/// A flight number: the designator and 1–4 digits, optionally a letter (LX318, BA 2490).
+fn flight_number(raw: &str) -> Result<String, &'static str> {
+    let f: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    let ok = f.len() >= 3 && f.len() <= 7 && f[..2].chars().all(|c| c.is_ascii_alphanumeric()) && f[2..].chars().next().is_some_and(|c| c.is_ascii_digit()) && f[2..].chars().all(|c| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(f)
+    } else {
+        Err("must be a flight number such as LX318")
+    }
+}
+
+impl HttpFunction for Function {
+    const NAME: &'static str = "add-trip-leg";
+
+    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
+        Ok(Self { table: Table::from_env(env, aws)?, places: Gazetteer::embedded() })
+    }
+
+    fn table(&self) -> Option<&Table> {
+        Some(&self.table)
+    }
+
+    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
+        let me = req.principal()?;
+        let b: Body = req.json()?;
+        let mut errors = Errors::new();
+        let dep = errors.check("depart_at", Instant::parse(&b.depart_at));
+        let arr = errors.check("arrive_at", Instant::parse(&b.arrive_at));
+        let carrier = b.carrier.as_deref().map(carrier).and_then(|r| errors.check("carrier", r));
+        let number = b.flight_number.as_deref().map(flight_number).and_then(|r| errors.check("flight_number", r));
+        if let (Some(c), Some(n)) = (&carrier, &number) {
+            if !n.starts_with(c.as_str()) {
+                errors.push("flight_number", format!("must start with the carrier code {c}"));
+            }
+        }
+        errors.into_result().map_err(Problem::validation)?;
+        let current = own_trip(&self.table, req.path_param("id")?, &me.user_id).await?;
+        let mut trip = current.data.clone();
+        if trip.mode != Mode::Car && b.vehicle_id.is_some() {
+            return Err(Problem::field("vehicle_id", "only car legs name a vehicle"));
+        }
+        if trip.mode == Mode::Car {
+            if let Some(v) = &b.vehicle_id {
+                let vehicle = own_vehicle(&self.table, v, &me.user_id).await.map_err(|_| Problem::field("vehicle_id", "no vehicle of yours has this id"))?;
+                if vehicle.data.verification != Verification::Verified {
+                    return Err(Problem::new(422, "vehicle-not-verified", "The vehicle is not verified", "a car leg needs a verified vehicle; upload its registration and insurance and wait for verification"));
+                }
+            }
+        }
+        let leg = NewLeg { origin: b.origin, destination: b.destination, depart_at: dep.expect("checked"), arrive_at: arr.expect("checked"), carrier, flight_number: number, vehicle_id: b.vehicle_id };
+        trip.add_leg(leg, self.places)?;
+        trip.updated_at = now_rfc3339();
+        let (write, _) = save_trip(&current, trip.clone());
+        Ok(Reply::json(201, &trip_view(&trip, self.places, &[])).write(write, Some(changed_meanwhile())))
+    }
+}

@@ -1,0 +1,52 @@
+//! POST /trips/{id}/cancel {"reason"?} — ends a published or unpublished trip
+//! for good (a trip that was ever published is cancelled, not deleted).
+//! GetItem + one transaction (trip, TripCancelled in the outbox).
+use handoff::domain::events::TripCancelled;
+use handoff::domain::places::Gazetteer;
+use handoff::platform::aws::Aws;
+use handoff::platform::clock::now_rfc3339;
+use handoff::platform::env::{ConfigError, Env};
+use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
+use handoff::platform::outbox;
+use handoff::platform::store::Table;
+use handoff::platform::trips::{changed_meanwhile, own_trip, save_trip, trip_view};
+use serde::Deserialize;
+
+pub struct Function {
+    table: Table,
+    places: &'static Gazetteer,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+impl HttpFunction for Function {
+    const NAME: &'static str = "cancel-trip";
+
+    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
+        Ok(Self { table: Table::from_env(env, aws)?, places: Gazetteer::embedded() })
+    }
+
+    fn table(&self) -> Option<&Table> {
+        Some(&self.table)
+    }
+
+    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
+        let me = req.principal()?;
+        let body: Body = if req.body.is_empty() { Body::default() } else { req.json()? };
+        if body.reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+            return Err(Problem::field("reason", "must be at most 500 characters"));
+        }
+        let current = own_trip(&self.table, req.path_param("id")?, &me.user_id).await?;
+        let mut trip = current.data.clone();
+        trip.cancel()?;
+        trip.updated_at = now_rfc3339();
+        let (write, revision) = save_trip(&current, trip.clone());
+        let event = TripCancelled { trip_id: trip.trip_id.clone(), traveler_id: trip.traveler_id.clone(), revision, reason: body.reason };
+        Ok(Reply::ok(&trip_view(&trip, self.places, &[])).write(write, Some(changed_meanwhile())).write(outbox::event(&event, &req.correlation_id, req.actor()), None))
+    }
+}

@@ -1,0 +1,28 @@
+//! POST /vehicles/{id}/documents/{document_id}/complete — checks the uploaded
+//! file and accepts or rejects it (see complete-trip-document).
+use handoff::keys;
+use handoff::platform::aws::Aws;
+use handoff::platform::documents::Files;
+use handoff::platform::env::{ConfigError, Env};
+use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
+use handoff::platform::store::Table;
+use handoff::platform::trips::own_vehicle;
+
+pub struct Function {
+    table: Table,
+    files: Files,
+}
+
+impl HttpFunction for Function {
+    const NAME: &'static str = "complete-vehicle-document";
+
+    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
+        Ok(Self { table: Table::from_env(env, aws)?, files: Files::from_env(env, aws)? })
+    }
+
+    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
+        let me = req.principal()?;
+        let v = own_vehicle(&self.table, req.path_param("id")?, &me.user_id).await?;
+        self.files.complete_upload(&self.table, &keys::vehicle_partition(&v.data.vehicle_id), req.path_param("document_id")?).await
+    }
+}

@@ -1,0 +1,55 @@
+//! PUT /trips/{id}/publish — makes a complete trip searchable: at least one
+//! leg reaching the destination, constraints, a verified traveler, not yet
+//! departed. BatchGetItem (trip + traveler) + one transaction (trip,
+//! TripPublished in the outbox).
+use handoff::domain::events::TripPublished;
+use handoff::domain::identity::{User, Verification};
+use handoff::domain::places::Gazetteer;
+use handoff::domain::trips::Trip;
+use handoff::keys;
+use handoff::platform::aws::Aws;
+use handoff::platform::clock::{now_rfc3339, now_unix};
+use handoff::platform::env::{ConfigError, Env};
+use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
+use handoff::platform::outbox;
+use handoff::platform::store::{record, Record, Table};
+use handoff::platform::trips::{changed_meanwhile, save_trip, trip_view};
+
+pub struct Function {
+    table: Table,
+    places: &'static Gazetteer,
+}
+
+impl HttpFunction for Function {
+    const NAME: &'static str = "publish-trip";
+
+    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
+        Ok(Self { table: Table::from_env(env, aws)?, places: Gazetteer::embedded() })
+    }
+
+    fn table(&self) -> Option<&Table> {
+        Some(&self.table)
+    }
+
+    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
+        let me = req.principal()?;
+        let trip_id = req.path_param("id")?;
+        let mut items = self.table.get_many(&[keys::trip(trip_id), keys::user(&me.user_id)], true).await?.into_iter();
+        let current: Record<Trip> = record(items.next().flatten())?.filter(|r: &Record<Trip>| r.data.traveler_id == me.user_id).ok_or_else(|| Problem::not_found("trip"))?;
+        let user: Option<Record<User>> = record(items.next().flatten())?;
+        let verified = user.is_some_and(|u| u.data.verification == Verification::Verified);
+        let mut trip = current.data.clone();
+        trip.publish(verified, now_unix())?;
+        trip.updated_at = now_rfc3339();
+        let (write, revision) = save_trip(&current, trip.clone());
+        let event = TripPublished {
+            trip_id: trip.trip_id.clone(),
+            traveler_id: trip.traveler_id.clone(),
+            revision,
+            mode: trip.mode,
+            legs: trip.legs.clone(),
+            constraints: trip.constraints.clone().expect("publish checked"),
+        };
+        Ok(Reply::ok(&trip_view(&trip, self.places, &[])).write(write, Some(changed_meanwhile())).write(outbox::event(&event, &req.correlation_id, req.actor()), None))
+    }
+}
