@@ -8,6 +8,7 @@ pub mod identity;
 pub mod money;
 pub mod otp;
 pub mod places;
+pub mod planner;
 pub mod session;
 pub mod trips;
 pub mod validation;
