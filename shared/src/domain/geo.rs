@@ -49,3 +49,10 @@ mod tests {
         assert!(local_time(0, "Mars/Olympus").is_none());
     }
 }
+
+/// The zone's offset from UTC (seconds) at a UTC instant.
+pub fn utc_offset(unix: i64, zone: &str) -> Option<i64> {
+    let tz = jiff::tz::TimeZone::get(zone).ok()?;
+    let ts = jiff::Timestamp::from_second(unix).ok()?;
+    Some(tz.to_offset(ts).seconds() as i64)
+}

@@ -9,6 +9,7 @@ pub mod money;
 pub mod otp;
 pub mod places;
 pub mod planner;
+pub mod search;
 pub mod session;
 pub mod trips;
 pub mod validation;

@@ -25,6 +25,11 @@ pub const CONCURRENCY: usize = 8;
 /// them with the processed-marker, so a redelivered event changes nothing.
 pub trait Consumer: Send + Sync + Sized + 'static {
     const NAME: &'static str;
+    /// When a condition of the consumer's own writes fails: `false` skips the
+    /// event as stale (a newer state is stored); `true` fails it so the queue
+    /// redelivers it and `handle` decides again from what is stored now
+    /// (for optimistic read-then-write consumers).
+    const RETRY_ON_CONFLICT: bool = false;
     fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError>;
     fn table(&self) -> &Table;
     fn handle(&self, event: &Envelope) -> impl Future<Output = Result<Vec<TransactWriteItem>, String>> + Send;
@@ -64,6 +69,10 @@ pub async fn process_one<C: Consumer>(c: &C, body: &str) -> Result<Outcome, Stri
             Err(StoreError::ConditionFailed { index, .. }) if index.is_none_or(|i| i == own) => {
                 tracing::info!("event already processed");
                 Ok(Outcome::Duplicate)
+            }
+            Err(StoreError::ConditionFailed { .. }) if C::RETRY_ON_CONFLICT => {
+                tracing::info!("state changed meanwhile; the event will be retried");
+                Err("state changed meanwhile; retry".into())
             }
             Err(StoreError::ConditionFailed { .. }) => {
                 tracing::info!("event is stale; skipped");

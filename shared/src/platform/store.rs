@@ -475,6 +475,46 @@ impl Table {
 }
 
 impl Table {
+    /// Every item of a partition, page after page, up to `max_pages` pages;
+    /// the flag says whether pages were left unread.
+    pub async fn query_all<T: DeserializeOwned>(&self, partition: String, max_pages: usize) -> Result<(Vec<Record<T>>, bool), StoreError> {
+        let now = now_unix();
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        for _ in 0..max_pages {
+            let r = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", "pk")
+                .expression_attribute_values(":p", AttributeValue::S(partition.clone()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for i in r.items.unwrap_or_default().into_iter().filter(|i| item_live(i, now)) {
+                out.push(from_item(i)?);
+            }
+            match r.last_evaluated_key.filter(|k| !k.is_empty()) {
+                Some(k) => start = Some(k),
+                None => return Ok((out, false)),
+            }
+        }
+        Ok((out, true))
+    }
+
+    /// A signed, expiring cursor for any resumable position (not only a
+    /// query's last key), bound to `binding`.
+    pub fn sign_cursor(&self, binding: &str, position: BTreeMap<String, String>) -> String {
+        cursor::encode(&self.cursor_secret, binding, position, now_unix())
+    }
+    pub fn open_cursor(&self, binding: &str, c: &str) -> Result<BTreeMap<String, String>, StoreError> {
+        cursor::decode(&self.cursor_secret, binding, c, now_unix()).map_err(StoreError::BadCursor)
+    }
+}
+
+impl Table {
     /// The table named by `TABLE_NAME`, signing cursors with `CURSOR_SECRET` when set.
     pub fn from_env(env: &super::env::Env, aws: &super::aws::Aws) -> Result<Self, super::env::ConfigError> {
         let t = Table::new(aws.dynamodb(), env.require("TABLE_NAME")?);

@@ -1,0 +1,202 @@
+//! GET /search/routes?from=&to=&depart_after=&arrive_before=&weight_grams=
+//! &category=&length_cm=&width_cm=&height_cm=&currency=&sort=&limit=&cursor=
+//!
+//! Direct trips and itineraries of up to three trips chained by handoffs,
+//! with first- and last-mile couriers, as the Pareto set over (arrival,
+//! price, handoffs) ordered by `sort` (cheapest, quickest, best). Reads the
+//! search projection: one Query per UTC day of the window (at most 8 days,
+//! each at most MAX_PAGES pages) and one for courier areas, all at once; the
+//! search is recorded (PutItem) at the same time, so recording adds no wait.
+use futures::future::join_all;
+use handoff::domain::money::Currency;
+use handoff::domain::places::Gazetteer;
+use handoff::domain::planner::Sort;
+use handoff::domain::search::{days, run, CourierArea, Parcel, RouteSearch, SearchLeg, MAX_WINDOW_DAYS};
+use handoff::domain::trips::{Category, Dimensions, Instant};
+use handoff::domain::validation::Errors;
+use handoff::keys::{self, entity};
+use handoff::platform::aws::Aws;
+use handoff::platform::clock::{now_rfc3339, now_unix};
+use handoff::platform::crypto::{new_id, sha256_hex};
+use handoff::platform::env::{ConfigError, Env};
+use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
+use handoff::platform::store::{put_new, Record, Table};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Pages read per day partition (a page is up to 1 MB, about 2,000 legs).
+pub const MAX_PAGES: usize = 5;
+/// Recorded searches are kept 90 days.
+const RECORD_SECONDS: i64 = 90 * 86_400;
+
+pub struct Function {
+    table: Table,
+    places: &'static Gazetteer,
+    buffer_seconds: i64,
+}
+
+#[derive(Serialize)]
+struct SearchRecord {
+    search_id: String,
+    user_id: String,
+    from: String,
+    to: String,
+    depart_after: Instant,
+    arrive_before: Instant,
+    weight_grams: u32,
+    category: Category,
+    sort: &'static str,
+    at: String,
+}
+
+fn parse(req: &ApiRequest, places: &Gazetteer, buffer_seconds: i64, now: i64) -> Result<(RouteSearch, usize, &'static str), Problem> {
+    let q = |k: &str| req.query.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let mut errors = Errors::new();
+    for k in ["from", "to"] {
+        match q(k) {
+            None => errors.push(k, "is required: a place id such as airport:JFK (find one with GET /places/search)"),
+            Some(id) if places.get(id).is_none() => errors.push(k, format!("unknown place {id:?}")),
+            _ => {}
+        }
+    }
+    if q("from").is_some() && q("from") == q("to") {
+        errors.push("to", "must differ from from");
+    }
+    let depart_after = match q("depart_after") {
+        None => Some(now),
+        Some(s) => errors.check("depart_after", Instant::parse(s)).map(|i| i.0.max(now)),
+    };
+    let arrive_before = match q("arrive_before") {
+        None => depart_after.map(|d| d + 3 * 86_400),
+        Some(s) => errors.check("arrive_before", Instant::parse(s)).map(|i| i.0),
+    };
+    if let (Some(d), Some(a)) = (depart_after, arrive_before) {
+        if a <= d {
+            errors.push("arrive_before", "must be after depart_after (and after now)");
+        } else if a - d > MAX_WINDOW_DAYS * 86_400 {
+            errors.push("arrive_before", format!("a search spans at most {MAX_WINDOW_DAYS} days"));
+        }
+    }
+    let weight = match q("weight_grams").map(|w| w.parse::<u32>()) {
+        Some(Ok(w)) if (1..=50_000).contains(&w) => Some(w),
+        _ => {
+            errors.push("weight_grams", "is required: a whole number of grams from 1 to 50000");
+            None
+        }
+    };
+    let category = match q("category") {
+        None => {
+            errors.push("category", "is required: documents, clothing, electronics, books, cosmetics, food, medicine, gifts or other");
+            None
+        }
+        Some(c) => errors.check("category", c.parse::<Category>()),
+    };
+    let dims: Vec<Option<&str>> = ["length_cm", "width_cm", "height_cm"].iter().map(|k| q(k)).collect();
+    let dimensions = if dims.iter().all(Option::is_none) {
+        None
+    } else {
+        let parsed: Vec<Option<u32>> = dims.iter().map(|d| d.and_then(|v| v.parse::<u32>().ok()).filter(|v| (1..=300).contains(v))).collect();
+        match parsed[..] {
+            [Some(l), Some(w), Some(h)] => Some(Dimensions { length_cm: l, width_cm: w, height_cm: h }),
+            _ => {
+                errors.push("length_cm", "give length_cm, width_cm and height_cm together, each 1 to 300");
+                None
+            }
+        }
+    };
+    let currency = errors.check("currency", Currency::parse(q("currency").unwrap_or("EUR")));
+    let (sort, sort_name) = match q("sort").unwrap_or("best") {
+        "best" => (Sort::Best, "best"),
+        "cheapest" => (Sort::Cheapest, "cheapest"),
+        "quickest" => (Sort::Quickest, "quickest"),
+        _ => {
+            errors.push("sort", "must be cheapest, quickest or best");
+            (Sort::Best, "best")
+        }
+    };
+    let limit = match q("limit").map(|l| l.parse::<usize>()) {
+        None => Some(10),
+        Some(Ok(l)) if (1..=50).contains(&l) => Some(l),
+        _ => {
+            errors.push("limit", "must be a whole number from 1 to 50");
+            None
+        }
+    };
+    errors.into_result().map_err(Problem::validation)?;
+    let s = RouteSearch {
+        from: q("from").expect("checked").to_string(),
+        to: q("to").expect("checked").to_string(),
+        depart_after: depart_after.expect("checked"),
+        arrive_before: arrive_before.expect("checked"),
+        parcel: Parcel { weight_grams: weight.expect("checked"), dimensions, category: category.expect("checked"), currency: currency.expect("checked") },
+        sort,
+        buffer_seconds,
+    };
+    Ok((s, limit.expect("checked"), sort_name))
+}
+
+impl HttpFunction for Function {
+    const NAME: &'static str = "search-routes";
+
+    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
+        let minutes: i64 = env.parse("HANDOFF_BUFFER_MINUTES")?;
+        if !(0..=24 * 60).contains(&minutes) {
+            return Err(Env::invalid("HANDOFF_BUFFER_MINUTES", "must be 0 to 1440"));
+        }
+        Ok(Self { table: Table::from_env(env, aws)?, places: Gazetteer::embedded(), buffer_seconds: minutes * 60 })
+    }
+
+    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
+        let me = req.principal()?;
+        let now = now_unix();
+        let (s, limit, sort_name) = parse(req, self.places, self.buffer_seconds, now)?;
+        // The cursor is bound to the query it continues (everything but the cursor).
+        let mut canonical: Vec<(&String, &String)> = req.query.iter().filter(|(k, _)| *k != "cursor").collect();
+        canonical.sort();
+        let binding = format!("search|{}", sha256_hex(format!("{canonical:?}").as_bytes()));
+        let offset: usize = match req.query.get("cursor").filter(|c| !c.is_empty()) {
+            None => 0,
+            Some(c) => self.table.open_cursor(&binding, c)?.get("offset").and_then(|o| o.parse().ok()).ok_or_else(|| Problem::bad_request("invalid-cursor", "cursor is malformed"))?,
+        };
+        let record = SearchRecord {
+            search_id: new_id(),
+            user_id: me.user_id.clone(),
+            from: s.from.clone(),
+            to: s.to.clone(),
+            depart_after: Instant(s.depart_after),
+            arrive_before: Instant(s.arrive_before),
+            weight_grams: s.parcel.weight_grams,
+            category: s.parcel.category,
+            sort: sort_name,
+            at: now_rfc3339(),
+        };
+        let record = Record::new(keys::search_record(&Instant(now).day(), &record.at, &record.search_id), entity::SEARCH_LOG, record).expires(now + RECORD_SECONDS);
+        let day_reads = join_all(days(s.depart_after, s.arrive_before).into_iter().map(|d| self.table.query_all::<SearchLeg>(keys::search_day(&d), MAX_PAGES)));
+        let areas = self.table.query_all::<CourierArea>(keys::courier_areas().to_string(), MAX_PAGES);
+        let recorded = async {
+            // Analytics must not fail a search.
+            if let Err(e) = self.table.write_one(put_new(&record)).await {
+                tracing::warn!(error = %e, "search not recorded");
+            }
+        };
+        let (day_pages, areas, ()) = tokio::join!(day_reads, areas, recorded);
+        let mut legs = Vec::new();
+        let mut truncated = false;
+        for page in day_pages {
+            let (items, more) = page?;
+            truncated |= more;
+            legs.extend(items.into_iter().filter(|r| r.entity == entity::SEARCH_LEG).map(|r| r.data));
+        }
+        if truncated {
+            tracing::warn!(from = %s.from, to = %s.to, "a day partition had more than MAX_PAGES pages; later legs were not considered");
+        }
+        let areas: Vec<CourierArea> = areas?.0.into_iter().map(|r| r.data).collect();
+        let all = run(&s, &legs, &areas, self.places, now).map_err(|e| Problem::field("from", e.to_string()))?;
+        let total = all.len();
+        let items: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
+        let next = offset + items.len();
+        let next_cursor = (next < total).then(|| self.table.sign_cursor(&binding, BTreeMap::from([("offset".to_string(), next.to_string())])));
+        Ok(Reply::ok(&json!({ "items": items, "total": total, "next_cursor": next_cursor, "sort": sort_name, "legs_considered": legs.len() })))
+    }
+}
