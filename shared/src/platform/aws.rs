@@ -124,6 +124,8 @@ pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
 #[derive(Clone)]
 pub struct Aws {
     pub config: SdkConfig,
+    /// Read by the clients of whichever AWS features are enabled.
+    #[cfg_attr(not(any(feature = "dynamodb", feature = "eventbridge", feature = "sqs", feature = "s3", feature = "sesv2")), allow(dead_code))]
     meter: CallMeter,
 }
 
