@@ -27,6 +27,13 @@ pub fn local_time(unix: i64, zone: &str) -> Option<String> {
     Some(ts.to_zoned(tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
 }
 
+/// The zone's offset from UTC (seconds) at a UTC instant.
+pub fn utc_offset(unix: i64, zone: &str) -> Option<i64> {
+    let tz = jiff::tz::TimeZone::get(zone).ok()?;
+    let ts = jiff::Timestamp::from_second(unix).ok()?;
+    Some(tz.to_offset(ts).seconds() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,11 +55,4 @@ mod tests {
         assert_eq!(local_time(1_796_126_400, "America/New_York").unwrap(), "2026-12-01T07:00:00-05:00");
         assert!(local_time(0, "Mars/Olympus").is_none());
     }
-}
-
-/// The zone's offset from UTC (seconds) at a UTC instant.
-pub fn utc_offset(unix: i64, zone: &str) -> Option<i64> {
-    let tz = jiff::tz::TimeZone::get(zone).ok()?;
-    let ts = jiff::Timestamp::from_second(unix).ok()?;
-    Some(tz.to_offset(ts).seconds() as i64)
 }

@@ -175,8 +175,8 @@ pub enum Sort {
 
 pub fn sort(items: &mut [Itinerary], sort: Sort) {
     match sort {
-        Sort::Cheapest => items.sort_by(|a, b| (a.price, a.arrive, a.handoffs).cmp(&(b.price, b.arrive, b.handoffs))),
-        Sort::Quickest => items.sort_by(|a, b| (a.arrive, a.price, a.handoffs).cmp(&(b.arrive, b.price, b.handoffs))),
+        Sort::Cheapest => items.sort_by_key(|a| (a.price, a.arrive, a.handoffs)),
+        Sort::Quickest => items.sort_by_key(|a| (a.arrive, a.price, a.handoffs)),
         Sort::Best => {
             let span = |f: fn(&Itinerary) -> i64| {
                 let min = items.iter().map(f).min().unwrap_or(0);
@@ -369,8 +369,7 @@ impl<'n> Planner<'n> {
         let conns = &self.net.conns;
         let start = conns.partition_point(|c| c.dep < q.depart_after);
         let mut boarding: Vec<Aboard> = Vec::new();
-        for ci in start..conns.len() {
-            let c = conns[ci];
+        for (ci, &c) in conns.iter().enumerate().skip(start) {
             if c.dep > q.arrive_before {
                 break;
             }
@@ -416,7 +415,7 @@ impl<'n> Planner<'n> {
             }
         }
         let mut out: Vec<Itinerary> = self.target.iter().map(|&t| self.itinerary(t)).collect();
-        out.sort_by(|a, b| (a.arrive, a.price, a.handoffs).cmp(&(b.arrive, b.price, b.handoffs)));
+        out.sort_by_key(|a| (a.arrive, a.price, a.handoffs));
         out.dedup_by(|a, b| (a.arrive, a.price, a.handoffs) == (b.arrive, b.price, b.handoffs));
         out
     }

@@ -360,8 +360,8 @@ P\tcity:2988507\tcity\tParis\t\tFR\t48.85341\t2.34880\tEurope/Paris\t2138551\n";
         assert!(courier > 500 && courier < 2000, "{courier}");
         assert_eq!(r[0]["price"]["amount"].as_i64().unwrap(), courier + 2000);
         // Too heavy, wrong category, other currency: nothing.
-        assert!(run(&search(6000, Category::Documents), &legs, &[area.clone()], &g, T).unwrap().is_empty());
-        assert!(run(&search(1000, Category::Food), &legs, &[area.clone()], &g, T).unwrap().is_empty());
+        assert!(run(&search(6000, Category::Documents), &legs, std::slice::from_ref(&area), &g, T).unwrap().is_empty());
+        assert!(run(&search(1000, Category::Food), &legs, std::slice::from_ref(&area), &g, T).unwrap().is_empty());
         let mut usd = search(1000, Category::Documents);
         usd.parcel.currency = Currency::parse("USD").unwrap();
         assert!(run(&usd, &legs, &[area], &g, T).unwrap().is_empty());

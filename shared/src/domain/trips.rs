@@ -326,16 +326,14 @@ impl Trip {
             return Err(TripRule::invalid("destination", "must differ from the origin"));
         }
         match self.mode {
-            Mode::Flight => {
-                if leg.carrier.is_none() || leg.flight_number.is_none() {
+            Mode::Flight
+                if (leg.carrier.is_none() || leg.flight_number.is_none()) => {
                     return Err(TripRule::invalid("flight_number", "a flight leg needs carrier and flight_number"));
                 }
-            }
-            Mode::Car => {
-                if leg.vehicle_id.is_none() {
+            Mode::Car
+                if leg.vehicle_id.is_none() => {
                     return Err(TripRule::invalid("vehicle_id", "a car leg needs the vehicle_id of a verified vehicle of yours"));
                 }
-            }
             _ => {}
         }
         if leg.origin != self.next_origin() {
