@@ -4,7 +4,8 @@
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde_json::{json, Value};
 
-use super::http::Problem;
+use super::http::{ApiRequest, Problem, Reply};
+use crate::domain::events::DomainEvent;
 use super::store::{put_new, put_versioned, Query, Record, Table};
 use crate::domain::documents::Document;
 use crate::domain::geo::local_time;
@@ -41,6 +42,23 @@ pub fn save_trip(current: &Record<Trip>, trip: Trip) -> (TransactWriteItem, u64)
     let g = keys::trips_of(&trip.traveler_id, trip.status.as_str(), &trip.created_at, &trip.trip_id);
     let next = current.next(trip).gsi1(g);
     (put_versioned(&next), next.version)
+}
+
+/// The answer to a change of the caller's trip: the trip as it is now, its
+/// next version written (stamped `updated_at`), conditional on the version read.
+pub fn saved(places: &Gazetteer, current: &Record<Trip>, mut trip: Trip) -> Reply {
+    trip.updated_at = super::clock::now_rfc3339();
+    let (write, _) = save_trip(current, trip.clone());
+    Reply::ok(&trip_view(&trip, places, &[])).write(write, Some(changed_meanwhile()))
+}
+
+/// The same, with the event the change causes (built from the trip and its
+/// new revision) in the outbox, in the same transaction.
+pub fn saved_with<E: DomainEvent>(req: &ApiRequest, places: &Gazetteer, current: &Record<Trip>, mut trip: Trip, event: impl FnOnce(&Trip, u64) -> E) -> Reply {
+    trip.updated_at = super::clock::now_rfc3339();
+    let (write, revision) = save_trip(current, trip.clone());
+    let e = event(&trip, revision);
+    Reply::ok(&trip_view(&trip, places, &[])).write(write, Some(changed_meanwhile())).write(super::outbox::event(&e, &req.correlation_id, req.actor()), None)
 }
 
 pub fn changed_meanwhile() -> Problem {

@@ -7,11 +7,10 @@ use handoff::domain::places::Gazetteer;
 use handoff::domain::trips::{Instant, Mode, NewLeg};
 use handoff::domain::validation::Errors;
 use handoff::platform::aws::Aws;
-use handoff::platform::clock::now_rfc3339;
 use handoff::platform::env::{ConfigError, Env};
 use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
 use handoff::platform::store::Table;
-use handoff::platform::trips::{changed_meanwhile, own_trip, own_vehicle, save_trip, trip_view};
+use handoff::platform::trips::{own_trip, own_vehicle, saved};
 use serde::Deserialize;
 
 pub struct Function {
@@ -95,8 +94,8 @@ impl HttpFunction for Function {
         }
         let leg = NewLeg { origin: b.origin, destination: b.destination, depart_at: dep.expect("checked"), arrive_at: arr.expect("checked"), carrier, flight_number: number, vehicle_id: b.vehicle_id };
         trip.add_leg(leg, self.places)?;
-        trip.updated_at = now_rfc3339();
-        let (write, _) = save_trip(&current, trip.clone());
-        Ok(Reply::json(201, &trip_view(&trip, self.places, &[])).write(write, Some(changed_meanwhile())))
+        let mut reply = saved(self.places, &current, trip);
+        reply.status = 201;
+        Ok(reply)
     }
 }

@@ -8,12 +8,11 @@ use handoff::domain::places::Gazetteer;
 use handoff::domain::trips::Trip;
 use handoff::keys;
 use handoff::platform::aws::Aws;
-use handoff::platform::clock::{now_rfc3339, now_unix};
+use handoff::platform::clock::now_unix;
 use handoff::platform::env::{ConfigError, Env};
 use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::outbox;
 use handoff::platform::store::{record, Record, Table};
-use handoff::platform::trips::{changed_meanwhile, save_trip, trip_view};
+use handoff::platform::trips::{saved_with};
 
 pub struct Function {
     table: Table,
@@ -40,16 +39,13 @@ impl HttpFunction for Function {
         let verified = user.is_some_and(|u| u.data.verification == Verification::Verified);
         let mut trip = current.data.clone();
         trip.publish(verified, now_unix())?;
-        trip.updated_at = now_rfc3339();
-        let (write, revision) = save_trip(&current, trip.clone());
-        let event = TripPublished {
-            trip_id: trip.trip_id.clone(),
-            traveler_id: trip.traveler_id.clone(),
+        Ok(saved_with(req, self.places, &current, trip, |t, revision| TripPublished {
+            trip_id: t.trip_id.clone(),
+            traveler_id: t.traveler_id.clone(),
             revision,
-            mode: trip.mode,
-            legs: trip.legs.clone(),
-            constraints: trip.constraints.clone().expect("publish checked"),
-        };
-        Ok(Reply::ok(&trip_view(&trip, self.places, &[])).write(write, Some(changed_meanwhile())).write(outbox::event(&event, &req.correlation_id, req.actor()), None))
+            mode: t.mode,
+            legs: t.legs.clone(),
+            constraints: t.constraints.clone().expect("publish checked"),
+        }))
     }
 }

@@ -6,11 +6,10 @@ use handoff::domain::places::Gazetteer;
 use handoff::domain::trips::{Category, Constraints, Dimensions};
 use handoff::domain::validation::Errors;
 use handoff::platform::aws::Aws;
-use handoff::platform::clock::now_rfc3339;
 use handoff::platform::env::{ConfigError, Env};
 use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
 use handoff::platform::store::Table;
-use handoff::platform::trips::{changed_meanwhile, own_trip, save_trip, trip_view};
+use handoff::platform::trips::{own_trip, saved};
 use serde::Deserialize;
 
 pub struct Function {
@@ -61,8 +60,6 @@ impl HttpFunction for Function {
         let current = own_trip(&self.table, req.path_param("id")?, &me.user_id).await?;
         let mut trip = current.data.clone();
         trip.set_constraints(c)?;
-        trip.updated_at = now_rfc3339();
-        let (write, _) = save_trip(&current, trip.clone());
-        Ok(Reply::ok(&trip_view(&trip, self.places, &[])).write(write, Some(changed_meanwhile())))
+        Ok(saved(self.places, &current, trip))
     }
 }

@@ -4,12 +4,10 @@
 use handoff::domain::events::TripUnpublished;
 use handoff::domain::places::Gazetteer;
 use handoff::platform::aws::Aws;
-use handoff::platform::clock::now_rfc3339;
 use handoff::platform::env::{ConfigError, Env};
 use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::outbox;
 use handoff::platform::store::Table;
-use handoff::platform::trips::{changed_meanwhile, own_trip, save_trip, trip_view};
+use handoff::platform::trips::{own_trip, saved_with};
 
 pub struct Function {
     table: Table,
@@ -32,9 +30,6 @@ impl HttpFunction for Function {
         let current = own_trip(&self.table, req.path_param("id")?, &me.user_id).await?;
         let mut trip = current.data.clone();
         trip.unpublish()?;
-        trip.updated_at = now_rfc3339();
-        let (write, revision) = save_trip(&current, trip.clone());
-        let event = TripUnpublished { trip_id: trip.trip_id.clone(), traveler_id: trip.traveler_id.clone(), revision };
-        Ok(Reply::ok(&trip_view(&trip, self.places, &[])).write(write, Some(changed_meanwhile())).write(outbox::event(&event, &req.correlation_id, req.actor()), None))
+        Ok(saved_with(req, self.places, &current, trip, |t, revision| TripUnpublished { trip_id: t.trip_id.clone(), traveler_id: t.traveler_id.clone(), revision }))
     }
 }
