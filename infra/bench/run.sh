@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Release binary sizes and process start to first answer (see cold_start.py)
-# of two functions: get-jwks (no AWS call) and get-me (one GetItem against a
-# local moto). Prints one JSON line per measurement. Not part of the tests.
+# of three functions: get-jwks (no AWS call), search-places (no AWS call; parses
+# the 3.3 MB gazetteer compiled in) and get-me (one GetItem against a local moto). Prints one JSON line per measurement. Not part of the tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 WITH_SAM=0 bash infra/setup.sh
-cargo build --release --locked -p get-me -p get-jwks
-for b in get-me get-jwks; do
+cargo build --release --locked -p get-me -p get-jwks -p search-places
+for b in get-me get-jwks search-places; do
   echo "{\"binary\": \"$b\", \"release_bytes\": $(stat -c %s target/release/$b)}"
 done
 source infra/moto.sh
@@ -25,5 +25,6 @@ d.put_item(TableName="bench", Item={"pk": {"S": "USER#" + u}, "sk": {"S": "PROFI
 PY
 jwks=$(cargo run -q --locked -p handoff-local -- --generate-secrets | python3 -c 'import json,sys; print(json.load(sys.stdin)["jwt_jwks"])')
 python3 infra/bench/cold_start.py target/release/get-jwks events/samples/get-jwks.json 30 "JWT_JWKS=$jwks"
+python3 infra/bench/cold_start.py target/release/search-places events/samples/search-places.json 30
 python3 infra/bench/cold_start.py target/release/get-me events/samples/get-me.json 30 TABLE_NAME=bench \
   AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_EC2_METADATA_DISABLED=true
