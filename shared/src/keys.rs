@@ -134,6 +134,13 @@ pub fn courier_area(area_id: &str) -> Key {
 pub fn courier_areas() -> &'static str {
     "COURIERS"
 }
+/// A courier's own areas.
+pub fn areas_of(courier_id: &str, created_at: &str, area_id: &str) -> Gsi1 {
+    Gsi1 { gsi1pk: areas_of_courier(courier_id), gsi1sk: format!("{created_at}#{area_id}") }
+}
+pub fn areas_of_courier(courier_id: &str) -> String {
+    format!("COURIER#{courier_id}#AREAS")
+}
 /// Recorded searches, by day (analytics; expire after 90 days).
 pub fn search_record(day: &str, at: &str, id: &str) -> Key {
     key(format!("SEARCHLOG#{day}"), format!("{at}#{id}"))

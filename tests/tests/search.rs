@@ -132,6 +132,14 @@ async fn senders_find_direct_and_connecting_routes() {
     assert_eq!(last["kind"], "courier");
     assert_eq!(last["from"], "airport:LHR");
     assert_eq!(last["to"], "city:2643743");
+    let mine = c.get("/couriers/areas", Some(&ctok)).await;
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1, "{}", mine.body);
+    let area = mine.body["items"][0]["area_id"].as_str().unwrap().to_string();
+    assert_eq!(c.get("/couriers/areas", Some(&flyer)).await.body["items"], json!([]));
+    c.call(Method::DELETE, &format!("/couriers/areas/{area}"), Some(&flyer), None).await.problem(404, "not-found");
+    assert_eq!(c.call(Method::DELETE, &format!("/couriers/areas/{area}"), Some(&ctok), None).await.status, 204);
+    let no_courier = c.get(&q("quickest", 1000).replace("to=airport:LHR", "to=city:2643743"), Some(&sender)).await;
+    assert_eq!(no_courier.body["items"], json!([]), "a withdrawn area is not used");
 
     // Every input a sender can get wrong.
     for bad in [

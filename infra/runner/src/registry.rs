@@ -78,6 +78,8 @@ pub fn all() -> Vec<(&'static str, Maker)> {
         ("functions/search/search-index", consumer::<search_index::Function>),
         ("functions/search/search-routes", http::<search_routes::Function>),
         ("functions/search/create-courier-area", http::<create_courier_area::Function>),
+        ("functions/search/list-courier-areas", http::<list_courier_areas::Function>),
+        ("functions/search/delete-courier-area", http::<delete_courier_area::Function>),
         ("functions/audit/list-audit", http::<list_audit::Function>),
         ("functions/platform/outbox-publisher", event::<outbox_publisher::Function>),
         ("functions/platform/dlq-monitor", event::<dlq_monitor::Function>),

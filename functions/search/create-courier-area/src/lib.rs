@@ -105,7 +105,7 @@ impl HttpFunction for Function {
             speed_kmh: speed,
             created_at: now_rfc3339(),
         };
-        let record = Record::new(keys::courier_area(&area.area_id), entity::COURIER_AREA, area.clone());
+        let record = Record::new(keys::courier_area(&area.area_id), entity::COURIER_AREA, area.clone()).gsi1(keys::areas_of(&area.courier_id, &area.created_at, &area.area_id));
         Ok(Reply::json(201, &area).write(put_new(&record), None))
     }
 }
