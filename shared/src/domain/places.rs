@@ -174,7 +174,8 @@ impl Gazetteer {
 
     /// Prefix and fuzzy search. Ranked by how it matched (IATA code, exact
     /// name, prefix of the name or of one of its words, then fuzzy: at most one
-    /// edit for 4–7 characters, two from 8), then by population.
+    /// edit for 4–7 characters, two from 8, same first letter, looked for only
+    /// when the better matches do not fill `limit`), then by population.
     pub fn search(&self, q: &str, limit: usize) -> Vec<Hit<'_>> {
         let q = fold(q);
         if q.is_empty() {
@@ -195,13 +196,23 @@ impl Gazetteer {
                 Some(MatchKind::Exact)
             } else if starts_word(name, &q) || (!city.is_empty() && starts_word(city, &q)) {
                 Some(MatchKind::Prefix)
-            } else if max_edits > 0 && (within_edits(name, &q, max_edits) || (!city.is_empty() && within_edits(city, &q, max_edits))) {
-                Some(MatchKind::Fuzzy)
             } else {
                 None
             };
             if let Some(k) = kind {
                 hits.push((k, i));
+            }
+        }
+        // Near misses only when the exact and prefix matches do not fill the
+        // page, and only among names whose first letter agrees (typos rarely
+        // hit the first letter; this skips most of the scan).
+        if hits.len() < limit && max_edits > 0 {
+            let first = q.as_bytes()[0];
+            for (i, (name, city)) in self.folded.iter().enumerate() {
+                let candidate = |t: &str| !t.is_empty() && t.as_bytes()[0] == first && within_edits(t, &q, max_edits);
+                if (candidate(name) || candidate(city)) && !hits.iter().any(|h| h.1 == i) {
+                    hits.push((MatchKind::Fuzzy, i));
+                }
             }
         }
         hits.sort_by(|a, b| {
