@@ -136,3 +136,96 @@ async fn sign_in_survives_injected_faults() {
     assert_eq!(actions("UserSignedUp"), users_by_id.len(), "one UserSignedUp per user");
     assert_eq!(actions("SessionStarted"), items.iter().filter(|i| s(i, "entity") == "Session").count(), "one SessionStarted per session");
 }
+
+/// Signs in through faults: (access token, refresh token).
+async fn sign_in(c: &Client, seen: &Seen, email: &str) -> (String, String) {
+    let a = step(c, seen, Method::POST, "/auth/otp", None, Some(json!({"email": email}))).await;
+    assert_eq!(a.status, 202, "{}", a.body);
+    let code = c.code_for(email).await;
+    let v = step(c, seen, Method::POST, "/auth/otp/verify", None, Some(json!({"email": email, "code": code}))).await;
+    assert_eq!(v.status, 200, "verify: {}", v.body);
+    (v.body["access_token"].as_str().unwrap().to_string(), v.body["refresh_token"].as_str().unwrap().to_string())
+}
+
+fn at(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap()
+}
+
+/// A traveler becomes verified and publishes a two-leg flight; its trip id.
+async fn publish_journey(c: &Client, seen: &Seen, email: &str, admin: &str, t: i64) -> String {
+    let (tok, refresh) = sign_in(c, seen, email).await;
+    let me = step(c, seen, Method::PATCH, "/me", Some(&tok), Some(json!({"roles": ["traveler"]}))).await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    let id = me.body["user_id"].as_str().unwrap();
+    let v = step(c, seen, Method::PUT, &format!("/admin/users/{id}/verification"), Some(admin), Some(json!({"status": "verified"}))).await;
+    assert_eq!(v.status, 200, "{}", v.body);
+    let r = step(c, seen, Method::POST, "/auth/refresh", None, Some(json!({"refresh_token": refresh}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let tok = r.body["access_token"].as_str().unwrap().to_string();
+    let trip = step(c, seen, Method::POST, "/trips", Some(&tok), Some(json!({"mode": "flight", "origin": "airport:ZRH", "destination": "airport:LHR", "earliest_departure": at(t), "latest_arrival": at(t + 86_400)}))).await;
+    assert_eq!(trip.status, 201, "{}", trip.body);
+    let trip_id = trip.body["trip_id"].as_str().unwrap().to_string();
+    for (from, to, dep, n) in [("airport:ZRH", "airport:CDG", t + 3600, "AF1115"), ("airport:CDG", "airport:LHR", t + 5 * 3600, "AF1680")] {
+        let leg = step(c, seen, Method::POST, &format!("/trips/{trip_id}/legs"), Some(&tok), Some(json!({"origin": from, "destination": to, "depart_at": at(dep), "arrive_at": at(dep + 5400), "carrier": "AF", "flight_number": n}))).await;
+        assert_eq!(leg.status, 201, "{}", leg.body);
+    }
+    let cons = json!({"max_weight_grams": 5000, "max_dimensions_cm": {"length_cm": 50, "width_cm": 40, "height_cm": 30}, "categories": ["documents"], "price_per_kg": 1000, "min_price": 1000, "currency": "EUR"});
+    assert_eq!(step(c, seen, Method::PUT, &format!("/trips/{trip_id}/constraints"), Some(&tok), Some(cons)).await.status, 200);
+    let p = step(c, seen, Method::PUT, &format!("/trips/{trip_id}/publish"), Some(&tok), Some(json!({}))).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    trip_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_and_indexing_survive_injected_faults() {
+    let mut opts = options("trip-faults");
+    opts.fault_rate = Some(0.2);
+    opts.visibility_timeout = Some(1);
+    opts.parameters.insert("OtpRequestsPerIp".into(), "1000".into());
+    let stack = handoff_local::start(opts).await.unwrap();
+    let c = Client::new(&stack);
+    let seen = Seen::default();
+    let admin_email = format!("admin-{}@handoff.dev", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    handoff_local::demo::load(&stack.table, &json!({"users": [{"email": admin_email, "roles": ["admin"]}]}).to_string()).await.unwrap();
+    let (admin, _) = sign_in(&c, &seen, &admin_email).await;
+    let t = (time::OffsetDateTime::now_utc().unix_timestamp() / 3600 + 48) * 3600;
+    let emails: Vec<String> = (0..4).map(|i| format!("tf{i}-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..8])).collect();
+    let trips: Vec<String> = futures::future::join_all(emails.iter().map(|e| publish_journey(&c, &seen, e, &admin, t))).await;
+    let statuses = seen.0.lock().unwrap().clone();
+    println!("trip fault run: {} trips published; answers seen: {statuses:?}", trips.len());
+    assert!(statuses.get(&503).copied().unwrap_or(0) > 0, "faults were injected");
+
+    // Retries created nothing twice: one trip per traveler, two legs each.
+    let items = scan(&stack).await;
+    let stored: Vec<_> = items.iter().filter(|i| s(i, "entity") == "Trip").collect();
+    assert_eq!(stored.len(), trips.len(), "one trip per journey");
+    for tr in &stored {
+        assert_eq!(tr["legs"].as_l().unwrap().len(), 2, "no leg added twice");
+        assert_eq!(s(tr, "status"), "published");
+    }
+    // Nothing lost: every published trip reaches the search projection, once, at its revision.
+    let http = reqwest::Client::new();
+    let indexed = eventually(120, || async {
+        for dlq in ["SearchIndexDLQ", "AuditWriterDLQ"] {
+            let _ = http.post(format!("{}/_local/redrive/{dlq}", stack.url)).send().await;
+        }
+        let items = scan(&stack).await;
+        let legs = items.iter().filter(|i| s(i, "entity") == "SearchLeg").count();
+        (legs == 2 * trips.len()).then_some(items)
+    })
+    .await
+    .expect("every published trip is indexed");
+    for id in &trips {
+        let trip = indexed.iter().find(|i| s(i, "pk") == format!("TRIP#{id}")).unwrap();
+        let state = indexed.iter().find(|i| s(i, "pk") == format!("SEARCHTRIP#{id}")).expect("indexed");
+        assert_eq!(state["revision"].as_n().unwrap(), trip["version"].as_n().unwrap(), "the projection is at the trip's revision");
+    }
+    // And a sender finds them (through the faults too).
+    let (sender, _) = sign_in(&c, &seen, &format!("ts-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..8])).await;
+    let q = format!("/search/routes?from=airport:ZRH&to=airport:LHR&depart_after={}&arrive_before={}&weight_grams=500&category=documents&sort=cheapest&limit=50", at(t).replace('+', "%2B"), at(t + 86_400));
+    let found = step(&c, &seen, Method::GET, &q, Some(&sender), None).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    // Four travelers on the same flights at the same price: all four are offered.
+    let direct = found.body["items"].as_array().unwrap().iter().filter(|i| i["trips"] == 1).count();
+    assert_eq!(direct, trips.len(), "{}", found.body);
+}

@@ -20,7 +20,10 @@
 //!
 //! The answer is the Pareto set over (arrival, price, handoffs) at the
 //! destination — every itinerary not beaten on all three by another — which
-//! each sort then orders ([`Sort`]).
+//! each sort then orders ([`Sort`]). Answers that tie on all three stay (two
+//! travelers on the same flight at the same price are both offered) when they
+//! differ in the trip that reaches the destination; ties earlier on are
+//! settled by whichever was found first.
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -281,6 +284,8 @@ impl<'n> Planner<'n> {
         self.target.clear();
     }
 
+    /// A waiting label no better than an answer can only lead to answers that
+    /// arrive later (every leg takes time): drop it.
     fn dominated_by_target(&self, l: &Label) -> bool {
         self.target.iter().any(|&t| {
             let t = &self.labels[t as usize];
@@ -288,15 +293,15 @@ impl<'n> Planner<'n> {
         })
     }
 
+    /// Answers are kept unless another is strictly better: equal ones stay,
+    /// so several travelers offering the same times and price are all listed.
     fn add_target(&mut self, l: Label) {
-        if l.arr > self.query_arrive_before || self.dominated_by_target(&l) {
+        let strictly = |a: &Label, b: &Label| a.arr <= b.arr && a.price <= b.price && a.handoffs <= b.handoffs && (a.arr, a.price, a.handoffs) != (b.arr, b.price, b.handoffs);
+        if l.arr > self.query_arrive_before || self.target.iter().any(|&t| strictly(&self.labels[t as usize], &l)) {
             return;
         }
         let labels = &self.labels;
-        self.target.retain(|&t| {
-            let t = &labels[t as usize];
-            !(l.arr <= t.arr && l.price <= t.price && l.handoffs <= t.handoffs)
-        });
+        self.target.retain(|&t| !strictly(&l, &labels[t as usize]));
         self.labels.push(l);
         self.target.push(self.labels.len() as u32 - 1);
     }
@@ -416,7 +421,14 @@ impl<'n> Planner<'n> {
         }
         let mut out: Vec<Itinerary> = self.target.iter().map(|&t| self.itinerary(t)).collect();
         out.sort_by_key(|a| (a.arrive, a.price, a.handoffs));
-        out.dedup_by(|a, b| (a.arrive, a.price, a.handoffs) == (b.arrive, b.price, b.handoffs));
+        let mut seen: Vec<Vec<Segment>> = Vec::with_capacity(out.len());
+        out.retain(|i| {
+            let fresh = !seen.contains(&i.segments);
+            if fresh {
+                seen.push(i.segments.clone());
+            }
+            fresh
+        });
         out
     }
 
@@ -489,6 +501,15 @@ mod tests {
         assert_eq!(sorted[0].price, 20);
         sort(&mut sorted, Sort::Quickest);
         assert_eq!(sorted[0].arrive, 3 * H);
+    }
+
+    #[test]
+    fn travelers_tying_on_everything_are_all_offered() {
+        // Two travelers on the same flight at the same price.
+        let net = Network::new(vec![conn(0, 1, 1, 2, 0, 0), conn(0, 1, 1, 2, 1, 1)], 2);
+        let r = Planner::new(&net).plan(&query(0, 1), |_| Some(10));
+        assert_eq!(r.len(), 2);
+        assert_ne!(r[0].segments, r[1].segments);
     }
 
     #[test]
@@ -681,7 +702,9 @@ mod tests {
             // Feasible, and no duplicates.
             let vectors: Vec<_> = got.iter().map(|it| verify(&net, &q, it, &fare)).collect();
             let set: BTreeSet<_> = vectors.iter().copied().collect();
-            prop_assert_eq!(set.len(), vectors.len(), "duplicates in {:?}", vectors);
+            for (i, a) in got.iter().enumerate() {
+                prop_assert!(got[i + 1..].iter().all(|b| b.segments != a.segments), "the same itinerary twice: {:?}", a);
+            }
             // Exactly the Pareto front of all journeys: nothing found by brute
             // force dominates a result, and every front point is answered.
             let all = brute(&net, &q, &fare);
