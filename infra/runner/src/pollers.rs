@@ -22,7 +22,29 @@ fn failures(out: &Result<Value, String>, key: &str) -> Option<Vec<String>> {
     }
 }
 
+/// Idle pollers back off (doubling up to a cap) and come back to the floor
+/// as soon as there is work: many stacks share one serialised moto.
+struct Idle {
+    floor: u64,
+    cap: u64,
+    now: u64,
+}
+
+impl Idle {
+    fn new(floor: u64, cap: u64) -> Self {
+        Self { floor, cap, now: floor }
+    }
+    async fn wait(&mut self) {
+        tokio::time::sleep(Duration::from_millis(self.now)).await;
+        self.now = (self.now * 2).min(self.cap);
+    }
+    fn busy(&mut self) {
+        self.now = self.floor;
+    }
+}
+
 pub async fn sqs(client: aws_sdk_sqs::Client, url: String, arn: String, region: String, batch_size: usize, invoke: EventInvoke, function: String) {
+    let mut idle = Idle::new(200, 1000);
     loop {
         let out = client
             .receive_message()
@@ -42,9 +64,10 @@ pub async fn sqs(client: aws_sdk_sqs::Client, url: String, arn: String, region: 
         };
         if messages.is_empty() {
             // Short polls: a long poll would hold the (serialised) moto server.
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            idle.wait().await;
             continue;
         }
+        idle.busy();
         let records: Vec<Value> = messages
             .iter()
             .map(|m| {
@@ -120,6 +143,7 @@ pub async fn stream(client: aws_sdk_dynamodbstreams::Client, arn: String, region
     };
     let mut it = iterator(&client, &arn, &shard, None).await;
     let mut backoff = 100u64;
+    let mut idle = Idle::new(100, 500);
     loop {
         let Some(current) = it.clone() else {
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -137,9 +161,10 @@ pub async fn stream(client: aws_sdk_dynamodbstreams::Client, arn: String, region
         let records = out.records.unwrap_or_default();
         if records.is_empty() {
             it = out.next_shard_iterator.or(Some(current));
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            idle.wait().await;
             continue;
         }
+        idle.busy();
         let first = records[0].dynamodb.as_ref().and_then(|d| d.sequence_number.clone());
         let event = json!({ "Records": records.into_iter().map(|r| record_json(r, &arn, &region)).collect::<Vec<_>>() });
         let out_inv = invoke(event).await;
