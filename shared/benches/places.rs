@@ -68,7 +68,7 @@ fn search_run(g: &Gazetteer, text: &'static str) {
         let f: Vec<&str> = l.split('\t').collect();
         (f[1], f[9].parse().unwrap_or(0))
     }).collect();
-    cities.sort_by(|a, b| b.1.cmp(&a.1));
+    cities.sort_by_key(|c| std::cmp::Reverse(c.1));
     let ids: Vec<&str> = cities.iter().take(2000).map(|c| c.0).collect();
     let pos = |id: &str| g.get(id).unwrap().position();
     let near: Vec<Vec<usize>> = (0..ids.len()).map(|i| (0..ids.len()).filter(|&j| j != i && great_circle_km(pos(ids[i]), pos(ids[j])) < 300.0).collect()).collect();

@@ -237,4 +237,17 @@ async fn car_legs_need_a_verified_vehicle_of_ones_own() {
     // 200 km in 20 minutes is not a car.
     let fast = json!({"origin": "city:2660646", "destination": "city:2661604", "depart_at": at(t + 5 * H), "arrive_at": at(t + 5 * H + 1200), "vehicle_id": vid});
     c.post(&legs, Some(tok), fast).await.problem(422, "leg-implausible-speed");
+
+    // Publishing checks the vehicle again: big enough for what the trip promises.
+    let tid = trip.body["trip_id"].as_str().unwrap();
+    let mut big = json!({"max_weight_grams": 20000, "max_dimensions_cm": {"length_cm": 80, "width_cm": 60, "height_cm": 50}, "categories": ["clothing"],
+                         "capacity_grams": 100000, "price_per_kg": 300, "min_price": 800, "currency": "CHF"});
+    assert_eq!(c.put(&format!("/trips/{tid}/constraints"), Some(tok), big.clone()).await.status, 200);
+    let refused = c.put(&format!("/trips/{tid}/publish"), Some(tok), json!({})).await;
+    refused.problem(422, "vehicle-too-small");
+    big["capacity_grams"] = json!(60000);
+    assert_eq!(c.put(&format!("/trips/{tid}/constraints"), Some(tok), big).await.status, 200);
+    let published = c.put(&format!("/trips/{tid}/publish"), Some(tok), json!({})).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    println!("calls PUT /trips/{{id}}/publish (car trip): {}", published.header("x-aws-calls").unwrap());
 }

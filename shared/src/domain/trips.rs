@@ -205,6 +205,10 @@ pub enum TripRule {
     Incomplete(String),
     #[error("the trip has already departed")]
     Departed,
+    #[error("vehicle {0} is not a verified vehicle of yours")]
+    VehicleNotUsable(String),
+    #[error("the trip carries up to {capacity} g but vehicle {vehicle} takes {takes} g")]
+    VehicleTooSmall { vehicle: String, capacity: u32, takes: u32 },
 }
 
 impl TripRule {
@@ -228,6 +232,8 @@ impl TripRule {
             TripRule::NotReady(_) => "trip-not-ready",
             TripRule::Incomplete(_) => "trip-incomplete",
             TripRule::Departed => "trip-departed",
+            TripRule::VehicleNotUsable(_) => "vehicle-not-verified",
+            TripRule::VehicleTooSmall { .. } => "vehicle-too-small",
         }
     }
     fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -418,6 +424,26 @@ impl Trip {
         Ok(())
     }
 
+    /// The vehicles a car trip's legs name, each once.
+    pub fn vehicle_ids(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.legs.iter().filter_map(|l| l.vehicle_id.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Checked when publishing: the vehicle is still the traveler's and
+    /// verified, and takes what the trip promises to carry.
+    pub fn check_vehicle(&self, vehicle_id: &str, vehicle: Option<&super::vehicles::Vehicle>) -> Result<(), TripRule> {
+        let Some(v) = vehicle.filter(|v| v.owner_id == self.traveler_id && v.verification == super::identity::Verification::Verified) else {
+            return Err(TripRule::VehicleNotUsable(vehicle_id.to_string()));
+        };
+        match &self.constraints {
+            Some(c) if c.capacity_grams > v.capacity_grams => Err(TripRule::VehicleTooSmall { vehicle: vehicle_id.to_string(), capacity: c.capacity_grams, takes: v.capacity_grams }),
+            _ => Ok(()),
+        }
+    }
+
     pub fn unpublish(&mut self) -> Result<(), TripRule> {
         if self.status != TripStatus::Published {
             return Err(TripRule::WrongStatus { action: "unpublish", status: self.status });
@@ -546,6 +572,23 @@ P\tcity:2643743\tcity\tLondon\t\tGB\t51.50853\t-0.12574\tEurope/London\t8961989\
         assert_eq!(t.unpublish().unwrap_err().slug(), "trip-wrong-status");
         t.cancel().unwrap();
         assert_eq!(t.cancel().unwrap_err().slug(), "trip-wrong-status");
+    }
+
+    #[test]
+    fn a_car_trip_needs_its_own_verified_vehicle_big_enough() {
+        use crate::domain::identity::Verification;
+        use crate::domain::vehicles::Vehicle;
+        let mut t = trip(Mode::Car, "city:2988507", "city:2643743");
+        t.set_constraints(constraints()).unwrap();
+        let v = |owner: &str, verification, capacity| Vehicle {
+            vehicle_id: "v".into(), owner_id: owner.into(), make: "m".into(), model: "m".into(), plate: "P1".into(), capacity_grams: capacity,
+            verification, verification_note: None, created_at: "t".into(), updated_at: "t".into(),
+        };
+        assert!(t.check_vehicle("v", Some(&v("u1", Verification::Verified, 10_000))).is_ok());
+        assert_eq!(t.check_vehicle("v", Some(&v("u1", Verification::Verified, 9_999))).unwrap_err().slug(), "vehicle-too-small");
+        assert_eq!(t.check_vehicle("v", Some(&v("u1", Verification::Rejected, 50_000))).unwrap_err().slug(), "vehicle-not-verified");
+        assert_eq!(t.check_vehicle("v", Some(&v("u2", Verification::Verified, 50_000))).unwrap_err().slug(), "vehicle-not-verified");
+        assert_eq!(t.check_vehicle("v", None).unwrap_err().slug(), "vehicle-not-verified");
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! PUT /trips/{id}/publish — makes a complete trip searchable: at least one
 //! leg reaching the destination, constraints, a verified traveler, not yet
-//! departed. BatchGetItem (trip + traveler) + one transaction (trip,
+//! departed; for a car trip, each vehicle still the traveler's, verified and
+//! big enough for the trip's capacity. BatchGetItem (trip + traveler)
+//! [+ BatchGetItem (vehicles) for car trips] + one transaction (trip,
 //! TripPublished in the outbox).
 use handoff::domain::events::TripPublished;
 use handoff::domain::identity::{User, Verification};
 use handoff::domain::places::Gazetteer;
 use handoff::domain::trips::Trip;
+use handoff::domain::vehicles::Vehicle;
 use handoff::keys;
 use handoff::platform::aws::Aws;
 use handoff::platform::clock::now_unix;
@@ -38,6 +41,14 @@ impl HttpFunction for Function {
         let user: Option<Record<User>> = record(items.next().flatten())?;
         let verified = user.is_some_and(|u| u.data.verification == Verification::Verified);
         let mut trip = current.data.clone();
+        let vehicles = trip.vehicle_ids();
+        if !vehicles.is_empty() {
+            let found = self.table.get_many(&vehicles.iter().map(|v| keys::vehicle(v)).collect::<Vec<_>>(), true).await?;
+            for (id, item) in vehicles.iter().zip(found) {
+                let v: Option<Record<Vehicle>> = record(item)?;
+                trip.check_vehicle(id, v.as_ref().map(|r| &r.data))?;
+            }
+        }
         trip.publish(verified, now_unix())?;
         Ok(saved_with(req, self.places, &current, trip, |t, revision| TripPublished {
             trip_id: t.trip_id.clone(),
