@@ -117,8 +117,8 @@ pub fn vehicles_of(owner_id: &str, created_at: &str, vehicle_id: &str) -> Gsi1 {
 }
 /// The search projection: published legs by UTC day of departure, in
 /// departure order, so a search reads its days' partitions in order.
-pub fn search_leg(day: &str, depart_at: i64, trip_id: &str, leg_no: u32) -> Key {
-    key(search_day(day), format!("{depart_at:011}#{trip_id}#{leg_no:02}"))
+pub fn search_leg(depart_at: crate::domain::trips::Instant, trip_id: &str, leg_no: u32) -> Key {
+    key(search_day(&depart_at.day()), format!("{:011}#{trip_id}#{leg_no:02}", depart_at.0))
 }
 pub fn search_day(day: &str) -> String {
     format!("LEGS#{day}")
@@ -161,8 +161,9 @@ mod tests {
 
     #[test]
     fn search_legs_sort_by_departure_within_a_day() {
-        let a = search_leg("2026-12-01", 999_999_999, "t9", 1);
-        let b = search_leg("2026-12-01", 1_000_000_000, "t1", 1);
+        use crate::domain::trips::Instant;
+        let a = search_leg(Instant(999_999_999), "t9", 1);
+        let b = search_leg(Instant(1_000_000_000), "t1", 1);
         assert_eq!(a.pk, b.pk);
         assert!(a.sk < b.sk, "zero-padded departure sorts as text");
         assert_eq!(document(&trip_partition("t1"), "d1").pk, trip("t1").pk);

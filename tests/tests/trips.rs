@@ -40,7 +40,9 @@ async fn upload(c: &Client, base: &str, tok: &str, doc_type: &str, content_type:
     let put = c.http.put(url).header("content-type", content_type).body(bytes.to_vec()).send().await.unwrap();
     assert!(put.status().is_success(), "upload: {}", put.status());
     let id = r.body["document"]["document_id"].as_str().unwrap();
-    c.post(&format!("{base}/documents/{id}/complete"), Some(tok), json!({})).await
+    let done = c.post(&format!("{base}/documents/{id}/complete"), Some(tok), json!({})).await;
+    println!("calls POST …/documents/{{id}}/complete: {}", done.header("x-aws-calls").unwrap_or("-"));
+    done
 }
 
 fn pdf() -> Vec<u8> {

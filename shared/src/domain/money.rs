@@ -1,4 +1,4 @@
-//! Money in minor units with an ISO 4217 currency.
+//! Currencies (ISO 4217); amounts are minor units (`i64`) beside them.
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -37,13 +37,6 @@ impl From<Currency> for String {
     fn from(c: Currency) -> String {
         c.0
     }
-}
-
-/// An amount in minor units (cents) of a currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Money {
-    pub amount: i64,
-    pub currency: Currency,
 }
 
 #[cfg(test)]

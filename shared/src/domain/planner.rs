@@ -69,9 +69,6 @@ impl Network {
     pub fn n_trips(&self) -> usize {
         self.trip_conns.len()
     }
-    pub fn n_stops(&self) -> usize {
-        self.n_stops
-    }
 }
 
 /// Local service hours of a courier, as UTC seconds of the day (the caller

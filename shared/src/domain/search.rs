@@ -10,7 +10,8 @@ use super::geo::{great_circle_km, local_time, utc_offset, LatLon};
 use super::money::Currency;
 use super::planner::{self, Connection, FirstMile, Hours, Itinerary, LastMile, Network, Planner, Query, Segment, Sort};
 use super::places::Gazetteer;
-use super::trips::{Category, Constraints, Dimensions, Instant, Mode, Trip};
+use super::trips::{Category, Constraints, Dimensions, Instant, Mode};
+use super::validation::{Errors, FieldError};
 
 /// One published leg as the search projection stores it: everything the
 /// planner needs, so a search reads nothing else.
@@ -70,11 +71,6 @@ pub fn search_legs(trip_id: &str, traveler_id: &str, revision: u64, mode: Mode, 
             }
         })
         .collect()
-}
-
-/// Convenience for a trip record (tests, tools).
-pub fn search_legs_of(trip: &Trip, revision: u64) -> Vec<SearchLeg> {
-    trip.constraints.as_ref().map(|c| search_legs(&trip.trip_id, &trip.traveler_id, revision, trip.mode, &trip.legs, c)).unwrap_or_default()
 }
 
 /// What a sender wants carried.
@@ -173,6 +169,94 @@ pub enum SearchError {
     UnknownPlace(String),
 }
 
+/// Parses a search's query string, naming every wrong field at once:
+/// the search, the page size and the sort's name.
+pub fn parse_search(query: &HashMap<String, String>, places: &Gazetteer, buffer_seconds: i64, now: i64) -> Result<(RouteSearch, usize, &'static str), Vec<FieldError>> {
+    let q = |k: &str| query.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let mut errors = Errors::new();
+    for k in ["from", "to"] {
+        match q(k) {
+            None => errors.push(k, "is required: a place id such as airport:JFK (find one with GET /places/search)"),
+            Some(id) if places.get(id).is_none() => errors.push(k, format!("unknown place {id:?}")),
+            _ => {}
+        }
+    }
+    if q("from").is_some() && q("from") == q("to") {
+        errors.push("to", "must differ from from");
+    }
+    let depart_after = match q("depart_after") {
+        None => Some(now),
+        Some(s) => errors.check("depart_after", Instant::parse(s)).map(|i| i.0.max(now)),
+    };
+    let arrive_before = match q("arrive_before") {
+        None => depart_after.map(|d| d + 3 * 86_400),
+        Some(s) => errors.check("arrive_before", Instant::parse(s)).map(|i| i.0),
+    };
+    if let (Some(d), Some(a)) = (depart_after, arrive_before) {
+        if a <= d {
+            errors.push("arrive_before", "must be after depart_after (and after now)");
+        } else if a - d > MAX_WINDOW_DAYS * 86_400 {
+            errors.push("arrive_before", format!("a search spans at most {MAX_WINDOW_DAYS} days"));
+        }
+    }
+    let weight = match q("weight_grams").map(|w| w.parse::<u32>()) {
+        Some(Ok(w)) if (1..=50_000).contains(&w) => Some(w),
+        _ => {
+            errors.push("weight_grams", "is required: a whole number of grams from 1 to 50000");
+            None
+        }
+    };
+    let category = match q("category") {
+        None => {
+            errors.push("category", "is required: documents, clothing, electronics, books, cosmetics, food, medicine, gifts or other");
+            None
+        }
+        Some(c) => errors.check("category", c.parse::<Category>()),
+    };
+    let dims: Vec<Option<&str>> = ["length_cm", "width_cm", "height_cm"].iter().map(|k| q(k)).collect();
+    let dimensions = if dims.iter().all(Option::is_none) {
+        None
+    } else {
+        let parsed: Vec<Option<u32>> = dims.iter().map(|d| d.and_then(|v| v.parse::<u32>().ok()).filter(|v| (1..=300).contains(v))).collect();
+        match parsed[..] {
+            [Some(l), Some(w), Some(h)] => Some(Dimensions { length_cm: l, width_cm: w, height_cm: h }),
+            _ => {
+                errors.push("length_cm", "give length_cm, width_cm and height_cm together, each 1 to 300");
+                None
+            }
+        }
+    };
+    let currency = errors.check("currency", Currency::parse(q("currency").unwrap_or("EUR")));
+    let (sort, sort_name) = match q("sort").unwrap_or("best") {
+        "best" => (Sort::Best, "best"),
+        "cheapest" => (Sort::Cheapest, "cheapest"),
+        "quickest" => (Sort::Quickest, "quickest"),
+        _ => {
+            errors.push("sort", "must be cheapest, quickest or best");
+            (Sort::Best, "best")
+        }
+    };
+    let limit = match q("limit").map(|l| l.parse::<usize>()) {
+        None => Some(10),
+        Some(Ok(l)) if (1..=50).contains(&l) => Some(l),
+        _ => {
+            errors.push("limit", "must be a whole number from 1 to 50");
+            None
+        }
+    };
+    errors.into_result()?;
+    let s = RouteSearch {
+        from: q("from").expect("checked").to_string(),
+        to: q("to").expect("checked").to_string(),
+        depart_after: depart_after.expect("checked"),
+        arrive_before: arrive_before.expect("checked"),
+        parcel: Parcel { weight_grams: weight.expect("checked"), dimensions, category: category.expect("checked"), currency: currency.expect("checked") },
+        sort,
+        buffer_seconds,
+    };
+    Ok((s, limit.expect("checked"), sort_name))
+}
+
 /// The days (UTC, `YYYY-MM-DD`) whose projection partitions a search reads.
 pub fn days(depart_after: i64, arrive_before: i64) -> Vec<String> {
     let mut out = Vec::new();
@@ -215,6 +299,8 @@ pub fn run(s: &RouteSearch, legs: &[SearchLeg], areas: &[CourierArea], places: &
     // from such a place to the destination.
     let area_ok: Vec<&CourierArea> = areas.iter().filter(|a| a.currency == s.parcel.currency).collect();
     let mut first_mile = Vec::new();
+    // When each first-mile job starts (the planner only needs when it ends).
+    let mut first_mile_pickup = Vec::new();
     let mut last_mile = Vec::new();
     for (ai, a) in area_ok.iter().enumerate() {
         let hours = a.hours_at(s.depart_after);
@@ -227,6 +313,7 @@ pub fn run(s: &RouteSearch, legs: &[SearchLeg], areas: &[CourierArea], places: &
                 let (price, duration) = a.job(from.position(), p);
                 if let Some(done) = hours.finish(s.depart_after, duration) {
                     first_mile.push(FirstMile { stop: i, ready_at: done, price, courier: ai as u32 });
+                    first_mile_pickup.push(done - duration);
                 }
             }
             if a.covers(to.position()) {
@@ -251,8 +338,7 @@ pub fn run(s: &RouteSearch, legs: &[SearchLeg], areas: &[CourierArea], places: &
                 Segment::FirstMile { option } => {
                     let fm = q.first_mile[*option as usize];
                     let a = area_ok[fm.courier as usize];
-                    let (_, duration) = a.job(from.position(), position(fm.stop).unwrap_or(from.position()));
-                    let start = fm.ready_at - duration;
+                    let start = first_mile_pickup[*option as usize];
                     first_departure.get_or_insert(start);
                     handoff_places.push(stop_name(fm.stop));
                     segments.push(json!({"kind": "courier", "area_id": a.area_id, "courier_id": a.courier_id, "name": a.name, "from": s.from, "to": stop_name(fm.stop),

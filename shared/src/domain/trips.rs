@@ -467,20 +467,6 @@ impl Trip {
         }
         Ok(())
     }
-
-    pub fn total_km(&self) -> f64 {
-        self.legs.iter().map(|l| l.distance_km).sum()
-    }
-
-    /// The share of the trip's price a leg carries: its part of the distance.
-    pub fn leg_share(&self, leg: &Leg) -> f64 {
-        let total = self.total_km();
-        if total <= 0.0 {
-            1.0 / self.legs.len().max(1) as f64
-        } else {
-            leg.distance_km / total
-        }
-    }
 }
 
 #[cfg(test)]

@@ -85,8 +85,7 @@ impl Files {
     /// (size as declared, PDF/JPEG/PNG as declared, by its first bytes) and
     /// accepts or rejects the document; a rejected file is deleted. Checking
     /// again answers the decision already made.
-    pub async fn complete_upload(&self, table: &Table, owner_partition: &str, document_id: &str) -> Result<Reply, Problem> {
-        let current: Record<Document> = table.get(&keys::document(owner_partition, document_id), true).await?.ok_or_else(|| Problem::not_found("document"))?;
+    pub async fn complete_upload(&self, table: &Table, current: Record<Document>) -> Result<Reply, Problem> {
         if current.data.status != DocStatus::Pending {
             return Ok(Reply::ok(&current.data));
         }

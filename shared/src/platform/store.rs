@@ -423,23 +423,11 @@ impl Table {
         }
     }
 
-    /// One page of a query, newest first unless `forward`; expired items are skipped.
-    pub async fn query<T: DeserializeOwned>(&self, q: Query<'_>) -> Result<Page<Record<T>>, StoreError> {
+    /// One page of a query from `start`: its live records and the key to go on from.
+    async fn page<T: DeserializeOwned>(&self, q: &Query<'_>, limit: Option<i32>, start: Option<Item>) -> Result<(Vec<Record<T>>, Option<Item>), StoreError> {
         let (pk_attr, sk_attr) = match q.index {
             None => ("pk".to_string(), "sk".to_string()),
             Some(ix) => (format!("{ix}pk"), format!("{ix}sk")),
-        };
-        let binding = format!("{}|{}", q.index.unwrap_or("table"), q.partition);
-        let now = now_unix();
-        let start = match q.cursor {
-            Some(c) => Some(
-                cursor::decode(&self.cursor_secret, &binding, c, now)
-                    .map_err(StoreError::BadCursor)?
-                    .into_iter()
-                    .map(|(k, v)| (k, AttributeValue::S(v)))
-                    .collect::<Item>(),
-            ),
-            None => None,
         };
         let mut req = self
             .client
@@ -449,27 +437,30 @@ impl Table {
             .expression_attribute_names("#p", &pk_attr)
             .expression_attribute_values(":p", AttributeValue::S(q.partition.clone()))
             .scan_index_forward(q.forward)
-            .limit(q.limit)
+            .set_limit(limit)
             .set_exclusive_start_key(start);
-        req = match q.sort_prefix {
+        req = match &q.sort_prefix {
             Some(prefix) => req
                 .key_condition_expression("#p = :p AND begins_with(#s, :s)")
                 .expression_attribute_names("#s", &sk_attr)
-                .expression_attribute_values(":s", AttributeValue::S(prefix)),
+                .expression_attribute_values(":s", AttributeValue::S(prefix.clone())),
             None => req.key_condition_expression("#p = :p"),
         };
         let out = req.send().await.map_err(unavailable)?;
-        let items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|i| item_live(i, now))
-            .map(from_item)
-            .collect::<Result<Vec<Record<T>>, _>>()?;
-        let next_cursor = out.last_evaluated_key.filter(|k| !k.is_empty()).map(|k| {
-            let last: BTreeMap<String, String> = k.into_iter().filter_map(|(n, v)| v.as_s().ok().map(|s| (n, s.clone()))).collect();
-            cursor::encode(&self.cursor_secret, &binding, last, now)
-        });
+        let now = now_unix();
+        let items = out.items.unwrap_or_default().into_iter().filter(|i| item_live(i, now)).map(from_item).collect::<Result<Vec<Record<T>>, _>>()?;
+        Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+
+    /// One page of a query, newest first unless `forward`; expired items are skipped.
+    pub async fn query<T: DeserializeOwned>(&self, q: Query<'_>) -> Result<Page<Record<T>>, StoreError> {
+        let binding = format!("{}|{}", q.index.unwrap_or("table"), q.partition);
+        let start = match q.cursor {
+            Some(c) => Some(self.open_cursor(&binding, c)?.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect::<Item>()),
+            None => None,
+        };
+        let (items, last) = self.page(&q, Some(q.limit), start).await?;
+        let next_cursor = last.map(|k| self.sign_cursor(&binding, k.into_iter().filter_map(|(n, v)| v.as_s().ok().map(|s| (n, s.clone()))).collect()));
         Ok(Page { items, next_cursor })
     }
 }
@@ -478,25 +469,14 @@ impl Table {
     /// Every item of a partition, page after page, up to `max_pages` pages;
     /// the flag says whether pages were left unread.
     pub async fn query_all<T: DeserializeOwned>(&self, partition: String, max_pages: usize) -> Result<(Vec<Record<T>>, bool), StoreError> {
-        let now = now_unix();
+        // `limit` is not used here: each page is a whole one (up to 1 MB).
+        let q = Query { index: None, partition, sort_prefix: None, forward: true, limit: 0, cursor: None };
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         for _ in 0..max_pages {
-            let r = self
-                .client
-                .query()
-                .table_name(&self.name)
-                .key_condition_expression("#p = :p")
-                .expression_attribute_names("#p", "pk")
-                .expression_attribute_values(":p", AttributeValue::S(partition.clone()))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for i in r.items.unwrap_or_default().into_iter().filter(|i| item_live(i, now)) {
-                out.push(from_item(i)?);
-            }
-            match r.last_evaluated_key.filter(|k| !k.is_empty()) {
+            let (items, last) = self.page(&q, None, start.take()).await?;
+            out.extend(items);
+            match last {
                 Some(k) => start = Some(k),
                 None => return Ok((out, false)),
             }

@@ -6,13 +6,13 @@ use serde_json::{json, Value};
 
 use super::http::{ApiRequest, Problem, Reply};
 use crate::domain::events::DomainEvent;
-use super::store::{put_new, put_versioned, Query, Record, Table};
+use super::store::{put_new, put_versioned, record, Query, Record, Table};
 use crate::domain::documents::Document;
 use crate::domain::geo::local_time;
 use crate::domain::places::Gazetteer;
 use crate::domain::trips::{Trip, TripRule, TripStatus};
 use crate::domain::vehicles::Vehicle;
-use crate::keys::{self, entity};
+use crate::keys::{self, entity, Key};
 
 impl From<TripRule> for Problem {
     fn from(r: TripRule) -> Self {
@@ -85,6 +85,16 @@ pub fn trip_view(trip: &Trip, places: &Gazetteer, documents: &[Document]) -> Val
 /// A trip other people may see: published only.
 pub fn visible_to(trip: &Trip, user_id: &str) -> bool {
     trip.traveler_id == user_id || trip.status == TripStatus::Published
+}
+
+/// A document and the aggregate it belongs to, read together (one
+/// BatchGetItem); 404 unless the caller `owns` the aggregate, then unless the
+/// document exists.
+pub async fn owned_document<T: serde::de::DeserializeOwned>(table: &Table, owner: Key, document: Key, what: &str, owns: impl Fn(&T) -> bool) -> Result<Record<Document>, Problem> {
+    let mut found = table.get_many(&[owner, document], true).await?.into_iter();
+    let aggregate: Option<Record<T>> = record(found.next().flatten())?;
+    aggregate.filter(|r| owns(&r.data)).ok_or_else(|| Problem::not_found(what))?;
+    record(found.next().flatten())?.ok_or_else(|| Problem::not_found("document"))
 }
 
 /// The vehicle if the caller owns it (404 otherwise).

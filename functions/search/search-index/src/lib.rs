@@ -26,7 +26,7 @@ pub struct Function {
 pub struct TripState {
     pub trip_id: String,
     pub revision: u64,
-    pub searchable: bool,
+    /// The leg keys indexed (none: the trip is not searchable).
     pub legs: Vec<Key>,
 }
 
@@ -72,7 +72,7 @@ impl Consumer for Function {
             tracing::info!(trip_id, revision, applied = current.map(|c| c.data.revision), "older trip event: nothing to do");
             return Ok(Vec::new());
         }
-        let new_keys: Vec<Key> = legs.iter().map(|l| keys::search_leg(&l.depart_at.day(), l.depart_at.0, &l.trip_id, l.leg_no)).collect();
+        let new_keys: Vec<Key> = legs.iter().map(|l| keys::search_leg(l.depart_at, &l.trip_id, l.leg_no)).collect();
         let mut writes = Vec::new();
         if let Some(c) = &current {
             writes.extend(c.data.legs.iter().filter(|k| !new_keys.contains(k)).map(|k| delete(k, None)));
@@ -81,7 +81,7 @@ impl Consumer for Function {
             let ttl = l.arrive_at.0 + KEEP_AFTER_ARRIVAL;
             writes.push(put(&Record::new(k.clone(), entity::SEARCH_LEG, l.clone()).expires(ttl), None));
         }
-        let state = TripState { trip_id: trip_id.clone(), revision, searchable: !legs.is_empty(), legs: new_keys };
+        let state = TripState { trip_id: trip_id.clone(), revision, legs: new_keys };
         writes.push(match current {
             Some(c) => put_versioned(&c.next(state)),
             None => put_new(&Record::new(keys::search_trip(&trip_id), entity::SEARCH_TRIP, state)),

@@ -8,12 +8,9 @@
 //! each at most MAX_PAGES pages) and one for courier areas, all at once; the
 //! search is recorded (PutItem) at the same time, so recording adds no wait.
 use futures::future::join_all;
-use handoff::domain::money::Currency;
 use handoff::domain::places::Gazetteer;
-use handoff::domain::planner::Sort;
-use handoff::domain::search::{days, run, CourierArea, Parcel, RouteSearch, SearchLeg, MAX_WINDOW_DAYS};
-use handoff::domain::trips::{Category, Dimensions, Instant};
-use handoff::domain::validation::Errors;
+use handoff::domain::search::{days, parse_search, run, CourierArea, SearchLeg};
+use handoff::domain::trips::{Category, Instant};
 use handoff::keys::{self, entity};
 use handoff::platform::aws::Aws;
 use handoff::platform::clock::{now_rfc3339, now_unix};
@@ -50,92 +47,6 @@ struct SearchRecord {
     at: String,
 }
 
-fn parse(req: &ApiRequest, places: &Gazetteer, buffer_seconds: i64, now: i64) -> Result<(RouteSearch, usize, &'static str), Problem> {
-    let q = |k: &str| req.query.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
-    let mut errors = Errors::new();
-    for k in ["from", "to"] {
-        match q(k) {
-            None => errors.push(k, "is required: a place id such as airport:JFK (find one with GET /places/search)"),
-            Some(id) if places.get(id).is_none() => errors.push(k, format!("unknown place {id:?}")),
-            _ => {}
-        }
-    }
-    if q("from").is_some() && q("from") == q("to") {
-        errors.push("to", "must differ from from");
-    }
-    let depart_after = match q("depart_after") {
-        None => Some(now),
-        Some(s) => errors.check("depart_after", Instant::parse(s)).map(|i| i.0.max(now)),
-    };
-    let arrive_before = match q("arrive_before") {
-        None => depart_after.map(|d| d + 3 * 86_400),
-        Some(s) => errors.check("arrive_before", Instant::parse(s)).map(|i| i.0),
-    };
-    if let (Some(d), Some(a)) = (depart_after, arrive_before) {
-        if a <= d {
-            errors.push("arrive_before", "must be after depart_after (and after now)");
-        } else if a - d > MAX_WINDOW_DAYS * 86_400 {
-            errors.push("arrive_before", format!("a search spans at most {MAX_WINDOW_DAYS} days"));
-        }
-    }
-    let weight = match q("weight_grams").map(|w| w.parse::<u32>()) {
-        Some(Ok(w)) if (1..=50_000).contains(&w) => Some(w),
-        _ => {
-            errors.push("weight_grams", "is required: a whole number of grams from 1 to 50000");
-            None
-        }
-    };
-    let category = match q("category") {
-        None => {
-            errors.push("category", "is required: documents, clothing, electronics, books, cosmetics, food, medicine, gifts or other");
-            None
-        }
-        Some(c) => errors.check("category", c.parse::<Category>()),
-    };
-    let dims: Vec<Option<&str>> = ["length_cm", "width_cm", "height_cm"].iter().map(|k| q(k)).collect();
-    let dimensions = if dims.iter().all(Option::is_none) {
-        None
-    } else {
-        let parsed: Vec<Option<u32>> = dims.iter().map(|d| d.and_then(|v| v.parse::<u32>().ok()).filter(|v| (1..=300).contains(v))).collect();
-        match parsed[..] {
-            [Some(l), Some(w), Some(h)] => Some(Dimensions { length_cm: l, width_cm: w, height_cm: h }),
-            _ => {
-                errors.push("length_cm", "give length_cm, width_cm and height_cm together, each 1 to 300");
-                None
-            }
-        }
-    };
-    let currency = errors.check("currency", Currency::parse(q("currency").unwrap_or("EUR")));
-    let (sort, sort_name) = match q("sort").unwrap_or("best") {
-        "best" => (Sort::Best, "best"),
-        "cheapest" => (Sort::Cheapest, "cheapest"),
-        "quickest" => (Sort::Quickest, "quickest"),
-        _ => {
-            errors.push("sort", "must be cheapest, quickest or best");
-            (Sort::Best, "best")
-        }
-    };
-    let limit = match q("limit").map(|l| l.parse::<usize>()) {
-        None => Some(10),
-        Some(Ok(l)) if (1..=50).contains(&l) => Some(l),
-        _ => {
-            errors.push("limit", "must be a whole number from 1 to 50");
-            None
-        }
-    };
-    errors.into_result().map_err(Problem::validation)?;
-    let s = RouteSearch {
-        from: q("from").expect("checked").to_string(),
-        to: q("to").expect("checked").to_string(),
-        depart_after: depart_after.expect("checked"),
-        arrive_before: arrive_before.expect("checked"),
-        parcel: Parcel { weight_grams: weight.expect("checked"), dimensions, category: category.expect("checked"), currency: currency.expect("checked") },
-        sort,
-        buffer_seconds,
-    };
-    Ok((s, limit.expect("checked"), sort_name))
-}
-
 impl HttpFunction for Function {
     const NAME: &'static str = "search-routes";
 
@@ -150,7 +61,7 @@ impl HttpFunction for Function {
     async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
         let me = req.principal()?;
         let now = now_unix();
-        let (s, limit, sort_name) = parse(req, self.places, self.buffer_seconds, now)?;
+        let (s, limit, sort_name) = parse_search(&req.query, self.places, self.buffer_seconds, now).map_err(Problem::validation)?;
         // The cursor is bound to the query it continues (everything but the cursor).
         let mut canonical: Vec<(&String, &String)> = req.query.iter().filter(|(k, _)| *k != "cursor").collect();
         canonical.sort();
