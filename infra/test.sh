@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test: installs the tools (infra/setup.sh), starts a moto server
-# of its own (one request at a time, see infra/moto_server.py), runs `cargo test` for the whole workspace against it, and checks
-# the template with `sam validate --lint`. Needs only Rust, Python 3 and git.
+# Runs every test: installs the tools (infra/setup.sh), checks formatting
+# and lints (cargo fmt --check, cargo clippy -D warnings), builds every
+# function binary (the local stack runs them through its Lambda Runtime
+# API), starts a moto server of its own (one request at a time, see
+# infra/moto_server.py), runs `cargo test` for the whole workspace against
+# it, and checks the template with `sam validate --lint`. Needs only Rust,
+# Python 3 and git.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash infra/setup.sh
@@ -11,7 +15,7 @@ start_moto "$port" .local/moto-test.log
 trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
 export HANDOFF_TEST_ENDPOINT="http://127.0.0.1:$port"
 export AWS_EC2_METADATA_DISABLED=true
-cargo check --workspace --bins --locked
+cargo build --workspace --bins --locked
 cargo test --workspace --locked -- --nocapture "$@" 2>&1 | tee .local/test-output.log
 echo "sam validate --lint:"
 SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 .local/sam/bin/sam validate --lint

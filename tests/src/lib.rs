@@ -18,7 +18,9 @@ pub fn root() -> PathBuf {
 
 pub fn options(name: &str) -> Options {
     let stack = format!("t{}-{name}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    Options::new(root().join("template.yaml"), Some(endpoint()), &stack)
+    let mut opts = Options::new(root().join("template.yaml"), Some(endpoint()), &stack);
+    opts.log_dir = Some(root().join(".local/logs").join(&stack));
+    opts
 }
 
 pub async fn stack(name: &str) -> Stack {

@@ -4,7 +4,7 @@ use handoff::domain::identity::{DisplayName, Email, Locale, Phone, Role, User, V
 use handoff::keys::{self, entity};
 use handoff::platform::clock::now_rfc3339;
 use handoff::platform::crypto::new_id;
-use handoff::platform::identity::EmailClaim;
+use handoff::platform::sessions::EmailClaim;
 use handoff::platform::store::{put_new, Record, StoreError, Table};
 use serde::Deserialize;
 

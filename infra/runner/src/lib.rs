@@ -7,14 +7,14 @@ pub mod demo;
 pub mod mailbox;
 pub mod pollers;
 pub mod provision;
-pub mod registry;
+pub mod lambda;
 pub mod secrets;
 pub mod server;
 pub mod template;
 
 use aws_config::{BehaviorVersion, Region};
-use handoff::platform::aws::{Aws, Faults};
-use handoff::platform::env::Env;
+use handoff::platform::aws::Aws;
+use lambda::{FunctionSpec, Pool};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,12 +40,16 @@ pub struct Options {
     pub visibility_timeout: Option<i64>,
     pub parameters: BTreeMap<String, String>,
     pub secrets: BTreeMap<String, String>,
+    /// Where the function binaries are (`HANDOFF_BIN_DIR`, else target/debug beside the template).
+    pub bin_dir: PathBuf,
+    /// A folder for the functions' logs, one file each (None: this process's output).
+    pub log_dir: Option<PathBuf>,
 }
 
 impl Options {
     pub fn new(template: PathBuf, endpoint: Option<String>, stack: &str) -> Self {
         Self {
-            template,
+            template: template.clone(),
             endpoint,
             stack: stack.into(),
             region: "us-east-1".into(),
@@ -54,6 +58,11 @@ impl Options {
             visibility_timeout: None,
             parameters: BTreeMap::new(),
             secrets: secrets::generate(),
+            bin_dir: std::env::var_os("HANDOFF_BIN_DIR").map(PathBuf::from).unwrap_or_else(|| {
+                let root = template.parent().unwrap_or(std::path::Path::new("."));
+                std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target")).join("debug")
+            }),
+            log_dir: None,
         }
     }
 }
@@ -67,6 +76,8 @@ pub struct Stack {
     pub endpoint: Option<String>,
     /// The SDK configuration of the local stack (no faults), for tests.
     pub sdk: aws_config::SdkConfig,
+    /// Each function's processes, by logical id.
+    pub functions: HashMap<String, Arc<Pool>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -74,6 +85,9 @@ impl Drop for Stack {
     fn drop(&mut self) {
         for t in &self.tasks {
             t.abort();
+        }
+        for p in self.functions.values() {
+            p.shutdown();
         }
     }
 }
@@ -113,30 +127,48 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
     provision::name_resources(&template, &mut names);
     provision::provision(&template, &mut names, &clients, opts.visibility_timeout).await?;
 
-    // Under injected faults the SDK's own retries are off, so every fault
-    // reaches the handler (and the caller) instead of being absorbed.
-    let fn_sdk = match opts.fault_rate {
-        Some(_) => sdk.to_builder().retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1)).build(),
-        None => sdk.clone(),
-    };
-    let fn_aws = Aws::new(fn_sdk, opts.fault_rate.map(|rate| Faults { rate }));
-    let makers: HashMap<&str, registry::Maker> = registry::all().into_iter().collect();
-    let mut invokers = HashMap::new();
+    // Every function runs as its own binary with the template's environment.
+    let meter = lambda::Meter::default();
+    if let Some(dir) = &opts.log_dir {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut starting = Vec::new();
     for f in &template.functions {
-        let make = makers.get(f.code_uri.as_str()).ok_or_else(|| format!("{}: no function crate is registered for CodeUri {}", f.id, f.code_uri))?;
-        let mut env = HashMap::new();
+        let mut env = BTreeMap::new();
         for (k, v) in &f.env {
             env.insert(k.clone(), names.resolve(v).map_err(|e| format!("{}: {k}: {e}", f.id))?);
         }
-        env.insert("AWS_REGION".into(), opts.region.clone());
-        env.insert("AWS_LAMBDA_FUNCTION_NAME".into(), names.refs[&f.id].clone());
-        let invoker = make(&Env::from_map(env), &fn_aws).map_err(|e| format!("{} does not start: {e}", f.id))?;
-        invokers.insert(f.id.clone(), invoker);
+        env.extend(lambda_environment(&opts, &names.refs[&f.id], f.memory));
+        // The binary the template builds (Metadata BuildProperties Binary), else the crate's folder name.
+        let metadata = &template.resources[&f.id].metadata;
+        let crate_name = metadata
+            .get("BuildProperties")
+            .and_then(|b| b.get("Binary"))
+            .and_then(|b| b.as_str())
+            .unwrap_or_else(|| f.code_uri.rsplit('/').next().unwrap_or_default());
+        let spec = FunctionSpec {
+            id: f.id.clone(),
+            binary: opts.bin_dir.join(crate_name),
+            env,
+            timeout: Duration::from_secs(f.timeout),
+            log: opts.log_dir.as_ref().map(|d| d.join(format!("{}.log", f.id))),
+        };
+        starting.push(Pool::start(spec, meter.clone()));
     }
-    let event_invoker = |id: &str| match invokers.get(id) {
-        Some(registry::Invoker::Event(e)) => Ok(e.clone()),
-        _ => Err(format!("{id} is not an event function")),
-    };
+    let mut functions = HashMap::new();
+    let mut failed = Vec::new();
+    for r in futures::future::join_all(starting).await {
+        match r {
+            Ok(p) => {
+                functions.insert(p.spec.id.clone(), p);
+            }
+            Err(e) => failed.push(e),
+        }
+    }
+    if !failed.is_empty() {
+        return Err(failed.join("\n"));
+    }
+    let pool = |id: &str| functions.get(id).cloned().ok_or_else(|| format!("{id} is not a function"));
 
     let mut routes = Vec::new();
     let mut schedules = HashMap::new();
@@ -145,39 +177,36 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
         for ev in &f.events {
             match ev {
                 EventSource::Http { path, method, authorized } => {
-                    let Some(registry::Invoker::Http(h)) = invokers.get(&f.id) else {
-                        return Err(format!("{} has an HttpApi event but is not an HTTP function", f.id));
-                    };
                     routes.push(server::Route {
                         method: method.clone(),
                         segments: server::segments(path),
                         function: f.id.clone(),
-                        invoke: h.clone(),
+                        invoke: pool(&f.id)?,
                         authorized: *authorized && template.default_authorizer.is_some(),
                     });
                 }
                 EventSource::Sqs { queue, batch_size, .. } => {
                     let url = names.refs.get(queue).cloned().ok_or_else(|| format!("{}: queue {queue} does not exist", f.id))?;
                     let arn = names.atts[&(queue.clone(), "Arn".to_string())].clone();
-                    let task = pollers::sqs(clients.sqs.clone(), url, arn, opts.region.clone(), *batch_size, event_invoker(&f.id)?, f.id.clone());
+                    let task = pollers::sqs(clients.sqs.clone(), url, arn, opts.region.clone(), *batch_size, pool(&f.id)?, f.id.clone());
                     tasks.push(tokio::spawn(task));
                 }
                 EventSource::Stream { table, batch_size } => {
                     let arn = names.atts.get(&(table.clone(), "StreamArn".to_string())).cloned().ok_or_else(|| format!("{}: table {table} has no stream", f.id))?;
-                    let task = pollers::stream(clients.streams.clone(), arn, opts.region.clone(), *batch_size, event_invoker(&f.id)?, f.id.clone());
+                    let task = pollers::stream(clients.streams.clone(), arn, opts.region.clone(), *batch_size, pool(&f.id)?, f.id.clone());
                     tasks.push(tokio::spawn(task));
                 }
                 EventSource::Schedule { every_seconds } => {
                     let rule = format!("arn:aws:events:{}:{ACCOUNT}:rule/{}-{}", opts.region, opts.stack, f.id);
                     let event = pollers::scheduled_event(&rule, &opts.region, ACCOUNT);
-                    let invoke = event_invoker(&f.id)?;
+                    let invoke = pool(&f.id)?;
                     schedules.insert(f.id.clone(), (invoke.clone(), event.clone()));
                     tasks.push(tokio::spawn(pollers::schedule(Duration::from_secs(*every_seconds), invoke, event, f.id.clone())));
                 }
             }
         }
     }
-    let authorizer = template.authorizer_function.as_deref().map(event_invoker).transpose()?;
+    let authorizer = template.authorizer_function.as_deref().map(pool).transpose()?;
     let mut redrive = HashMap::new();
     for (id, q) in template.of_kind("AWS::SQS::Queue") {
         if let Some((dlq, _)) = q.props.get("RedrivePolicy").and_then(|r| r.get("deadLetterTargetArn")).and_then(template::as_getatt) {
@@ -193,6 +222,7 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
         account: ACCOUNT.into(),
         redrive,
         sqs: clients.sqs.clone(),
+        meter,
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await.map_err(|e| format!("port {}: {e}", opts.port))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -200,5 +230,38 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
 
     let table_id = template.of_kind("AWS::DynamoDB::Table").next().map(|(id, _)| id.clone()).ok_or("template has no table")?;
     let table = handoff::platform::store::Table::new(infra.dynamodb(), names.refs[&table_id].clone());
-    Ok(Stack { url: format!("http://{addr}"), addr, names, template, table, endpoint: opts.endpoint, sdk, tasks })
+    Ok(Stack { url: format!("http://{addr}"), addr, names, template, table, endpoint: opts.endpoint, sdk, functions, tasks })
+}
+
+/// What Lambda adds to a function's environment, and what the local stack
+/// adds for its own needs: the endpoint (moto), credentials, the call meter
+/// and, in reliability runs, injected faults (with the SDK's retries off, so
+/// every fault reaches the handler).
+fn lambda_environment(opts: &Options, physical_name: &str, memory: u64) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::from([
+        ("AWS_LAMBDA_FUNCTION_NAME".to_string(), physical_name.to_string()),
+        ("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), memory.to_string()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME".into(), format!("/aws/lambda/{physical_name}")),
+        ("AWS_LAMBDA_LOG_STREAM_NAME".into(), "local".into()),
+        ("AWS_REGION".into(), opts.region.clone()),
+        ("AWS_DEFAULT_REGION".into(), opts.region.clone()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ("HANDOFF_METER".into(), "1".into()),
+    ]);
+    for k in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "HOME"] {
+        if let Ok(v) = std::env::var(k) {
+            env.insert(k.into(), v);
+        }
+    }
+    if let Some(e) = &opts.endpoint {
+        env.insert("AWS_ENDPOINT_URL".into(), e.clone());
+        env.entry("AWS_ACCESS_KEY_ID".into()).or_insert_with(|| "local".into());
+        env.entry("AWS_SECRET_ACCESS_KEY".into()).or_insert_with(|| "local".into());
+    }
+    if let Some(rate) = opts.fault_rate {
+        env.insert("HANDOFF_FAULT_RATE".into(), rate.to_string());
+        env.insert("AWS_MAX_ATTEMPTS".into(), "1".into());
+    }
+    env
 }

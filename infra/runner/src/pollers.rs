@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::registry::EventInvoke;
+use crate::lambda::Pool;
+use std::sync::Arc;
 
 fn failures(out: &Result<Value, String>, key: &str) -> Option<Vec<String>> {
     match out {
@@ -43,7 +44,7 @@ impl Idle {
     }
 }
 
-pub async fn sqs(client: aws_sdk_sqs::Client, url: String, arn: String, region: String, batch_size: usize, invoke: EventInvoke, function: String) {
+pub async fn sqs(client: aws_sdk_sqs::Client, url: String, arn: String, region: String, batch_size: usize, invoke: Arc<Pool>, function: String) {
     let mut idle = Idle::new(200, 1000);
     loop {
         let out = client
@@ -80,7 +81,7 @@ pub async fn sqs(client: aws_sdk_sqs::Client, url: String, arn: String, region: 
                 })
             })
             .collect();
-        let out = invoke(json!({ "Records": records })).await;
+        let out = invoke.invoke(json!({ "Records": records })).await;
         let failed: HashSet<String> = match failures(&out, "itemIdentifier") {
             Some(f) => f.into_iter().collect(),
             None => {
@@ -129,7 +130,7 @@ async fn iterator(client: &aws_sdk_dynamodbstreams::Client, arn: &str, shard: &s
     req.send().await.ok().and_then(|o| o.shard_iterator)
 }
 
-pub async fn stream(client: aws_sdk_dynamodbstreams::Client, arn: String, region: String, batch_size: usize, invoke: EventInvoke, function: String) {
+pub async fn stream(client: aws_sdk_dynamodbstreams::Client, arn: String, region: String, batch_size: usize, invoke: Arc<Pool>, function: String) {
     let shard = loop {
         match client.describe_stream().stream_arn(&arn).send().await {
             Ok(o) => {
@@ -167,7 +168,7 @@ pub async fn stream(client: aws_sdk_dynamodbstreams::Client, arn: String, region
         idle.busy();
         let first = records[0].dynamodb.as_ref().and_then(|d| d.sequence_number.clone());
         let event = json!({ "Records": records.into_iter().map(|r| record_json(r, &arn, &region)).collect::<Vec<_>>() });
-        let out_inv = invoke(event).await;
+        let out_inv = invoke.invoke(event).await;
         match failures(&out_inv, "itemIdentifier") {
             Some(f) if f.is_empty() => {
                 it = out.next_shard_iterator;
@@ -192,12 +193,12 @@ pub fn scheduled_event(rule_arn: &str, region: &str, account: &str) -> Value {
     })
 }
 
-pub async fn schedule(every: Duration, invoke: EventInvoke, event: Value, function: String) {
+pub async fn schedule(every: Duration, invoke: Arc<Pool>, event: Value, function: String) {
     let mut tick = tokio::time::interval(every);
     tick.tick().await;
     loop {
         tick.tick().await;
-        if let Err(e) = invoke(event.clone()).await {
+        if let Err(e) = invoke.invoke(event.clone()).await {
             tracing::warn!(function, error = %e, "scheduled invocation failed");
         }
     }

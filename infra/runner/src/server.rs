@@ -11,26 +11,27 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::mailbox;
-use crate::registry::{EventInvoke, HttpInvoke};
+use crate::lambda::{take_calls, Meter, Pool};
 
 pub struct Route {
     pub method: String,
     pub segments: Vec<String>,
     pub function: String,
-    pub invoke: HttpInvoke,
+    pub invoke: Arc<Pool>,
     pub authorized: bool,
 }
 
 pub struct State {
     pub routes: Vec<Route>,
-    pub authorizer: Option<EventInvoke>,
-    pub schedules: HashMap<String, (EventInvoke, Value)>,
+    pub authorizer: Option<Arc<Pool>>,
+    pub schedules: HashMap<String, (Arc<Pool>, Value)>,
     pub cors: Option<Value>,
     pub moto_url: String,
     pub account: String,
     /// Dead-letter queue logical id → (its URL, the URL of the queue it serves).
     pub redrive: HashMap<String, (String, String)>,
     pub sqs: aws_sdk_sqs::Client,
+    pub meter: Meter,
 }
 
 /// Moves every message of a dead-letter queue back to its source queue (what
@@ -164,8 +165,10 @@ pub async fn handle(state: Arc<State>, peer: SocketAddr, req: Request<Incoming>)
                 "identitySource": header("authorization").into_iter().collect::<Vec<_>>(), "routeKey": route_key, "rawPath": path, "rawQueryString": query,
                 "headers": headers, "queryStringParameters": qs, "pathParameters": params, "requestContext": context,
             });
-            let (out, calls) = handoff::platform::aws::metered(auth(event)).await;
-            calls_authorizer = handoff::platform::aws::format_counts(&calls);
+            let mut out = auth.invoke(event).await;
+            if let Ok(v) = &mut out {
+                calls_authorizer = take_calls(v).unwrap_or_default();
+            }
             match out {
                 Ok(v) if v.get("isAuthorized").and_then(|a| a.as_bool()) == Some(true) => {
                     context["authorizer"] = json!({"lambda": v.get("context").cloned().unwrap_or(json!({}))});
@@ -191,28 +194,20 @@ pub async fn handle(state: Arc<State>, peer: SocketAddr, req: Request<Incoming>)
         "pathParameters": if params.is_empty() { Value::Null } else { json!(params) },
         "requestContext": context, "body": if body.is_empty() { Value::Null } else { Value::String(body_text) }, "isBase64Encoded": b64,
     });
-    let lambda_req = match lambda_http::request::from_str(&event.to_string()) {
-        Ok(r) => r,
+    let answer = match route.invoke.invoke(event).await {
+        Ok(a) => a,
         Err(e) => {
-            tracing::error!(error = %e, "could not build the Lambda event");
+            tracing::error!(function = %route.function, error = %e, "invocation failed");
             return Ok(json_resp(500, &json!({"message": "Internal Server Error"})));
         }
     };
-    let (resp, calls) = handoff::platform::aws::metered((route.invoke)(lambda_req)).await;
-    let (rparts, rbody) = resp.into_parts();
-    let bytes: Bytes = match rbody {
-        lambda_http::Body::Empty => Bytes::new(),
-        lambda_http::Body::Text(t) => Bytes::from(t),
-        lambda_http::Body::Binary(b) => Bytes::from(b),
-        _ => Bytes::new(),
+    let Some(mut out) = http_response(&answer) else {
+        tracing::error!(function = %route.function, "the function's answer is not an HTTP API response");
+        return Ok(json_resp(500, &json!({"message": "Internal Server Error"})));
     };
-    let mut out = Response::from_parts(rparts, Full::new(bytes));
     let h = out.headers_mut();
     if let Some(allow) = allowed_origin(&state.cors, origin.as_deref()) {
         h.insert("access-control-allow-origin", allow.parse().expect("header"));
-    }
-    if let Ok(v) = handoff::platform::aws::format_counts(&calls).parse() {
-        h.insert("x-aws-calls", v);
     }
     if let Ok(v) = calls_authorizer.parse() {
         h.insert("x-aws-calls-authorizer", v);
@@ -235,7 +230,7 @@ async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -
             Ok(m) => respond(200, "text/html; charset=utf-8", mailbox::html(&m)),
             Err(e) => respond(502, "text/plain", e),
         },
-        ("GET", "calls") => json_resp(200, &json!(handoff::platform::aws::total_calls())),
+        ("GET", "calls") => json_resp(200, &json!(state.meter.totals())),
         ("POST", s) if s.starts_with("redrive/") => match state.redrive.get(&s["redrive/".len()..]) {
             Some((dlq, source)) => match redrive(&state.sqs, dlq, source).await {
                 Ok(n) => json_resp(200, &json!({"moved": n})),
@@ -246,7 +241,7 @@ async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -
         ("POST", s) if s.starts_with("schedules/") => {
             let id = &s["schedules/".len()..];
             match state.schedules.get(id) {
-                Some((invoke, event)) => match invoke(event.clone()).await {
+                Some((invoke, event)) => match invoke.invoke(event.clone()).await {
                     Ok(v) => json_resp(200, &v),
                     Err(e) => json_resp(500, &json!({"message": e})),
                 },
@@ -255,6 +250,38 @@ async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -
         }
         _ => json_resp(404, &json!({"message": "Not Found"})),
     }
+}
+
+/// An HTTP API (payload 2.0) Lambda answer as the HTTP response API Gateway sends.
+fn http_response(v: &Value) -> Option<Resp> {
+    let status = v.get("statusCode")?.as_u64()? as u16;
+    let mut b = Response::builder().status(status);
+    if let Some(h) = v.get("headers").and_then(|h| h.as_object()) {
+        for (k, val) in h {
+            if let Some(val) = val.as_str() {
+                b = b.header(k, val);
+            }
+        }
+    }
+    if let Some(h) = v.get("multiValueHeaders").and_then(|h| h.as_object()) {
+        for (k, vals) in h {
+            for val in vals.as_array().into_iter().flatten().filter_map(|x| x.as_str()) {
+                b = b.header(k, val);
+            }
+        }
+    }
+    for c in v.get("cookies").and_then(|c| c.as_array()).into_iter().flatten().filter_map(|c| c.as_str()) {
+        b = b.header("set-cookie", c);
+    }
+    let body = match v.get("body").and_then(|b| b.as_str()) {
+        None => Bytes::new(),
+        Some(text) if v.get("isBase64Encoded").and_then(|x| x.as_bool()) == Some(true) => {
+            use base64::Engine;
+            Bytes::from(base64::engine::general_purpose::STANDARD.decode(text).ok()?)
+        }
+        Some(text) => Bytes::from(text.to_string()),
+    };
+    b.body(Full::new(body)).ok()
 }
 
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {

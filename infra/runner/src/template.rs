@@ -29,6 +29,10 @@ pub struct FunctionDef {
     /// Globals' variables overlaid with the function's own (unresolved).
     pub env: BTreeMap<String, Value>,
     pub events: Vec<EventSource>,
+    /// Timeout in seconds (the function's, else Globals', else Lambda's 3).
+    pub timeout: u64,
+    /// MemorySize in MB (the function's, else Globals', else Lambda's 128).
+    pub memory: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -101,7 +105,9 @@ impl Template {
                 parameters.insert(name, default);
             }
         }
-        let globals_env = env_map(root.get("Globals").and_then(|g| g.get("Function")));
+        let globals = root.get("Globals").and_then(|g| g.get("Function"));
+        let globals_env = env_map(globals);
+        let setting = |props: &Value, key: &str, default: u64| props.get(key).or(globals.and_then(|g| g.get(key))).and_then(|v| v.as_u64()).unwrap_or(default);
         let mut resources = BTreeMap::new();
         let mut functions = Vec::new();
         let (mut default_authorizer, mut authorizer_function, mut cors) = (None, None, None);
@@ -158,7 +164,8 @@ impl Template {
                         });
                     }
                 }
-                functions.push(FunctionDef { id: id.clone(), code_uri, env, events });
+                let (timeout, memory) = (setting(&props, "Timeout", 3), setting(&props, "MemorySize", 128));
+                functions.push(FunctionDef { id: id.clone(), code_uri, env, events, timeout, memory });
             }
             resources.insert(id, Resource { kind, props, metadata });
         }

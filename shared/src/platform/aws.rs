@@ -137,6 +137,11 @@ impl Aws {
         let rate = std::env::var("HANDOFF_FAULT_RATE").ok().and_then(|r| r.parse().ok());
         Self::new(config, rate.map(|rate| Faults { rate }))
     }
+    /// Clients that are never called (unit tests): no endpoint, no credentials.
+    pub fn offline() -> Self {
+        let config = SdkConfig::builder().behavior_version(BehaviorVersion::latest()).region(aws_config::Region::new("us-east-1")).build();
+        Self::new(config, None)
+    }
     pub fn new(config: SdkConfig, faults: Option<Faults>) -> Self {
         Self { config, meter: CallMeter { faults } }
     }

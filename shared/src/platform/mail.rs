@@ -1,4 +1,14 @@
 //! Email through SES v2.
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("the message cannot be built")]
+    Build(#[source] aws_sdk_sesv2::error::BuildError),
+    #[error("SES refused or could not be reached")]
+    Send(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
 pub struct Mailer {
     client: aws_sdk_sesv2::Client,
     from: String,
@@ -9,9 +19,8 @@ impl Mailer {
         Self { client, from: from.into() }
     }
 
-    pub async fn send(&self, to: &str, subject: &str, text: &str) -> Result<(), String> {
-        use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
-        let content = |s: &str| Content::builder().data(s).charset("UTF-8").build().map_err(|e| e.to_string());
+    pub async fn send(&self, to: &str, subject: &str, text: &str) -> Result<(), MailError> {
+        let content = |s: &str| Content::builder().data(s).charset("UTF-8").build().map_err(MailError::Build);
         let message = Message::builder().subject(content(subject)?).body(Body::builder().text(content(text)?).build()).build();
         self.client
             .send_email()
@@ -21,6 +30,6 @@ impl Mailer {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| format!("{e:?}").chars().take(300).collect())
+            .map_err(|e| MailError::Send(Box::new(e)))
     }
 }

@@ -2,9 +2,12 @@
 pub mod auth;
 pub mod aws;
 pub mod clock;
+pub mod context;
 pub mod crypto;
+pub mod envelope;
 pub mod env;
-pub mod events;
+pub mod error;
+pub mod lambda;
 pub mod observability;
 
 #[cfg(feature = "dynamodb")]
@@ -15,7 +18,7 @@ pub mod cursor;
 pub mod outbox;
 #[cfg(feature = "http")]
 pub mod http;
-#[cfg(all(feature = "http", feature = "dynamodb"))]
+#[cfg(feature = "dynamodb")]
 pub mod idempotency;
 #[cfg(feature = "consumer")]
 pub mod consumer;
@@ -23,12 +26,11 @@ pub mod consumer;
 pub mod publisher;
 #[cfg(feature = "sesv2")]
 pub mod mail;
-pub mod lambda;
 #[cfg(feature = "dynamodb")]
-pub mod identity;
+pub mod sessions;
 #[cfg(feature = "dynamodb")]
 pub mod ratelimit;
 #[cfg(all(feature = "http", feature = "dynamodb", feature = "places"))]
-pub mod trips;
+pub mod trip_records;
 #[cfg(all(feature = "http", feature = "dynamodb", feature = "s3"))]
-pub mod documents;
+pub mod files;

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 
 use super::clock::now_unix;
-use super::events::{Actor, Envelope};
+use super::envelope::{Actor, Envelope};
 use super::store::{put_new, Record};
 use crate::domain::events::DomainEvent;
 use crate::keys::{self, entity};

@@ -27,17 +27,25 @@ pub enum StoreError {
     /// and the item as it was (when DynamoDB returned it).
     #[error("condition failed")]
     ConditionFailed { index: Option<usize>, item: Option<Box<Item>> },
-    /// The table could not be reached, throttled us, or timed out: retry later.
-    #[error("table unavailable: {0}")]
-    Unavailable(String),
+    /// The table could not be reached, throttled us, or timed out: retry
+    /// later. The SDK's error is kept as the source.
+    #[error("table unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("bad cursor: {0}")]
     BadCursor(&'static str),
     #[error("stored item is not readable: {0}")]
     Corrupt(String),
 }
 
-fn unavailable<E: std::fmt::Debug>(e: E) -> StoreError {
-    StoreError::Unavailable(format!("{e:?}").chars().take(500).collect())
+fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError {
+    StoreError::Unavailable(Box::new(e))
+}
+
+impl StoreError {
+    /// Unavailable for a reason of our own (no SDK error to keep).
+    pub fn unavailable(why: &str) -> Self {
+        StoreError::Unavailable(why.into())
+    }
 }
 
 /// An entity with its table envelope.
@@ -330,7 +338,7 @@ impl Table {
             }
         }
         if !pending.is_empty() {
-            return Err(StoreError::Unavailable("keys left unprocessed".into()));
+            return Err(StoreError::unavailable("keys left unprocessed"));
         }
         let now = now_unix();
         Ok(keys.iter().map(|k| found.remove(&(k.pk.clone(), k.sk.clone())).filter(|i| item_live(i, now))).collect())
@@ -348,7 +356,7 @@ impl Table {
                         let reasons = c.cancellation_reasons.unwrap_or_default();
                         match reasons.iter().position(|r| r.code.as_deref() == Some("ConditionalCheckFailed")) {
                             Some(i) => Err(StoreError::ConditionFailed { index: Some(i), item: reasons[i].item.clone().map(Box::new) }),
-                            None => Err(StoreError::Unavailable(format!("transaction cancelled: {:?}", reasons.iter().map(|r| r.code.clone()).collect::<Vec<_>>()))),
+                            None => Err(StoreError::Unavailable(format!("transaction cancelled: {:?}", reasons.iter().map(|r| r.code.clone()).collect::<Vec<_>>()).into())),
                         }
                     }
                     other => Err(unavailable(other)),

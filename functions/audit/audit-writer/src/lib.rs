@@ -2,21 +2,16 @@
 //! when, from where. Idempotent by event id (the consumer helper's marker).
 use handoff::domain::audit::{day_of, subject_of, AuditEntry};
 use handoff::keys::{self, entity};
-use handoff::platform::aws::Aws;
-use handoff::platform::consumer::Consumer;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::events::Envelope;
-use handoff::platform::store::{put, Record, Table, WriteItem};
+use handoff::platform::context::Ctx;
+use handoff::platform::lambda::EventError;
+use handoff::platform::envelope::Envelope;
+use handoff::platform::store::{put, Record, WriteItem};
 
 /// Audit entries are kept for a year.
 pub const RETENTION_SECONDS: i64 = 365 * 24 * 3600;
 
-pub struct Function {
-    table: Table,
-}
-
-pub fn entry(e: &Envelope) -> Result<Record<AuditEntry>, String> {
-    let day = day_of(&e.occurred_at).ok_or_else(|| format!("event {} has no valid occurred_at", e.id))?;
+pub fn entry(e: &Envelope) -> Result<Record<AuditEntry>, EventError> {
+    let day = day_of(&e.occurred_at).ok_or_else(|| EventError::Invalid(format!("event {} has no valid occurred_at", e.id)))?;
     let entry = AuditEntry {
         event_id: e.id.clone(),
         occurred_at: e.occurred_at.clone(),
@@ -28,32 +23,21 @@ pub fn entry(e: &Envelope) -> Result<Record<AuditEntry>, String> {
         correlation_id: e.correlation_id.clone(),
         data: e.data.clone(),
     };
-    let occurred = time::OffsetDateTime::parse(&e.occurred_at, &time::format_description::well_known::Rfc3339).map_err(|err| err.to_string())?;
+    let occurred = time::OffsetDateTime::parse(&e.occurred_at, &time::format_description::well_known::Rfc3339).map_err(|err| EventError::Invalid(format!("event {}: occurred_at: {err}", e.id)))?;
     Ok(Record::new(keys::audit(day, &e.occurred_at, &e.id), entity::AUDIT, entry)
         .gsi1(keys::audit_by_actor(&e.actor.id, &e.occurred_at, &e.id))
         .expires(occurred.unix_timestamp() + RETENTION_SECONDS))
 }
 
-impl Consumer for Function {
-    const NAME: &'static str = "audit-writer";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)? })
-    }
-
-    fn table(&self) -> &Table {
-        &self.table
-    }
-
-    async fn handle(&self, event: &Envelope) -> Result<Vec<WriteItem>, String> {
-        Ok(vec![put(&entry(event)?, None)])
-    }
+pub async fn handle(_ctx: &Ctx, event: &Envelope) -> Result<Vec<WriteItem>, EventError> {
+    Ok(vec![put(&entry(event)?, None)])
 }
+
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use handoff::platform::events::Actor;
+    use handoff::platform::envelope::Actor;
 
     #[test]
     fn entries_are_keyed_by_day_and_actor() {

@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_event::<handoff::platform::consumer::SqsConsumer<audit_writer::Function>>().await
-}
+handoff::consumer_function!(audit_writer::handle);

@@ -4,44 +4,32 @@
 use handoff::domain::audit::{day_of, AuditEntry};
 use handoff::domain::identity::Role;
 use handoff::keys;
-use handoff::platform::aws::Aws;
-use handoff::platform::clock::now_rfc3339;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::store::{Query, Table};
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::store::Query;
 use serde_json::json;
 
-pub struct Function {
-    table: Table,
-}
-
-impl HttpFunction for Function {
-    const NAME: &'static str = "list-audit";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)? })
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let me = req.principal()?;
+    if !(me.has(Role::Admin) || me.has(Role::Support)) {
+        return Err(Problem::forbidden("the audit log is for admin and support roles"));
     }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.principal()?;
-        if !(me.has(Role::Admin) || me.has(Role::Support)) {
-            return Err(Problem::forbidden("the audit log is for admin and support roles"));
+    let (limit, cursor) = req.page()?;
+    let query = match (req.query.get("actor"), req.query.get("day")) {
+        (Some(_), Some(_)) => return Err(Problem::field("actor", "filter by actor or by day, not both")),
+        (Some(actor), None) => Query { index: Some("gsi1"), partition: keys::audit_actor(actor), sort_prefix: None, forward: false, limit, cursor },
+        (None, day) => {
+            let today = ctx.now_rfc3339();
+            let day = match day {
+                Some(d) => day_of(d).filter(|x| x.len() == d.len()).ok_or_else(|| Problem::field("day", "must be a date such as 2026-11-21"))?.to_string(),
+                None => day_of(&today).expect("now is a date").to_string(),
+            };
+            Query { index: None, partition: keys::audit_day(&day), sort_prefix: None, forward: false, limit, cursor }
         }
-        let (limit, cursor) = req.page()?;
-        let query = match (req.query.get("actor"), req.query.get("day")) {
-            (Some(_), Some(_)) => return Err(Problem::field("actor", "filter by actor or by day, not both")),
-            (Some(actor), None) => Query { index: Some("gsi1"), partition: keys::audit_actor(actor), sort_prefix: None, forward: false, limit, cursor },
-            (None, day) => {
-                let today = now_rfc3339();
-                let day = match day {
-                    Some(d) => day_of(d).filter(|x| x.len() == d.len()).ok_or_else(|| Problem::field("day", "must be a date such as 2026-11-21"))?.to_string(),
-                    None => day_of(&today).expect("now is a date").to_string(),
-                };
-                Query { index: None, partition: keys::audit_day(&day), sort_prefix: None, forward: false, limit, cursor }
-            }
-        };
-        let page = self.table.query::<AuditEntry>(query).await?;
-        let items: Vec<AuditEntry> = page.items.into_iter().map(|r| r.data).collect();
-        Ok(Reply::ok(&json!({"items": items, "next_cursor": page.next_cursor})))
-    }
+    };
+    let page = table.query::<AuditEntry>(query).await?;
+    let items: Vec<AuditEntry> = page.items.into_iter().map(|r| r.data).collect();
+    Ok(Reply::ok(&json!({"items": items, "next_cursor": page.next_cursor})))
 }
+

@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_event::<authorizer::Function>().await
-}
+handoff::event_function!(authorizer::handle);

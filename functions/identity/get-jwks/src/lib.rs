@@ -1,22 +1,21 @@
 //! GET /.well-known/jwks.json — the public keys that verify access tokens.
 use handoff::platform::auth::Jwks;
-use handoff::platform::aws::Aws;
+use handoff::platform::context::{Ctx, FromEnv};
 use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Problem, Reply};
 
-pub struct Function {
+/// The published keys (`JWT_JWKS`).
+pub struct Config {
     jwks: Jwks,
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "get-jwks";
-
-    fn from_env(env: &Env, _aws: &Aws) -> Result<Self, ConfigError> {
+impl FromEnv for Config {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let jwks: Jwks = serde_json::from_str(&env.require("JWT_JWKS")?).map_err(|e| Env::invalid("JWT_JWKS", e))?;
         Ok(Self { jwks })
     }
+}
 
-    async fn handle(&self, _req: &ApiRequest) -> Result<Reply, Problem> {
-        Ok(Reply::ok(&self.jwks).header("cache-control", "public, max-age=300"))
-    }
+pub async fn handle(ctx: &Ctx<Config>, _req: &ApiRequest) -> Result<Reply, Problem> {
+    Ok(Reply::ok(&ctx.config.jwks).header("cache-control", "public, max-age=300"))
 }

@@ -5,17 +5,11 @@ use handoff::domain::events::RolesChanged;
 use handoff::domain::identity::{Role, Roles, User};
 use handoff::domain::validation::Errors;
 use handoff::keys;
-use handoff::platform::aws::Aws;
-use handoff::platform::clock::now_rfc3339;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
 use handoff::platform::outbox;
-use handoff::platform::store::{put_versioned, Record, Table};
+use handoff::platform::store::{put_versioned, Record};
 use serde::Deserialize;
-
-pub struct Function {
-    table: Table,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,34 +17,24 @@ struct Body {
     roles: Vec<String>,
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "grant-roles";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)? })
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let admin = req.require_role(Role::Admin)?;
+    let user_id = req.path_param("id")?;
+    let body: Body = req.json()?;
+    let mut errors = Errors::new();
+    let roles: Roles = body.roles.iter().enumerate().filter_map(|(i, r)| errors.check(&format!("roles.{i}"), r.parse::<Role>())).collect();
+    errors.into_result().map_err(Problem::validation)?;
+    if user_id == admin.user_id && !roles.contains(&Role::Admin) {
+        return Err(Problem::conflict("cannot-remove-own-admin", "an administrator cannot remove their own admin role"));
     }
-
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let admin = req.require_role(Role::Admin)?;
-        let user_id = req.path_param("id")?;
-        let body: Body = req.json()?;
-        let mut errors = Errors::new();
-        let roles: Roles = body.roles.iter().enumerate().filter_map(|(i, r)| errors.check(&format!("roles.{i}"), r.parse::<Role>())).collect();
-        errors.into_result().map_err(Problem::validation)?;
-        if user_id == admin.user_id && !roles.contains(&Role::Admin) {
-            return Err(Problem::conflict("cannot-remove-own-admin", "an administrator cannot remove their own admin role"));
-        }
-        let current: Record<User> = self.table.get(&keys::user(user_id), true).await?.ok_or_else(|| Problem::not_found("user"))?;
-        let mut user = current.data.clone();
-        user.roles = roles;
-        user.updated_at = now_rfc3339();
-        let event = RolesChanged { user_id: user.user_id.clone(), roles: user.roles.iter().map(|r| r.to_string()).collect(), granted_by: admin.user_id.clone() };
-        Ok(Reply::ok(&user)
-            .write(put_versioned(&current.next(user.clone())), Some(Problem::conflict("profile-changed", "the user was changed by another request; retry")))
-            .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
-    }
+    let current: Record<User> = table.get(&keys::user(user_id), true).await?.ok_or_else(|| Problem::not_found("user"))?;
+    let mut user = current.data.clone();
+    user.roles = roles;
+    user.updated_at = ctx.now_rfc3339();
+    let event = RolesChanged { user_id: user.user_id.clone(), roles: user.roles.iter().map(|r| r.to_string()).collect(), granted_by: admin.user_id.clone() };
+    Ok(Reply::ok(&user)
+        .write(put_versioned(&current.next(user.clone())), Some(Problem::conflict("profile-changed", "the user was changed by another request; retry")))
+        .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
 }
+

@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_http::<request_otp::Function>().await
-}
+handoff::http_function!(request_otp::handle);

@@ -3,40 +3,25 @@
 //! a no-op (204).
 use handoff::domain::session::{RevokeReason, SessionStatus};
 use handoff::keys;
-use handoff::platform::aws::Aws;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::identity::{revoke_session, Session};
-use handoff::platform::store::{Record, Table};
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::sessions::{revoke_session, Session};
+use handoff::platform::store::Record;
 
-pub struct Function {
-    table: Table,
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let me = req.principal()?;
+    let id = req.path_param("id")?;
+    if !is_session_id(id) {
+        return Err(Problem::not_found("session"));
+    }
+    let session: Record<Session> = table.get(&keys::session(&me.user_id, id), true).await?.ok_or_else(|| Problem::not_found("session"))?;
+    if session.data.status == SessionStatus::Revoked {
+        return Ok(Reply::no_content());
+    }
+    Ok(Reply::no_content().writes(revoke_session(&me.user_id, id, RevokeReason::RevokedByUser, &req.correlation_id, req.actor())))
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "revoke-session";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)? })
-    }
-
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.principal()?;
-        let id = req.path_param("id")?;
-        if !is_session_id(id) {
-            return Err(Problem::not_found("session"));
-        }
-        let session: Record<Session> = self.table.get(&keys::session(&me.user_id, id), true).await?.ok_or_else(|| Problem::not_found("session"))?;
-        if session.data.status == SessionStatus::Revoked {
-            return Ok(Reply::no_content());
-        }
-        Ok(Reply::no_content().writes(revoke_session(&me.user_id, id, RevokeReason::RevokedByUser, &req.correlation_id, req.actor())))
-    }
-}
 
 /// Session ids are UUIDs; anything else cannot name a session.
 fn is_session_id(s: &str) -> bool {

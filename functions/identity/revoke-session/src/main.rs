@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_http::<revoke_session::Function>().await
-}
+handoff::http_function!(revoke_session::handle);

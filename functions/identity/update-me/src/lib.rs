@@ -7,17 +7,11 @@ use handoff::domain::events::ProfileUpdated;
 use handoff::domain::identity::{self_service_roles, DisplayName, Locale, Phone, Role, Roles, User};
 use handoff::domain::validation::Errors;
 use handoff::keys;
-use handoff::platform::aws::Aws;
-use handoff::platform::clock::now_rfc3339;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
 use handoff::platform::outbox;
-use handoff::platform::store::{put_versioned, Record, Table};
+use handoff::platform::store::{put_versioned, Record};
 use serde::{Deserialize, Deserializer};
-
-pub struct Function {
-    table: Table,
-}
 
 /// Absent → `None`; `null` → `Some(None)`; a value → `Some(Some(v))`.
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
@@ -54,48 +48,38 @@ fn field<T>(errors: &mut Errors, name: &str, patch: Option<Option<String>>, pars
     }
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "update-me";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)? })
-    }
-
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.principal()?;
-        let patch: Patch = req.json()?;
-        let current: Record<User> = self.table.get(&keys::user(&me.user_id), true).await?.ok_or_else(|| Problem::not_found("user"))?;
-        let mut user = current.data.clone();
-        let mut errors = Errors::new();
-        let mut changed = Vec::new();
-        field(&mut errors, "name", patch.name, DisplayName::parse, &mut user.name, &mut changed);
-        field(&mut errors, "phone", patch.phone, Phone::parse, &mut user.phone, &mut changed);
-        field(&mut errors, "locale", patch.locale, Locale::parse, &mut user.locale, &mut changed);
-        let mut requested = Roles::new();
-        if let Some(roles) = &patch.roles {
-            for (i, r) in roles.iter().enumerate() {
-                if let Some(role) = errors.check(&format!("roles.{i}"), r.parse::<Role>()) {
-                    requested.insert(role);
-                }
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let me = req.principal()?;
+    let patch: Patch = req.json()?;
+    let current: Record<User> = table.get(&keys::user(&me.user_id), true).await?.ok_or_else(|| Problem::not_found("user"))?;
+    let mut user = current.data.clone();
+    let mut errors = Errors::new();
+    let mut changed = Vec::new();
+    field(&mut errors, "name", patch.name, DisplayName::parse, &mut user.name, &mut changed);
+    field(&mut errors, "phone", patch.phone, Phone::parse, &mut user.phone, &mut changed);
+    field(&mut errors, "locale", patch.locale, Locale::parse, &mut user.locale, &mut changed);
+    let mut requested = Roles::new();
+    if let Some(roles) = &patch.roles {
+        for (i, r) in roles.iter().enumerate() {
+            if let Some(role) = errors.check(&format!("roles.{i}"), r.parse::<Role>()) {
+                requested.insert(role);
             }
         }
-        errors.into_result().map_err(Problem::validation)?;
-        if patch.roles.is_some() {
-            user.roles = self_service_roles(&user.roles, &requested).map_err(|e| Problem::forbidden(e.to_string()))?;
-            changed.push("roles".into());
-        }
-        if changed.is_empty() {
-            return Err(Problem::bad_request("empty-patch", "send at least one of name, phone, locale, roles"));
-        }
-        user.updated_at = now_rfc3339();
-        let write = put_versioned(&current.next(user.clone()));
-        let event = ProfileUpdated { user_id: me.user_id.clone(), fields: changed };
-        Ok(Reply::ok(&user)
-            .write(write, Some(Problem::conflict("profile-changed", "the profile was changed by another request; read it and retry")))
-            .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
     }
+    errors.into_result().map_err(Problem::validation)?;
+    if patch.roles.is_some() {
+        user.roles = self_service_roles(&user.roles, &requested).map_err(|e| Problem::forbidden(e.to_string()))?;
+        changed.push("roles".into());
+    }
+    if changed.is_empty() {
+        return Err(Problem::bad_request("empty-patch", "send at least one of name, phone, locale, roles"));
+    }
+    user.updated_at = ctx.now_rfc3339();
+    let write = put_versioned(&current.next(user.clone()));
+    let event = ProfileUpdated { user_id: me.user_id.clone(), fields: changed };
+    Ok(Reply::ok(&user)
+        .write(write, Some(Problem::conflict("profile-changed", "the profile was changed by another request; read it and retry")))
+        .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
 }
+

@@ -8,22 +8,27 @@ use handoff::domain::events::UserSignedUp;
 use handoff::domain::identity::{Email, Roles, User};
 use handoff::domain::otp::{self, OtpRecord, OtpRefusal};
 use handoff::keys::{self, entity};
-use handoff::platform::aws::Aws;
-use handoff::platform::clock::{now_rfc3339, now_unix};
 use handoff::platform::crypto::{ct_eq, new_id};
+use handoff::platform::envelope::Actor;
+use handoff::platform::context::{Ctx, FromEnv};
 use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::events::Actor;
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::identity::{otp_hash, start_session, AuthConfig, EmailClaim};
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::sessions::{otp_hash, start_session, AuthConfig, EmailClaim};
 use handoff::platform::outbox;
-use handoff::platform::store::{self, put_new, record, Cond, Record, StoreError, Table, UpdateSpec};
-use handoff::domain::validation::Errors;
+use handoff::platform::store::{self, put_new, record, Cond, Record, StoreError, UpdateSpec};
+use handoff::domain::validation::{all, field};
 use serde::Deserialize;
 
-pub struct Function {
-    table: Table,
+/// The token signer (`JWT_PRIVATE_KEY`) and the pepper of code hashes (`OTP_PEPPER`).
+pub struct Config {
     auth: AuthConfig,
     pepper: String,
+}
+
+impl FromEnv for Config {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { auth: AuthConfig::from_env(env)?, pepper: env.require("OTP_PEPPER")? })
+    }
 }
 
 #[derive(Deserialize)]
@@ -43,89 +48,75 @@ fn refusal(r: &OtpRefusal) -> Problem {
     Problem::bad_request(slug, r.to_string())
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "verify-otp";
+pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let body: Body = req.json()?;
+    let (email, code) = all((field("email", Email::parse(&body.email)), field("code", otp::parse_code(&body.code))))?;
 
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)?, auth: AuthConfig::from_env(env)?, pepper: env.require("OTP_PEPPER")? })
-    }
+    let found = table.get_many(&[keys::otp(email.as_str()), keys::email(email.as_str())], true).await?;
+    let mut found = found.into_iter();
+    let otp_rec: Option<Record<OtpRecord>> = record(found.next().flatten())?;
+    let claim: Option<Record<EmailClaim>> = record(found.next().flatten())?;
 
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let body: Body = req.json()?;
-        let mut errors = Errors::new();
-        let email = errors.check("email", Email::parse(&body.email));
-        let code = errors.check("code", otp::parse_code(&body.code));
-        errors.into_result().map_err(Problem::validation)?;
-        let (email, code) = (email.expect("checked"), code.expect("checked"));
-
-        let found = self.table.get_many(&[keys::otp(email.as_str()), keys::email(email.as_str())], true).await?;
-        let mut found = found.into_iter();
-        let otp_rec: Option<Record<OtpRecord>> = record(found.next().flatten())?;
-        let claim: Option<Record<EmailClaim>> = record(found.next().flatten())?;
-
-        let presented = otp_hash(&self.pepper, email.as_str(), &code);
-        let matches = otp_rec.as_ref().is_some_and(|r| ct_eq(r.data.code_hash.as_bytes(), presented.as_bytes()));
-        let now = now_unix();
-        if let Err(r) = otp::check(otp_rec.as_ref().map(|r| &r.data), matches, now) {
-            if let (OtpRefusal::Wrong { .. }, Some(rec)) = (&r, &otp_rec) {
-                let count = store::update(
-                    &rec.key(),
-                    UpdateSpec::new("SET attempts = attempts + :one").when("attempts = :seen").value(":one", 1).value(":seen", rec.data.attempts),
-                );
-                match self.table.write_one(count).await {
-                    Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
-                    Err(e) => return Err(e.into()),
-                }
+    let presented = otp_hash(&ctx.config.pepper, email.as_str(), &code);
+    let matches = otp_rec.as_ref().is_some_and(|r| ct_eq(r.data.code_hash.as_bytes(), presented.as_bytes()));
+    let now = ctx.now();
+    if let Err(r) = otp::check(otp_rec.as_ref().map(|r| &r.data), matches, now) {
+        if let (OtpRefusal::Wrong { .. }, Some(rec)) = (&r, &otp_rec) {
+            let count = store::update(
+                &rec.key(),
+                UpdateSpec::new("SET attempts = attempts + :one").when("attempts = :seen").value(":one", 1).value(":seen", rec.data.attempts),
+            );
+            match table.write_one(count).await {
+                Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+                Err(e) => return Err(e.into()),
             }
-            return Err(refusal(&r));
         }
-        let otp_rec = otp_rec.expect("checked");
-        let consumed = Problem::bad_request("otp-not-found", OtpRefusal::NoCode.to_string());
-        let consume = store::delete(
-            &otp_rec.key(),
-            Some(Cond::new("attempts = :seen AND code_hash = :hash").value(":seen", otp_rec.data.attempts).value(":hash", &otp_rec.data.code_hash)),
-        );
-        let mut reply_writes = vec![(consume, Some(consumed))];
-
-        let user = match &claim {
-            Some(c) => {
-                let u: Option<Record<User>> = self.table.get(&keys::user(&c.data.user_id), true).await?;
-                u.ok_or_else(|| {
-                    tracing::error!(user_id = %c.data.user_id, "email claim without user");
-                    Problem::internal()
-                })?
-                .data
-            }
-            None => {
-                let stamp = now_rfc3339();
-                let user = User {
-                    user_id: new_id(),
-                    email: email.clone(),
-                    name: None,
-                    phone: None,
-                    locale: None,
-                    roles: Roles::new(),
-                    verification: Default::default(),
-                    created_at: stamp.clone(),
-                    updated_at: stamp,
-                };
-                let race = Problem::conflict("signup-in-progress", "this email is being signed up by another request; retry");
-                reply_writes.push((put_new(&Record::new(keys::email(email.as_str()), entity::EMAIL, EmailClaim { user_id: user.user_id.clone() })), Some(race)));
-                reply_writes.push((put_new(&Record::new(keys::user(&user.user_id), entity::USER, user.clone())), None));
-                let signed_up = UserSignedUp { user_id: user.user_id.clone(), email: email.to_string() };
-                reply_writes.push((outbox::event(&signed_up, &req.correlation_id, Actor::user(&user.user_id, req.source_ip.as_deref())), None));
-                user
-            }
-        };
-        let (session_writes, tokens) = start_session(&self.auth.signer, &user, &req.correlation_id, req.source_ip.as_deref(), req.user_agent.as_deref());
-        let mut reply = Reply::ok(&tokens).header("cache-control", "no-store");
-        for (w, p) in reply_writes {
-            reply = reply.write(w, p);
-        }
-        Ok(reply.writes(session_writes))
+        return Err(refusal(&r));
     }
+    let otp_rec = otp_rec.ok_or_else(|| refusal(&OtpRefusal::NoCode))?;
+    let consumed = Problem::bad_request("otp-not-found", OtpRefusal::NoCode.to_string());
+    let consume = store::delete(
+        &otp_rec.key(),
+        Some(Cond::new("attempts = :seen AND code_hash = :hash").value(":seen", otp_rec.data.attempts).value(":hash", &otp_rec.data.code_hash)),
+    );
+    let mut reply_writes = vec![(consume, Some(consumed))];
+
+    let user = match &claim {
+        Some(c) => {
+            let u: Option<Record<User>> = table.get(&keys::user(&c.data.user_id), true).await?;
+            u.ok_or_else(|| {
+                tracing::error!(user_id = %c.data.user_id, "email claim without user");
+                Problem::internal()
+            })?
+            .data
+        }
+        None => {
+            let stamp = ctx.now_rfc3339();
+            let user = User {
+                user_id: new_id(),
+                email: email.clone(),
+                name: None,
+                phone: None,
+                locale: None,
+                roles: Roles::new(),
+                verification: Default::default(),
+                created_at: stamp.clone(),
+                updated_at: stamp,
+            };
+            let race = Problem::conflict("signup-in-progress", "this email is being signed up by another request; retry");
+            reply_writes.push((put_new(&Record::new(keys::email(email.as_str()), entity::EMAIL, EmailClaim { user_id: user.user_id.clone() })), Some(race)));
+            reply_writes.push((put_new(&Record::new(keys::user(&user.user_id), entity::USER, user.clone())), None));
+            let signed_up = UserSignedUp { user_id: user.user_id.clone(), email: email.to_string() };
+            reply_writes.push((outbox::event(&signed_up, &req.correlation_id, Actor::user(&user.user_id, req.source_ip.as_deref())), None));
+            user
+        }
+    };
+    let (session_writes, tokens) = start_session(&ctx.config.auth.signer, &user, &req.correlation_id, req.source_ip.as_deref(), req.user_agent.as_deref());
+    let mut reply = Reply::ok(&tokens).header("cache-control", "no-store");
+    for (w, p) in reply_writes {
+        reply = reply.write(w, p);
+    }
+    Ok(reply.writes(session_writes))
 }
+

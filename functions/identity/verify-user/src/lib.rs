@@ -5,17 +5,11 @@
 use handoff::domain::events::UserVerificationChanged;
 use handoff::domain::identity::{Role, User, Verification};
 use handoff::keys;
-use handoff::platform::aws::Aws;
-use handoff::platform::clock::now_rfc3339;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
 use handoff::platform::outbox;
-use handoff::platform::store::{put_versioned, Record, Table};
+use handoff::platform::store::{put_versioned, Record};
 use serde::Deserialize;
-
-pub struct Function {
-    table: Table,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,28 +17,18 @@ struct Body {
     status: String,
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "verify-user";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)? })
-    }
-
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let admin = req.require_role(Role::Admin)?;
-        let b: Body = req.json()?;
-        let decision = Verification::parse_decision(&b.status).map_err(|e| Problem::field("status", e))?;
-        let current: Record<User> = self.table.get(&keys::user(req.path_param("id")?), true).await?.ok_or_else(|| Problem::not_found("user"))?;
-        let mut user = current.data.clone();
-        user.verification = decision;
-        user.updated_at = now_rfc3339();
-        let event = UserVerificationChanged { user_id: user.user_id.clone(), verification: decision, decided_by: admin.user_id.clone() };
-        Ok(Reply::ok(&user)
-            .write(put_versioned(&current.next(user.clone())), Some(Problem::conflict("profile-changed", "the user was changed by another request; retry")))
-            .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
-    }
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let admin = req.require_role(Role::Admin)?;
+    let b: Body = req.json()?;
+    let decision = Verification::parse_decision(&b.status).map_err(|e| Problem::field("status", e))?;
+    let current: Record<User> = table.get(&keys::user(req.path_param("id")?), true).await?.ok_or_else(|| Problem::not_found("user"))?;
+    let mut user = current.data.clone();
+    user.verification = decision;
+    user.updated_at = ctx.now_rfc3339();
+    let event = UserVerificationChanged { user_id: user.user_id.clone(), verification: decision, decided_by: admin.user_id.clone() };
+    Ok(Reply::ok(&user)
+        .write(put_versioned(&current.next(user.clone())), Some(Problem::conflict("profile-changed", "the user was changed by another request; retry")))
+        .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
 }
+

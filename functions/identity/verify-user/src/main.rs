@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_http::<verify_user::Function>().await
-}
+handoff::http_function!(verify_user::handle);

@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_event::<dlq_monitor::Function>().await
-}
+handoff::event_function!(dlq_monitor::handle);

@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_event::<outbox_publisher::Function>().await
-}
+handoff::event_function!(outbox_publisher::handle);

@@ -9,18 +9,11 @@ use handoff::domain::places::Gazetteer;
 use handoff::domain::search::CourierArea;
 use handoff::domain::validation::Errors;
 use handoff::keys::{self, entity};
-use handoff::platform::aws::Aws;
-use handoff::platform::clock::now_rfc3339;
 use handoff::platform::crypto::new_id;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::store::{put_new, Record, Table};
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::store::{put_new, Record};
 use serde::Deserialize;
-
-pub struct Function {
-    table: Table,
-    places: &'static Gazetteer,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,60 +45,49 @@ fn minute_of_day(raw: &str) -> Result<u32, &'static str> {
     }
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "create-courier-area";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)?, places: Gazetteer::embedded() })
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let me = req.require_role(Role::Driver)?;
+    let b: Body = req.json()?;
+    let mut errors = Errors::new();
+    let name = b.name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        errors.push("name", "must be 1 to 80 characters");
     }
-
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
+    let centre = Gazetteer::embedded().get(b.centre.trim());
+    if centre.is_none() {
+        errors.push("centre", "must be a place id such as city:2988507");
     }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.require_role(Role::Driver)?;
-        let b: Body = req.json()?;
-        let mut errors = Errors::new();
-        let name = b.name.trim();
-        if name.is_empty() || name.chars().count() > 80 {
-            errors.push("name", "must be 1 to 80 characters");
-        }
-        let centre = self.places.get(b.centre.trim());
-        if centre.is_none() {
-            errors.push("centre", "must be a place id such as city:2988507");
-        }
-        if !(1.0..=100.0).contains(&b.radius_km) {
-            errors.push("radius_km", "must be from 1 to 100");
-        }
-        if !(0..=100_000).contains(&b.price_per_km) || !(0..=1_000_000).contains(&b.base_price) {
-            errors.push("price_per_km", "prices are non-negative minor units (price_per_km at most 100000, base_price at most 1000000)");
-        }
-        let speed = b.speed_kmh.unwrap_or(30.0);
-        if !(5.0..=120.0).contains(&speed) {
-            errors.push("speed_kmh", "must be from 5 to 120");
-        }
-        let currency = errors.check("currency", Currency::parse(&b.currency));
-        let opens = errors.check("opens", minute_of_day(&b.opens));
-        let closes = errors.check("closes", minute_of_day(&b.closes));
-        errors.into_result().map_err(Problem::validation)?;
-        let centre = centre.expect("checked");
-        let area = CourierArea {
-            area_id: new_id(),
-            courier_id: me.user_id.clone(),
-            name: name.to_string(),
-            centre: LatLon { lat: centre.lat, lon: centre.lon },
-            radius_km: b.radius_km,
-            price_per_km: b.price_per_km,
-            base_price: b.base_price,
-            currency: currency.expect("checked"),
-            open_minute: opens.expect("checked"),
-            close_minute: closes.expect("checked"),
-            zone: centre.zone.to_string(),
-            speed_kmh: speed,
-            created_at: now_rfc3339(),
-        };
-        let record = Record::new(keys::courier_area(&area.area_id), entity::COURIER_AREA, area.clone()).gsi1(keys::areas_of(&area.courier_id, &area.created_at, &area.area_id));
-        Ok(Reply::json(201, &area).write(put_new(&record), None))
+    if !(1.0..=100.0).contains(&b.radius_km) {
+        errors.push("radius_km", "must be from 1 to 100");
     }
+    if !(0..=100_000).contains(&b.price_per_km) || !(0..=1_000_000).contains(&b.base_price) {
+        errors.push("price_per_km", "prices are non-negative minor units (price_per_km at most 100000, base_price at most 1000000)");
+    }
+    let speed = b.speed_kmh.unwrap_or(30.0);
+    if !(5.0..=120.0).contains(&speed) {
+        errors.push("speed_kmh", "must be from 5 to 120");
+    }
+    let currency = errors.check("currency", Currency::parse(&b.currency));
+    let opens = errors.check("opens", minute_of_day(&b.opens));
+    let closes = errors.check("closes", minute_of_day(&b.closes));
+    errors.into_result().map_err(Problem::validation)?;
+    let centre = centre.expect("checked");
+    let area = CourierArea {
+        area_id: new_id(),
+        courier_id: me.user_id.clone(),
+        name: name.to_string(),
+        centre: LatLon { lat: centre.lat, lon: centre.lon },
+        radius_km: b.radius_km,
+        price_per_km: b.price_per_km,
+        base_price: b.base_price,
+        currency: currency.expect("checked"),
+        open_minute: opens.expect("checked"),
+        close_minute: closes.expect("checked"),
+        zone: centre.zone.to_string(),
+        speed_kmh: speed,
+        created_at: ctx.now_rfc3339(),
+    };
+    let record = Record::new(keys::courier_area(&area.area_id), entity::COURIER_AREA, area.clone()).gsi1(keys::areas_of(&area.courier_id, &area.created_at, &area.area_id));
+    Ok(Reply::json(201, &area).write(put_new(&record), None))
 }
+

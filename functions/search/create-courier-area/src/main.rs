@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_http::<create_courier_area::Function>().await
-}
+handoff::http_function!(create_courier_area::handle);

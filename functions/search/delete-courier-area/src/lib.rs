@@ -3,31 +3,16 @@
 //! (conditional on the version read).
 use handoff::domain::search::CourierArea;
 use handoff::keys;
-use handoff::platform::aws::Aws;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::store::{delete, Cond, Record, Table};
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::store::{delete, Cond, Record};
 
-pub struct Function {
-    table: Table,
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let me = req.principal()?;
+    let key = keys::courier_area(req.path_param("id")?);
+    let area: Record<CourierArea> = table.get(&key, true).await?.filter(|r: &Record<CourierArea>| r.data.courier_id == me.user_id).ok_or_else(|| Problem::not_found("courier area"))?;
+    let cond = Cond::new("#version = :v").name("#version", "version").value(":v", area.version);
+    Ok(Reply::no_content().write(delete(&key, Some(cond)), Some(Problem::conflict("area-changed", "the area was changed by another request; retry"))))
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "delete-courier-area";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)? })
-    }
-
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.principal()?;
-        let key = keys::courier_area(req.path_param("id")?);
-        let area: Record<CourierArea> = self.table.get(&key, true).await?.filter(|r: &Record<CourierArea>| r.data.courier_id == me.user_id).ok_or_else(|| Problem::not_found("courier area"))?;
-        let cond = Cond::new("#version = :v").name("#version", "version").value(":v", area.version);
-        Ok(Reply::no_content().write(delete(&key, Some(cond)), Some(Problem::conflict("area-changed", "the area was changed by another request; retry"))))
-    }
-}

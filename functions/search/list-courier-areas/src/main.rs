@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_http::<list_courier_areas::Function>().await
-}
+handoff::http_function!(list_courier_areas::handle);

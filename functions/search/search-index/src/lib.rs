@@ -7,19 +7,14 @@
 use handoff::domain::events::{DomainEvent, TripCancelled, TripPublished, TripUnpublished};
 use handoff::domain::search::{search_legs, SearchLeg};
 use handoff::keys::{self, entity, Key};
-use handoff::platform::aws::Aws;
-use handoff::platform::consumer::Consumer;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::events::Envelope;
-use handoff::platform::store::{delete, put, put_new, put_versioned, Record, Table, WriteItem};
+use handoff::platform::context::Ctx;
+use handoff::platform::lambda::EventError;
+use handoff::platform::envelope::Envelope;
+use handoff::platform::store::{delete, put, put_new, put_versioned, Record, WriteItem};
 use serde::{Deserialize, Serialize};
 
 /// Legs stay in the projection a day after they arrive.
 const KEEP_AFTER_ARRIVAL: i64 = 24 * 3600;
-
-pub struct Function {
-    table: Table,
-}
 
 /// What the projection holds for one trip.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -31,8 +26,8 @@ pub struct TripState {
 }
 
 /// The projection's change for one trip event: (revision, legs to index).
-fn change(e: &Envelope) -> Result<Option<(String, u64, Vec<SearchLeg>)>, String> {
-    let bad = |err: serde_json::Error| format!("{} {}: {err}", e.detail_type, e.id);
+fn change(e: &Envelope) -> Result<Option<(String, u64, Vec<SearchLeg>)>, EventError> {
+    let bad = EventError::Malformed;
     Ok(match e.detail_type.as_str() {
         TripPublished::DETAIL_TYPE => {
             let p: TripPublished = serde_json::from_value(e.data.clone()).map_err(bad)?;
@@ -51,41 +46,30 @@ fn change(e: &Envelope) -> Result<Option<(String, u64, Vec<SearchLeg>)>, String>
     })
 }
 
-impl Consumer for Function {
-    const NAME: &'static str = "search-index";
-    const RETRY_ON_CONFLICT: bool = true;
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)? })
+pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventError> {
+    let table = ctx.table()?;
+    let Some((trip_id, revision, legs)) = change(e)? else {
+        return Ok(Vec::new());
+    };
+    let current: Option<Record<TripState>> = table.get(&keys::search_trip(&trip_id), true).await?;
+    if current.as_ref().is_some_and(|c| c.data.revision >= revision) {
+        tracing::info!(trip_id, revision, applied = current.map(|c| c.data.revision), "older trip event: nothing to do");
+        return Ok(Vec::new());
     }
-
-    fn table(&self) -> &Table {
-        &self.table
+    let new_keys: Vec<Key> = legs.iter().map(|l| keys::search_leg(l.depart_at, &l.trip_id, l.leg_no)).collect();
+    let mut writes = Vec::new();
+    if let Some(c) = &current {
+        writes.extend(c.data.legs.iter().filter(|k| !new_keys.contains(k)).map(|k| delete(k, None)));
     }
-
-    async fn handle(&self, e: &Envelope) -> Result<Vec<WriteItem>, String> {
-        let Some((trip_id, revision, legs)) = change(e)? else {
-            return Ok(Vec::new());
-        };
-        let current: Option<Record<TripState>> = self.table.get(&keys::search_trip(&trip_id), true).await.map_err(|err| err.to_string())?;
-        if current.as_ref().is_some_and(|c| c.data.revision >= revision) {
-            tracing::info!(trip_id, revision, applied = current.map(|c| c.data.revision), "older trip event: nothing to do");
-            return Ok(Vec::new());
-        }
-        let new_keys: Vec<Key> = legs.iter().map(|l| keys::search_leg(l.depart_at, &l.trip_id, l.leg_no)).collect();
-        let mut writes = Vec::new();
-        if let Some(c) = &current {
-            writes.extend(c.data.legs.iter().filter(|k| !new_keys.contains(k)).map(|k| delete(k, None)));
-        }
-        for (k, l) in new_keys.iter().zip(&legs) {
-            let ttl = l.arrive_at.0 + KEEP_AFTER_ARRIVAL;
-            writes.push(put(&Record::new(k.clone(), entity::SEARCH_LEG, l.clone()).expires(ttl), None));
-        }
-        let state = TripState { trip_id: trip_id.clone(), revision, legs: new_keys };
-        writes.push(match current {
-            Some(c) => put_versioned(&c.next(state)),
-            None => put_new(&Record::new(keys::search_trip(&trip_id), entity::SEARCH_TRIP, state)),
-        });
-        Ok(writes)
+    for (k, l) in new_keys.iter().zip(&legs) {
+        let ttl = l.arrive_at.0 + KEEP_AFTER_ARRIVAL;
+        writes.push(put(&Record::new(k.clone(), entity::SEARCH_LEG, l.clone()).expires(ttl), None));
     }
+    let state = TripState { trip_id: trip_id.clone(), revision, legs: new_keys };
+    writes.push(match current {
+        Some(c) => put_versioned(&c.next(state)),
+        None => put_new(&Record::new(keys::search_trip(&trip_id), entity::SEARCH_TRIP, state)),
+    });
+    Ok(writes)
 }
+

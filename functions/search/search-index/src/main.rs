@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_event::<handoff::platform::consumer::SqsConsumer<search_index::Function>>().await
-}
+handoff::consumer_function!(search_index::handle, retry_on_conflict);

@@ -12,12 +12,11 @@ use handoff::domain::places::Gazetteer;
 use handoff::domain::search::{days, parse_search, run, CourierArea, SearchLeg};
 use handoff::domain::trips::{Category, Instant};
 use handoff::keys::{self, entity};
-use handoff::platform::aws::Aws;
-use handoff::platform::clock::{now_rfc3339, now_unix};
 use handoff::platform::crypto::{new_id, sha256_hex};
+use handoff::platform::context::{Ctx, FromEnv};
 use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::store::{put_new, Record, Table};
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::store::{put_new, Record};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -27,10 +26,19 @@ pub const MAX_PAGES: usize = 5;
 /// Recorded searches are kept 90 days.
 const RECORD_SECONDS: i64 = 90 * 86_400;
 
-pub struct Function {
-    table: Table,
-    places: &'static Gazetteer,
+/// The handoff buffer between two trips (`HANDOFF_BUFFER_MINUTES`, 0–1440).
+pub struct Config {
     buffer_seconds: i64,
+}
+
+impl FromEnv for Config {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let minutes: i64 = env.parse("HANDOFF_BUFFER_MINUTES")?;
+        if !(0..=24 * 60).contains(&minutes) {
+            return Err(Env::invalid("HANDOFF_BUFFER_MINUTES", "must be 0 to 1440"));
+        }
+        Ok(Self { buffer_seconds: minutes * 60 })
+    }
 }
 
 #[derive(Serialize)]
@@ -47,67 +55,57 @@ struct SearchRecord {
     at: String,
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "search-routes";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        let minutes: i64 = env.parse("HANDOFF_BUFFER_MINUTES")?;
-        if !(0..=24 * 60).contains(&minutes) {
-            return Err(Env::invalid("HANDOFF_BUFFER_MINUTES", "must be 0 to 1440"));
+pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let me = req.principal()?;
+    let now = ctx.now();
+    let (s, limit, sort_name) = parse_search(&req.query, Gazetteer::embedded(), ctx.config.buffer_seconds, now).map_err(Problem::validation)?;
+    // The cursor is bound to the query it continues (everything but the cursor).
+    let mut canonical: Vec<(&String, &String)> = req.query.iter().filter(|(k, _)| *k != "cursor").collect();
+    canonical.sort();
+    let binding = format!("search|{}", sha256_hex(format!("{canonical:?}").as_bytes()));
+    let offset: usize = match req.query.get("cursor").filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => table.open_cursor(&binding, c)?.get("offset").and_then(|o| o.parse().ok()).ok_or_else(|| Problem::bad_request("invalid-cursor", "cursor is malformed"))?,
+    };
+    let record = SearchRecord {
+        search_id: new_id(),
+        user_id: me.user_id.clone(),
+        from: s.from.clone(),
+        to: s.to.clone(),
+        depart_after: Instant(s.depart_after),
+        arrive_before: Instant(s.arrive_before),
+        weight_grams: s.parcel.weight_grams,
+        category: s.parcel.category,
+        sort: sort_name,
+        at: ctx.now_rfc3339(),
+    };
+    let record = Record::new(keys::search_record(&Instant(now).day(), &record.at, &record.search_id), entity::SEARCH_LOG, record).expires(now + RECORD_SECONDS);
+    let day_reads = join_all(days(s.depart_after, s.arrive_before).into_iter().map(|d| table.query_all::<SearchLeg>(keys::search_day(&d), MAX_PAGES)));
+    let areas = table.query_all::<CourierArea>(keys::courier_areas().to_string(), MAX_PAGES);
+    let recorded = async {
+        // Analytics must not fail a search.
+        if let Err(e) = table.write_one(put_new(&record)).await {
+            tracing::warn!(error = %handoff::platform::error::Chain(&e), "search not recorded");
         }
-        Ok(Self { table: Table::from_env(env, aws)?, places: Gazetteer::embedded(), buffer_seconds: minutes * 60 })
+    };
+    let (day_pages, areas, ()) = tokio::join!(day_reads, areas, recorded);
+    let mut legs = Vec::new();
+    let mut truncated = false;
+    for page in day_pages {
+        let (items, more) = page?;
+        truncated |= more;
+        legs.extend(items.into_iter().filter(|r| r.entity == entity::SEARCH_LEG).map(|r| r.data));
     }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.principal()?;
-        let now = now_unix();
-        let (s, limit, sort_name) = parse_search(&req.query, self.places, self.buffer_seconds, now).map_err(Problem::validation)?;
-        // The cursor is bound to the query it continues (everything but the cursor).
-        let mut canonical: Vec<(&String, &String)> = req.query.iter().filter(|(k, _)| *k != "cursor").collect();
-        canonical.sort();
-        let binding = format!("search|{}", sha256_hex(format!("{canonical:?}").as_bytes()));
-        let offset: usize = match req.query.get("cursor").filter(|c| !c.is_empty()) {
-            None => 0,
-            Some(c) => self.table.open_cursor(&binding, c)?.get("offset").and_then(|o| o.parse().ok()).ok_or_else(|| Problem::bad_request("invalid-cursor", "cursor is malformed"))?,
-        };
-        let record = SearchRecord {
-            search_id: new_id(),
-            user_id: me.user_id.clone(),
-            from: s.from.clone(),
-            to: s.to.clone(),
-            depart_after: Instant(s.depart_after),
-            arrive_before: Instant(s.arrive_before),
-            weight_grams: s.parcel.weight_grams,
-            category: s.parcel.category,
-            sort: sort_name,
-            at: now_rfc3339(),
-        };
-        let record = Record::new(keys::search_record(&Instant(now).day(), &record.at, &record.search_id), entity::SEARCH_LOG, record).expires(now + RECORD_SECONDS);
-        let day_reads = join_all(days(s.depart_after, s.arrive_before).into_iter().map(|d| self.table.query_all::<SearchLeg>(keys::search_day(&d), MAX_PAGES)));
-        let areas = self.table.query_all::<CourierArea>(keys::courier_areas().to_string(), MAX_PAGES);
-        let recorded = async {
-            // Analytics must not fail a search.
-            if let Err(e) = self.table.write_one(put_new(&record)).await {
-                tracing::warn!(error = %e, "search not recorded");
-            }
-        };
-        let (day_pages, areas, ()) = tokio::join!(day_reads, areas, recorded);
-        let mut legs = Vec::new();
-        let mut truncated = false;
-        for page in day_pages {
-            let (items, more) = page?;
-            truncated |= more;
-            legs.extend(items.into_iter().filter(|r| r.entity == entity::SEARCH_LEG).map(|r| r.data));
-        }
-        if truncated {
-            tracing::warn!(from = %s.from, to = %s.to, "a day partition had more than MAX_PAGES pages; later legs were not considered");
-        }
-        let areas: Vec<CourierArea> = areas?.0.into_iter().map(|r| r.data).collect();
-        let all = run(&s, &legs, &areas, self.places, now).map_err(|e| Problem::field("from", e.to_string()))?;
-        let total = all.len();
-        let items: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
-        let next = offset + items.len();
-        let next_cursor = (next < total).then(|| self.table.sign_cursor(&binding, BTreeMap::from([("offset".to_string(), next.to_string())])));
-        Ok(Reply::ok(&json!({ "items": items, "total": total, "next_cursor": next_cursor, "sort": sort_name, "legs_considered": legs.len() })))
+    if truncated {
+        tracing::warn!(from = %s.from, to = %s.to, "a day partition had more than MAX_PAGES pages; later legs were not considered");
     }
+    let areas: Vec<CourierArea> = areas?.0.into_iter().map(|r| r.data).collect();
+    let all = run(&s, &legs, &areas, Gazetteer::embedded(), now).map_err(|e| Problem::field("from", e.to_string()))?;
+    let total = all.len();
+    let items: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
+    let next = offset + items.len();
+    let next_cursor = (next < total).then(|| table.sign_cursor(&binding, BTreeMap::from([("offset".to_string(), next.to_string())])));
+    Ok(Reply::ok(&json!({ "items": items, "total": total, "next_cursor": next_cursor, "sort": sort_name, "legs_considered": legs.len() })))
 }
+

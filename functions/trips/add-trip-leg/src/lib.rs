@@ -6,17 +6,10 @@ use handoff::domain::identity::Verification;
 use handoff::domain::places::Gazetteer;
 use handoff::domain::trips::{Instant, Mode, NewLeg};
 use handoff::domain::validation::Errors;
-use handoff::platform::aws::Aws;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::store::Table;
-use handoff::platform::trips::{own_trip, own_vehicle, saved};
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::trip_records::{own_trip, own_vehicle, saved};
 use serde::Deserialize;
-
-pub struct Function {
-    table: Table,
-    places: &'static Gazetteer,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,48 +47,38 @@ fn flight_number(raw: &str) -> Result<String, &'static str> {
     }
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "add-trip-leg";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)?, places: Gazetteer::embedded() })
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let me = req.principal()?;
+    let b: Body = req.json()?;
+    let mut errors = Errors::new();
+    let dep = errors.check("depart_at", Instant::parse(&b.depart_at));
+    let arr = errors.check("arrive_at", Instant::parse(&b.arrive_at));
+    let carrier = b.carrier.as_deref().map(carrier).and_then(|r| errors.check("carrier", r));
+    let number = b.flight_number.as_deref().map(flight_number).and_then(|r| errors.check("flight_number", r));
+    if let (Some(c), Some(n)) = (&carrier, &number) {
+        if !n.starts_with(c.as_str()) {
+            errors.push("flight_number", format!("must start with the carrier code {c}"));
+        }
     }
-
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
+    errors.into_result().map_err(Problem::validation)?;
+    let current = own_trip(&table, req.path_param("id")?, &me.user_id).await?;
+    let mut trip = current.data.clone();
+    if trip.mode != Mode::Car && b.vehicle_id.is_some() {
+        return Err(Problem::field("vehicle_id", "only car legs name a vehicle"));
     }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.principal()?;
-        let b: Body = req.json()?;
-        let mut errors = Errors::new();
-        let dep = errors.check("depart_at", Instant::parse(&b.depart_at));
-        let arr = errors.check("arrive_at", Instant::parse(&b.arrive_at));
-        let carrier = b.carrier.as_deref().map(carrier).and_then(|r| errors.check("carrier", r));
-        let number = b.flight_number.as_deref().map(flight_number).and_then(|r| errors.check("flight_number", r));
-        if let (Some(c), Some(n)) = (&carrier, &number) {
-            if !n.starts_with(c.as_str()) {
-                errors.push("flight_number", format!("must start with the carrier code {c}"));
+    if trip.mode == Mode::Car {
+        if let Some(v) = &b.vehicle_id {
+            let vehicle = own_vehicle(&table, v, &me.user_id).await.map_err(|_| Problem::field("vehicle_id", "no vehicle of yours has this id"))?;
+            if vehicle.data.verification != Verification::Verified {
+                return Err(Problem::new(422, "vehicle-not-verified", "The vehicle is not verified", "a car leg needs a verified vehicle; upload its registration and insurance and wait for verification"));
             }
         }
-        errors.into_result().map_err(Problem::validation)?;
-        let current = own_trip(&self.table, req.path_param("id")?, &me.user_id).await?;
-        let mut trip = current.data.clone();
-        if trip.mode != Mode::Car && b.vehicle_id.is_some() {
-            return Err(Problem::field("vehicle_id", "only car legs name a vehicle"));
-        }
-        if trip.mode == Mode::Car {
-            if let Some(v) = &b.vehicle_id {
-                let vehicle = own_vehicle(&self.table, v, &me.user_id).await.map_err(|_| Problem::field("vehicle_id", "no vehicle of yours has this id"))?;
-                if vehicle.data.verification != Verification::Verified {
-                    return Err(Problem::new(422, "vehicle-not-verified", "The vehicle is not verified", "a car leg needs a verified vehicle; upload its registration and insurance and wait for verification"));
-                }
-            }
-        }
-        let leg = NewLeg { origin: b.origin, destination: b.destination, depart_at: dep.expect("checked"), arrive_at: arr.expect("checked"), carrier, flight_number: number, vehicle_id: b.vehicle_id };
-        trip.add_leg(leg, self.places)?;
-        let mut reply = saved(self.places, &current, trip);
-        reply.status = 201;
-        Ok(reply)
     }
+    let leg = NewLeg { origin: b.origin, destination: b.destination, depart_at: dep.expect("checked"), arrive_at: arr.expect("checked"), carrier, flight_number: number, vehicle_id: b.vehicle_id };
+    trip.add_leg(leg, Gazetteer::embedded())?;
+    let mut reply = saved(Gazetteer::embedded(), &current, trip);
+    reply.status = 201;
+    Ok(reply)
 }
+

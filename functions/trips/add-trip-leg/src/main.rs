@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_http::<add_trip_leg::Function>().await
-}
+handoff::http_function!(add_trip_leg::handle);

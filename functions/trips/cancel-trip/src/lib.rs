@@ -3,17 +3,10 @@
 //! GetItem + one transaction (trip, TripCancelled in the outbox).
 use handoff::domain::events::TripCancelled;
 use handoff::domain::places::Gazetteer;
-use handoff::platform::aws::Aws;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::store::Table;
-use handoff::platform::trips::{own_trip, saved_with};
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::trip_records::{own_trip, saved_with};
 use serde::Deserialize;
-
-pub struct Function {
-    table: Table,
-    places: &'static Gazetteer,
-}
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -22,26 +15,16 @@ struct Body {
     reason: Option<String>,
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "cancel-trip";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)?, places: Gazetteer::embedded() })
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let me = req.principal()?;
+    let body: Body = if req.body.is_empty() { Body::default() } else { req.json()? };
+    if body.reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+        return Err(Problem::field("reason", "must be at most 500 characters"));
     }
-
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.principal()?;
-        let body: Body = if req.body.is_empty() { Body::default() } else { req.json()? };
-        if body.reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
-            return Err(Problem::field("reason", "must be at most 500 characters"));
-        }
-        let current = own_trip(&self.table, req.path_param("id")?, &me.user_id).await?;
-        let mut trip = current.data.clone();
-        trip.cancel()?;
-        Ok(saved_with(req, self.places, &current, trip, |t, revision| TripCancelled { trip_id: t.trip_id.clone(), traveler_id: t.traveler_id.clone(), revision, reason: body.reason }))
-    }
+    let current = own_trip(&table, req.path_param("id")?, &me.user_id).await?;
+    let mut trip = current.data.clone();
+    trip.cancel()?;
+    Ok(saved_with(req, Gazetteer::embedded(), &current, trip, |t, revision| TripCancelled { trip_id: t.trip_id.clone(), traveler_id: t.traveler_id.clone(), revision, reason: body.reason }))
 }
+

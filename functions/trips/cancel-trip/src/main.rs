@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_http::<cancel_trip::Function>().await
-}
+handoff::http_function!(cancel_trip::handle);

@@ -5,19 +5,11 @@ use handoff::domain::identity::Role;
 use handoff::domain::places::Gazetteer;
 use handoff::domain::trips::{Instant, Mode, NewTrip, Trip};
 use handoff::domain::validation::Errors;
-use handoff::platform::aws::Aws;
-use handoff::platform::clock::{now_rfc3339, now_unix};
 use handoff::platform::crypto::new_id;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::store::Table;
-use handoff::platform::trips::{new_trip, trip_view};
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::trip_records::{new_trip, trip_view};
 use serde::Deserialize;
-
-pub struct Function {
-    table: Table,
-    places: &'static Gazetteer,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,27 +21,16 @@ struct Body {
     latest_arrival: String,
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "create-trip";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)?, places: Gazetteer::embedded() })
-    }
-
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.require_role(Role::Traveler)?;
-        let b: Body = req.json()?;
-        let mut errors = Errors::new();
-        let mode = errors.check("mode", b.mode.parse::<Mode>());
-        let dep = errors.check("earliest_departure", Instant::parse(&b.earliest_departure));
-        let arr = errors.check("latest_arrival", Instant::parse(&b.latest_arrival));
-        errors.into_result().map_err(Problem::validation)?;
-        let new = NewTrip { mode: mode.expect("checked"), origin: b.origin, destination: b.destination, earliest_departure: dep.expect("checked"), latest_arrival: arr.expect("checked") };
-        let trip = Trip::draft(new_id(), me.user_id.clone(), new, self.places, now_unix(), now_rfc3339())?;
-        Ok(Reply::json(201, &trip_view(&trip, self.places, &[])).header("location", &format!("/trips/{}", trip.trip_id)).write(new_trip(trip), None))
-    }
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let me = req.require_role(Role::Traveler)?;
+    let b: Body = req.json()?;
+    let mut errors = Errors::new();
+    let mode = errors.check("mode", b.mode.parse::<Mode>());
+    let dep = errors.check("earliest_departure", Instant::parse(&b.earliest_departure));
+    let arr = errors.check("latest_arrival", Instant::parse(&b.latest_arrival));
+    errors.into_result().map_err(Problem::validation)?;
+    let new = NewTrip { mode: mode.expect("checked"), origin: b.origin, destination: b.destination, earliest_departure: dep.expect("checked"), latest_arrival: arr.expect("checked") };
+    let trip = Trip::draft(new_id(), me.user_id.clone(), new, Gazetteer::embedded(), ctx.now(), ctx.now_rfc3339())?;
+    Ok(Reply::json(201, &trip_view(&trip, Gazetteer::embedded(), &[])).header("location", &format!("/trips/{}", trip.trip_id)).write(new_trip(trip), None))
 }
+

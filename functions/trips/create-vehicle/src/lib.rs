@@ -5,17 +5,11 @@ use handoff::domain::identity::{Role, Verification};
 use handoff::domain::validation::Errors;
 use handoff::domain::vehicles::{parse_label, parse_plate, Vehicle};
 use handoff::keys::{self, entity};
-use handoff::platform::aws::Aws;
-use handoff::platform::clock::now_rfc3339;
 use handoff::platform::crypto::new_id;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::store::{put_new, Record, Table};
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::store::{put_new, Record};
 use serde::Deserialize;
-
-pub struct Function {
-    table: Table,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,42 +20,31 @@ struct Body {
     capacity_grams: u32,
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "create-vehicle";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)? })
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let me = req.require_role(Role::Traveler)?;
+    let b: Body = req.json()?;
+    let mut errors = Errors::new();
+    let make = errors.check("make", parse_label(&b.make));
+    let model = errors.check("model", parse_label(&b.model));
+    let plate = errors.check("plate", parse_plate(&b.plate));
+    if !(1..=2_000_000).contains(&b.capacity_grams) {
+        errors.push("capacity_grams", "must be from 1 to 2000000");
     }
-
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.require_role(Role::Traveler)?;
-        let b: Body = req.json()?;
-        let mut errors = Errors::new();
-        let make = errors.check("make", parse_label(&b.make));
-        let model = errors.check("model", parse_label(&b.model));
-        let plate = errors.check("plate", parse_plate(&b.plate));
-        if !(1..=2_000_000).contains(&b.capacity_grams) {
-            errors.push("capacity_grams", "must be from 1 to 2000000");
-        }
-        errors.into_result().map_err(Problem::validation)?;
-        let now = now_rfc3339();
-        let v = Vehicle {
-            vehicle_id: new_id(),
-            owner_id: me.user_id.clone(),
-            make: make.expect("checked"),
-            model: model.expect("checked"),
-            plate: plate.expect("checked"),
-            capacity_grams: b.capacity_grams,
-            verification: Verification::Unverified,
-            verification_note: None,
-            created_at: now.clone(),
-            updated_at: now,
-        };
-        let record = Record::new(keys::vehicle(&v.vehicle_id), entity::VEHICLE, v.clone()).gsi1(keys::vehicles_of(&v.owner_id, &v.created_at, &v.vehicle_id));
-        Ok(Reply::json(201, &v).header("location", &format!("/vehicles/{}", v.vehicle_id)).write(put_new(&record), None))
-    }
+    errors.into_result().map_err(Problem::validation)?;
+    let now = ctx.now_rfc3339();
+    let v = Vehicle {
+        vehicle_id: new_id(),
+        owner_id: me.user_id.clone(),
+        make: make.expect("checked"),
+        model: model.expect("checked"),
+        plate: plate.expect("checked"),
+        capacity_grams: b.capacity_grams,
+        verification: Verification::Unverified,
+        verification_note: None,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    let record = Record::new(keys::vehicle(&v.vehicle_id), entity::VEHICLE, v.clone()).gsi1(keys::vehicles_of(&v.owner_id, &v.created_at, &v.vehicle_id));
+    Ok(Reply::json(201, &v).header("location", &format!("/vehicles/{}", v.vehicle_id)).write(put_new(&record), None))
 }
+

@@ -3,30 +3,18 @@
 use handoff::domain::identity::Role;
 use handoff::domain::vehicles::Vehicle;
 use handoff::keys::{self, entity};
-use handoff::platform::aws::Aws;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::store::Table;
-use handoff::platform::trips::with_documents;
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::trip_records::with_documents;
 use serde_json::json;
 
-pub struct Function {
-    table: Table,
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let me = req.principal()?;
+    let (v, docs) = with_documents::<Vehicle>(&table, keys::vehicle_partition(req.path_param("id")?), entity::VEHICLE).await?;
+    let v = v.map(|r| r.data).filter(|v| v.owner_id == me.user_id || me.has(Role::Admin)).ok_or_else(|| Problem::not_found("vehicle"))?;
+    let mut body = json!(v);
+    body["documents"] = json!(docs);
+    Ok(Reply::ok(&body))
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "get-vehicle";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)? })
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.principal()?;
-        let (v, docs) = with_documents::<Vehicle>(&self.table, keys::vehicle_partition(req.path_param("id")?), entity::VEHICLE).await?;
-        let v = v.map(|r| r.data).filter(|v| v.owner_id == me.user_id || me.has(Role::Admin)).ok_or_else(|| Problem::not_found("vehicle"))?;
-        let mut body = json!(v);
-        body["documents"] = json!(docs);
-        Ok(Reply::ok(&body))
-    }
-}

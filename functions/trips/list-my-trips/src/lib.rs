@@ -4,37 +4,24 @@
 use handoff::domain::places::Gazetteer;
 use handoff::domain::trips::{Trip, TripStatus};
 use handoff::keys;
-use handoff::platform::aws::Aws;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::store::{Query, Table};
-use handoff::platform::trips::trip_view;
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::store::Query;
+use handoff::platform::trip_records::trip_view;
 use serde_json::json;
 
-pub struct Function {
-    table: Table,
-    places: &'static Gazetteer,
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let me = req.principal()?;
+    let (limit, cursor) = req.page()?;
+    let status = match req.query.get("status") {
+        None => None,
+        Some(s) => Some(s.parse::<TripStatus>().map_err(|e| Problem::field("status", e))?),
+    };
+    let page = ctx
+        .table()?
+        .query::<Trip>(Query { index: Some("gsi1"), partition: keys::trips_of_traveler(&me.user_id), sort_prefix: status.map(|s| format!("{s}#")), forward: false, limit, cursor })
+        .await?;
+    let items: Vec<_> = page.items.iter().map(|r| trip_view(&r.data, Gazetteer::embedded(), &[])).collect();
+    Ok(Reply::ok(&json!({ "items": items, "next_cursor": page.next_cursor })))
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "list-my-trips";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)?, places: Gazetteer::embedded() })
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.principal()?;
-        let (limit, cursor) = req.page()?;
-        let status = match req.query.get("status") {
-            None => None,
-            Some(s) => Some(s.parse::<TripStatus>().map_err(|e| Problem::field("status", e))?),
-        };
-        let page = self
-            .table
-            .query::<Trip>(Query { index: Some("gsi1"), partition: keys::trips_of_traveler(&me.user_id), sort_prefix: status.map(|s| format!("{s}#")), forward: false, limit, cursor })
-            .await?;
-        let items: Vec<_> = page.items.iter().map(|r| trip_view(&r.data, self.places, &[])).collect();
-        Ok(Reply::ok(&json!({ "items": items, "next_cursor": page.next_cursor })))
-    }
-}

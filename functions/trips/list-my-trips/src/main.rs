@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_http::<list_my_trips::Function>().await
-}
+handoff::http_function!(list_my_trips::handle);

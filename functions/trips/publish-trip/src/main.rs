@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_http::<publish_trip::Function>().await
-}
+handoff::http_function!(publish_trip::handle);

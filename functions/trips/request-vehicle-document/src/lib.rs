@@ -3,32 +3,15 @@
 //! URL (PDF, JPEG or PNG, at most 10 MiB). GetItem (vehicle) + PutItem.
 use handoff::domain::documents::DocType;
 use handoff::keys;
-use handoff::platform::aws::Aws;
-use handoff::platform::documents::Files;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
-use handoff::platform::store::Table;
-use handoff::platform::trips::own_vehicle;
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::trip_records::own_vehicle;
 
-pub struct Function {
-    table: Table,
-    files: Files,
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let files = ctx.files()?;
+    let table = ctx.table()?;
+    let me = req.principal()?;
+    let v = own_vehicle(&table, req.path_param("id")?, &me.user_id).await?;
+    files.request_upload(&keys::vehicle_partition(&v.data.vehicle_id), req, DocType::FOR_VEHICLES).await
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "request-vehicle-document";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)?, files: Files::from_env(env, aws)? })
-    }
-
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let me = req.principal()?;
-        let v = own_vehicle(&self.table, req.path_param("id")?, &me.user_id).await?;
-        self.files.request_upload(&keys::vehicle_partition(&v.data.vehicle_id), req, DocType::FOR_VEHICLES).await
-    }
-}

@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_http::<set_trip_constraints::Function>().await
-}
+handoff::http_function!(set_trip_constraints::handle);

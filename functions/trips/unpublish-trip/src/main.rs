@@ -1,4 +1,1 @@
-#[tokio::main]
-async fn main() -> Result<(), handoff::platform::lambda::Error> {
-    handoff::platform::lambda::run_http::<unpublish_trip::Function>().await
-}
+handoff::http_function!(unpublish_trip::handle);

@@ -7,18 +7,12 @@ use handoff::domain::events::VehicleVerificationChanged;
 use handoff::domain::identity::{Role, Verification};
 use handoff::domain::vehicles::Vehicle;
 use handoff::keys::{self, entity};
-use handoff::platform::aws::Aws;
-use handoff::platform::clock::now_rfc3339;
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, HttpFunction, Problem, Reply};
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
 use handoff::platform::outbox;
-use handoff::platform::store::{put_versioned, Table};
-use handoff::platform::trips::with_documents;
+use handoff::platform::store::put_versioned;
+use handoff::platform::trip_records::with_documents;
 use serde::Deserialize;
-
-pub struct Function {
-    table: Table,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,39 +22,29 @@ struct Body {
     note: Option<String>,
 }
 
-impl HttpFunction for Function {
-    const NAME: &'static str = "verify-vehicle";
-
-    fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { table: Table::from_env(env, aws)? })
+pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let admin = req.require_role(Role::Admin)?;
+    let b: Body = req.json()?;
+    let decision = Verification::parse_decision(&b.status).map_err(|e| Problem::field("status", e))?;
+    if b.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
+        return Err(Problem::field("note", "must be at most 500 characters"));
     }
-
-    fn table(&self) -> Option<&Table> {
-        Some(&self.table)
-    }
-
-    async fn handle(&self, req: &ApiRequest) -> Result<Reply, Problem> {
-        let admin = req.require_role(Role::Admin)?;
-        let b: Body = req.json()?;
-        let decision = Verification::parse_decision(&b.status).map_err(|e| Problem::field("status", e))?;
-        if b.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-            return Err(Problem::field("note", "must be at most 500 characters"));
+    let (current, docs) = with_documents::<Vehicle>(&table, keys::vehicle_partition(req.path_param("id")?), entity::VEHICLE).await?;
+    let current = current.ok_or_else(|| Problem::not_found("vehicle"))?;
+    if decision == Verification::Verified {
+        let missing: Vec<&str> = DocType::FOR_VEHICLES.iter().filter(|t| !docs.iter().any(|d| d.doc_type == **t && d.status == DocStatus::Accepted)).map(|t| t.as_str()).collect();
+        if !missing.is_empty() {
+            return Err(Problem::new(422, "documents-missing", "Documents are missing", format!("verifying needs an accepted {} document", missing.join(" and "))));
         }
-        let (current, docs) = with_documents::<Vehicle>(&self.table, keys::vehicle_partition(req.path_param("id")?), entity::VEHICLE).await?;
-        let current = current.ok_or_else(|| Problem::not_found("vehicle"))?;
-        if decision == Verification::Verified {
-            let missing: Vec<&str> = DocType::FOR_VEHICLES.iter().filter(|t| !docs.iter().any(|d| d.doc_type == **t && d.status == DocStatus::Accepted)).map(|t| t.as_str()).collect();
-            if !missing.is_empty() {
-                return Err(Problem::new(422, "documents-missing", "Documents are missing", format!("verifying needs an accepted {} document", missing.join(" and "))));
-            }
-        }
-        let mut v = current.data.clone();
-        v.verification = decision;
-        v.verification_note = b.note;
-        v.updated_at = now_rfc3339();
-        let event = VehicleVerificationChanged { vehicle_id: v.vehicle_id.clone(), owner_id: v.owner_id.clone(), verification: decision, decided_by: admin.user_id.clone() };
-        Ok(Reply::ok(&v)
-            .write(put_versioned(&current.next(v.clone())), Some(Problem::conflict("vehicle-changed", "the vehicle was changed by another request; retry")))
-            .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
     }
+    let mut v = current.data.clone();
+    v.verification = decision;
+    v.verification_note = b.note;
+    v.updated_at = ctx.now_rfc3339();
+    let event = VehicleVerificationChanged { vehicle_id: v.vehicle_id.clone(), owner_id: v.owner_id.clone(), verification: decision, decided_by: admin.user_id.clone() };
+    Ok(Reply::ok(&v)
+        .write(put_versioned(&current.next(v.clone())), Some(Problem::conflict("vehicle-changed", "the vehicle was changed by another request; retry")))
+        .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
 }
+

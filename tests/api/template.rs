@@ -5,7 +5,7 @@ use handoff_tests::root;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Problems between a template and the function crates (dir → package name).
-fn check(template: &str, crates: &BTreeMap<String, String>, registered: &BTreeSet<String>) -> Vec<String> {
+fn check(template: &str, crates: &BTreeMap<String, String>) -> Vec<String> {
     let mut errors = Vec::new();
     let t = match handoff_local::template::Template::parse(template) {
         Ok(t) => t,
@@ -27,9 +27,6 @@ fn check(template: &str, crates: &BTreeMap<String, String>, registered: &BTreeSe
                     errors.push(format!("{}: Metadata BuildProperties Binary {binary:?} is not the crate's binary {name}", f.id));
                 }
             }
-        }
-        if !registered.contains(&f.code_uri) {
-            errors.push(format!("{}: {} is not in the local runner's registry", f.id, f.code_uri));
         }
         for ev in &f.events {
             use handoff_local::template::EventSource::*;
@@ -117,10 +114,6 @@ fn crates() -> BTreeMap<String, String> {
     out
 }
 
-fn registered() -> BTreeSet<String> {
-    handoff_local::registry::all().into_iter().map(|(uri, _)| uri.to_string()).collect()
-}
-
 fn template_text() -> String {
     std::fs::read_to_string(root().join("template.yaml")).unwrap()
 }
@@ -129,7 +122,7 @@ fn template_text() -> String {
 fn template_and_functions_agree() {
     let crates = crates();
     assert!(crates.len() >= 14, "{crates:?}");
-    let errors = check(&template_text(), &crates, &registered());
+    let errors = check(&template_text(), &crates);
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
@@ -138,31 +131,31 @@ fn the_check_catches_disagreements() {
     let text = template_text();
     let mut crates = crates();
     crates.insert("functions/identity/orphan".into(), "orphan".into());
-    let errors = check(&text, &crates, &registered());
+    let errors = check(&text, &crates);
     assert!(errors.iter().any(|e| e.contains("functions/identity/orphan has no function")), "{errors:?}");
 
     let renamed = text.replace("CodeUri: functions/identity/get-me", "CodeUri: functions/identity/get-you");
-    let errors = check(&renamed, &self::crates(), &registered());
+    let errors = check(&renamed, &self::crates());
     assert!(errors.iter().any(|e| e.contains("get-you which is not a crate")), "{errors:?}");
     assert!(errors.iter().any(|e| e.contains("functions/identity/get-me has no function")), "{errors:?}");
 
     let dangling = text.replace("Queue: !GetAtt AuditWriterQueue.Arn", "Queue: !GetAtt NoSuchQueue.Arn");
-    let errors = check(&dangling, &self::crates(), &registered());
+    let errors = check(&dangling, &self::crates());
     assert!(errors.iter().any(|e| e.contains("consumes NoSuchQueue")), "{errors:?}");
     assert!(errors.iter().any(|e| e.contains("which no function consumes")), "{errors:?}");
 
     let bad_rule = text.replace("Arn: !GetAtt AuditWriterQueue.Arn\n", "Arn: !GetAtt Nowhere.Arn\n");
-    let errors = check(&bad_rule, &self::crates(), &registered());
+    let errors = check(&bad_rule, &self::crates());
     assert!(errors.iter().any(|e| e.contains("targets Nowhere")), "{errors:?}");
 
     let twice = text.replace("Path: /me, Method: PATCH", "Path: /me, Method: GET");
-    let errors = check(&twice, &self::crates(), &registered());
+    let errors = check(&twice, &self::crates());
     assert!(errors.iter().any(|e| e.contains("GET /me is declared twice")), "{errors:?}");
 
-    let mut fewer = registered();
-    fewer.remove("functions/identity/logout");
-    let errors = check(&text, &self::crates(), &fewer);
-    assert!(errors.iter().any(|e| e.contains("not in the local runner's registry")), "{errors:?}");
+    let mut misnamed = self::crates();
+    misnamed.insert("functions/identity/logout".into(), "log-out".into());
+    let errors = check(&text, &misnamed);
+    assert!(errors.iter().any(|e| e.contains("is not the crate's binary log-out")), "{errors:?}");
 }
 
 #[test]

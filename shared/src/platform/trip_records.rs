@@ -10,18 +10,9 @@ use super::store::{put_new, put_versioned, record, Query, Record, Table};
 use crate::domain::documents::Document;
 use crate::domain::geo::local_time;
 use crate::domain::places::Gazetteer;
-use crate::domain::trips::{Trip, TripRule, TripStatus};
+use crate::domain::trips::{Trip, TripStatus};
 use crate::domain::vehicles::Vehicle;
 use crate::keys::{self, entity, Key};
-
-impl From<TripRule> for Problem {
-    fn from(r: TripRule) -> Self {
-        match &r {
-            TripRule::Invalid(field, message) => Problem::field(field, message.clone()),
-            _ => Problem::new(r.status(), r.slug(), "The trip cannot do that", r.to_string()),
-        }
-    }
-}
 
 /// The trip if the caller owns it. Someone else's trip answers 404 exactly
 /// like a missing one, so trip ids cannot be probed.

@@ -7,7 +7,7 @@ use super::auth::Signer;
 use super::clock::{now_rfc3339, now_unix};
 use super::crypto::{hmac_hex, random_token, sha256_hex};
 use super::env::{ConfigError, Env};
-use super::events::Actor;
+use super::envelope::Actor;
 use super::outbox;
 use super::store::{self, put_new, Record, UpdateSpec};
 use crate::domain::events::{SessionRevoked, SessionStarted};
@@ -150,8 +150,8 @@ pub struct AuthConfig {
     pub signer: Signer,
 }
 
-impl AuthConfig {
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+impl super::context::FromEnv for AuthConfig {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let signer = Signer::from_pem(&env.require("JWT_PRIVATE_KEY")?).map_err(|e| Env::invalid("JWT_PRIVATE_KEY", e))?;
         Ok(Self { signer })
     }

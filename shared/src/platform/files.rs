@@ -7,10 +7,8 @@ use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
 
-use super::aws::Aws;
 use super::clock::now_rfc3339;
 use super::crypto::new_id;
-use super::env::{ConfigError, Env};
 use super::http::{ApiRequest, Problem, Reply};
 use super::store::{put_new, put_versioned, Record, Table};
 use crate::domain::documents::{check_upload, DocStatus, DocType, Document, FileType, MAX_BYTES, MIN_BYTES, UPLOAD_URL_SECONDS};
@@ -32,8 +30,8 @@ struct UploadRequest {
 }
 
 impl Files {
-    pub fn from_env(env: &Env, aws: &Aws) -> Result<Self, ConfigError> {
-        Ok(Self { s3: aws.s3(), bucket: env.require("FILES_BUCKET")? })
+    pub fn new(s3: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+        Self { s3, bucket: bucket.into() }
     }
 
     /// POST …/documents: records a pending document and answers 201 with a

@@ -1,0 +1,148 @@
+//! Runs one request through a route: size limit, Idempotency-Key, the
+//! handler, the reply's writes in one transaction with the idempotency
+//! record, and problem+json for every error.
+use lambda_http::{Body, Request, Response};
+use std::future::Future;
+use tracing::Instrument;
+
+use super::problem::{Problem, MAX_BODY_BYTES};
+use super::reply::{Answer, Reply};
+use super::request::ApiRequest;
+use crate::platform::context::Ctx;
+use crate::platform::observability::metric;
+
+/// An HTTP route's handler: `async fn handle(ctx: &Ctx<C>, req: &ApiRequest)
+/// -> Result<Reply, Problem>`. Implemented for every such `async fn`.
+pub trait HttpHandler<'a, C: 'a>: Send + Sync + 'static {
+    type Fut: Future<Output = Result<Reply, Problem>> + Send + 'a;
+    fn call(&self, ctx: &'a Ctx<C>, req: &'a ApiRequest) -> Self::Fut;
+}
+
+impl<'a, C: 'a, F, Fut> HttpHandler<'a, C> for F
+where
+    F: Fn(&'a Ctx<C>, &'a ApiRequest) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Reply, Problem>> + Send + 'a,
+{
+    type Fut = Fut;
+    fn call(&self, ctx: &'a Ctx<C>, req: &'a ApiRequest) -> Fut {
+        self(ctx, req)
+    }
+}
+
+/// A Lambda event in, a Lambda response out.
+pub async fn dispatch<C, H>(ctx: &Ctx<C>, handler: &H, req: Request) -> Response<Body>
+where
+    C: Sync,
+    H: for<'a> HttpHandler<'a, C>,
+{
+    let req = ApiRequest::from_lambda(req);
+    let correlation_id = req.correlation_id.clone();
+    answer(ctx, handler, &req).await.into_response(&correlation_id)
+}
+
+/// The answer to a parsed request (what [`dispatch`] sends), with
+/// `x-aws-calls` when the context meters calls (the local stack).
+pub async fn answer<C, H>(ctx: &Ctx<C>, handler: &H, req: &ApiRequest) -> Answer
+where
+    C: Sync,
+    H: for<'a> HttpHandler<'a, C>,
+{
+    let span = tracing::info_span!("request", function = ctx.name, correlation_id = %req.correlation_id, method = %req.method, path = %req.path);
+    async move {
+        let (result, calls) = crate::platform::aws::metered(process(ctx, handler, req)).await;
+        let mut answer = result.unwrap_or_else(|p| Answer::problem(&p, &req.correlation_id));
+        if answer.status >= 500 {
+            tracing::error!(status = answer.status, "request failed");
+        } else {
+            tracing::info!(status = answer.status, "request handled");
+        }
+        metric(ctx.name, if answer.status >= 500 { "ServerErrors" } else { "Requests" }, 1.0, "Count");
+        if ctx.meter {
+            answer.headers.push(("x-aws-calls".into(), crate::platform::aws::format_counts(&calls)));
+        }
+        answer
+    }
+    .instrument(span)
+    .await
+}
+
+fn check_size(req: &ApiRequest) -> Result<(), Problem> {
+    if req.body.len() > MAX_BODY_BYTES {
+        return Err(Problem::new(413, "payload-too-large", "Payload too large", format!("request bodies are limited to {MAX_BODY_BYTES} bytes")));
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "dynamodb"))]
+async fn process<C, H>(ctx: &Ctx<C>, handler: &H, req: &ApiRequest) -> Result<Answer, Problem>
+where
+    H: for<'a> HttpHandler<'a, C>,
+{
+    check_size(req)?;
+    handler.call(ctx, req).await.map(|r| Answer::reply(&r))
+}
+
+#[cfg(feature = "dynamodb")]
+async fn process<C, H>(ctx: &Ctx<C>, handler: &H, req: &ApiRequest) -> Result<Answer, Problem>
+where
+    H: for<'a> HttpHandler<'a, C>,
+{
+    use crate::platform::idempotency::{self, Claim, Fingerprint, IdempotencyKey};
+    use crate::platform::store::StoreError;
+    check_size(req)?;
+    let claim = match (req.is_mutating(), req.header("idempotency-key"), ctx.has_table()) {
+        (true, Some(key), Some(table)) => {
+            let key = IdempotencyKey::parse(key)?;
+            let print = Fingerprint::of(req.method.as_str(), &req.path, &req.body);
+            let scope = req.subject.as_deref().unwrap_or("anonymous");
+            match idempotency::claim(table, ctx.name, scope, &key, print, ctx.now()).await? {
+                Claim::Replay(stored) => {
+                    let mut answer: Answer = serde_json::from_slice(&stored).map_err(|_| Problem::from(idempotency::IdempotencyError::Unreadable))?;
+                    answer.headers.push(("idempotent-replayed".into(), "true".into()));
+                    return Ok(answer);
+                }
+                Claim::Fresh(c) => Some((c, table)),
+            }
+        }
+        _ => None,
+    };
+    let reply = match handler.call(ctx, req).await {
+        Ok(r) => r,
+        Err(p) => {
+            if let Some((c, table)) = &claim {
+                c.release(table).await;
+            }
+            return Err(p);
+        }
+    };
+    let answer = Answer::reply(&reply);
+    let mut problems = Vec::new();
+    let mut items = Vec::new();
+    for w in reply.writes {
+        problems.push(w.on_condition_failed);
+        items.push(w.item);
+    }
+    if let Some((c, _)) = &claim {
+        items.push(c.complete(&serde_json::to_vec(&answer).map_err(|_| Problem::internal())?));
+        problems.push(None);
+    }
+    if items.is_empty() {
+        return Ok(answer);
+    }
+    let table = ctx.table()?;
+    let result = match <[_; 1]>::try_from(items) {
+        // One write needs no transaction (a PutItem/UpdateItem is cheaper).
+        Ok([one]) => table.write_one(one).await,
+        Err(items) => table.transact(items).await,
+    };
+    if let Err(e) = result {
+        if let Some((c, table)) = &claim {
+            c.release(table).await;
+        }
+        return Err(match e {
+            StoreError::ConditionFailed { index, .. } => problems.get_mut(index.unwrap_or(0)).and_then(Option::take).unwrap_or_else(|| e.into()),
+            other => other.into(),
+        });
+    }
+    Ok(answer)
+}

@@ -1,0 +1,172 @@
+//! A request as a handler sees it: parsed once from the API Gateway event,
+//! with the authorizer's principal, the JSON body and the query's paging.
+use http::{HeaderMap, Method};
+use lambda_http::{Request, RequestExt};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+
+use super::problem::Problem;
+use crate::domain::identity::Role;
+use crate::platform::auth::{Principal, TokenError};
+use crate::platform::envelope::Actor;
+use crate::platform::observability::correlation_id;
+
+/// A request as a handler sees it.
+pub struct ApiRequest {
+    pub method: Method,
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    pub query: HashMap<String, String>,
+    pub path_params: HashMap<String, String>,
+    pub correlation_id: String,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The subject of a genuine token, even one whose session has ended.
+    pub subject: Option<String>,
+    auth: Result<Principal, TokenError>,
+}
+
+impl ApiRequest {
+    pub fn from_lambda(req: Request) -> Self {
+        let query: HashMap<String, String> =
+            req.query_string_parameters_ref().map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap_or_default();
+        let path_params: HashMap<String, String> =
+            req.path_parameters_ref().map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap_or_default();
+        let (mut source_ip, mut request_id, mut auth, mut subject) = (None, None, Err(TokenError::Missing), None);
+        if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
+            source_ip = ctx.http.source_ip.clone();
+            request_id = ctx.request_id.clone();
+            if let Some(a) = &ctx.authorizer {
+                auth = Principal::from_context(&a.fields);
+                subject = crate::platform::auth::verified_subject(&a.fields);
+            }
+        }
+        let headers = req.headers().clone();
+        let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let correlation_id = correlation_id(header("x-correlation-id").as_deref().or(request_id.as_deref()));
+        let user_agent = header("user-agent");
+        let (parts, body) = req.into_parts();
+        Self {
+            method: parts.method,
+            path: parts.uri.path().to_string(),
+            body: body.to_vec(),
+            headers,
+            query,
+            path_params,
+            correlation_id,
+            source_ip,
+            user_agent,
+            subject,
+            auth,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The authenticated caller, or 401 saying why there is none.
+    pub fn principal(&self) -> Result<&Principal, Problem> {
+        self.auth.as_ref().map_err(Problem::unauthenticated)
+    }
+    pub fn require_role(&self, role: Role) -> Result<&Principal, Problem> {
+        let p = self.principal()?;
+        if p.has(role) {
+            Ok(p)
+        } else {
+            Err(Problem::forbidden(format!("this route needs the {role} role")))
+        }
+    }
+    pub fn actor(&self) -> Actor {
+        match &self.auth {
+            Ok(p) => Actor::user(&p.user_id, self.source_ip.as_deref()),
+            Err(_) => Actor { id: "anonymous".into(), ip: self.source_ip.clone() },
+        }
+    }
+
+    /// The JSON body as `T`: 415 if not JSON, 400 if malformed, 422 naming
+    /// the field when a field is missing, unknown or of the wrong type.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Problem> {
+        if let Some(ct) = self.header("content-type") {
+            let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            if media != "application/json" && !media.ends_with("+json") {
+                return Err(Problem::new(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json"));
+            }
+        }
+        if self.body.is_empty() {
+            return Err(Problem::bad_request("malformed-json", "the request needs a JSON body"));
+        }
+        let value: serde_json::Value = serde_json::from_slice(&self.body)
+            .map_err(|e| Problem::bad_request("malformed-json", format!("the body is not valid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(Problem::bad_request("malformed-json", "the body must be a JSON object"));
+        }
+        serde_json::from_value(value).map_err(|e| {
+            let msg = e.to_string();
+            let field = msg.split('`').nth(1).unwrap_or("body").to_string();
+            Problem::field(&field, msg)
+        })
+    }
+
+    pub fn path_param(&self, name: &str) -> Result<&str, Problem> {
+        self.path_params.get(name).map(String::as_str).ok_or_else(|| Problem::bad_request("missing-parameter", format!("path parameter {name} is missing")))
+    }
+
+    /// `limit` (1–100, default 20) and `cursor` from the query string.
+    pub fn page(&self) -> Result<(i32, Option<&str>), Problem> {
+        let limit = match self.query.get("limit") {
+            None => 20,
+            Some(l) => l.parse::<i32>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| Problem::field("limit", "must be a whole number from 1 to 100"))?,
+        };
+        Ok((limit, self.query.get("cursor").map(String::as_str).filter(|c| !c.is_empty())))
+    }
+
+    pub fn is_mutating(&self) -> bool {
+        matches!(self.method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
+    }
+}
+
+
+/// Requests built by hand, for unit tests of routes.
+impl ApiRequest {
+    pub fn new(method: Method, path: &str) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+            query: HashMap::new(),
+            path_params: HashMap::new(),
+            correlation_id: "test".into(),
+            source_ip: None,
+            user_agent: None,
+            subject: None,
+            auth: Err(TokenError::Missing),
+        }
+    }
+    pub fn with_json(mut self, body: &serde_json::Value) -> Self {
+        self.body = body.to_string().into_bytes();
+        self.headers.insert("content-type", http::HeaderValue::from_static("application/json"));
+        self
+    }
+    pub fn with_principal(mut self, p: Principal) -> Self {
+        self.subject = Some(p.user_id.clone());
+        self.auth = Ok(p);
+        self
+    }
+    pub fn with_path_param(mut self, name: &str, value: &str) -> Self {
+        self.path_params.insert(name.into(), value.into());
+        self
+    }
+    pub fn with_query(mut self, name: &str, value: &str) -> Self {
+        self.query.insert(name.into(), value.into());
+        self
+    }
+    pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
+        if let Ok(v) = http::HeaderValue::from_str(value) {
+            self.headers.insert(name, v);
+        }
+        self
+    }
+}

@@ -1,0 +1,14 @@
+//! The end-to-end tests, in one binary (the local stack is linked once):
+//! flows over HTTP against the local stack, which runs every function's
+//! real binary. Run with infra/test.sh (it starts moto and builds the
+//! functions first).
+mod events;
+mod faults;
+mod negative;
+mod places;
+mod profile;
+mod search;
+mod signin;
+mod stack;
+mod template;
+mod trips;
