@@ -15,6 +15,8 @@ start_moto "$port" .local/moto-test.log
 trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
 export HANDOFF_TEST_ENDPOINT="http://127.0.0.1:$port"
 export AWS_EC2_METADATA_DISABLED=true
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo build --workspace --bins --locked
 cargo test --workspace --locked -- --nocapture "$@" 2>&1 | tee .local/test-output.log
 echo "sam validate --lint:"

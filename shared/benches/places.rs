@@ -30,7 +30,8 @@ fn main() {
     }
     println!("parse {} places: median {:.1} ms", Gazetteer::parse(text).unwrap().len(), pct(&mut parse, 0.5));
     let g = Gazetteer::parse(text).unwrap();
-    let names: Vec<&str> = text.lines().filter(|l| l.starts_with("P\t")).map(|l| l.split('\t').nth(3).unwrap()).collect();
+    let names: Vec<&str> =
+        text.lines().filter(|l| l.starts_with("P\t")).map(|l| l.split('\t').nth(3).unwrap()).collect();
     let mut rng = StdRng::seed_from_u64(1);
     let queries: Vec<String> = (0..1000)
         .map(|i| {
@@ -53,7 +54,11 @@ fn main() {
         let _ = g.geocode(q, 5);
         geocode.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    println!("search  p50 {:.2} ms  p99 {:.2} ms  (answered {hits}/1000)", pct(&mut search, 0.5), pct(&mut search, 0.99));
+    println!(
+        "search  p50 {:.2} ms  p99 {:.2} ms  (answered {hits}/1000)",
+        pct(&mut search, 0.5),
+        pct(&mut search, 0.99)
+    );
     println!("geocode p50 {:.2} ms  p99 {:.2} ms", pct(&mut geocode, 0.5), pct(&mut geocode, 0.99));
     search_run(&g, text);
 }
@@ -64,14 +69,20 @@ fn search_run(g: &Gazetteer, text: &'static str) {
     use handoff::domain::planner::Sort;
     use handoff::domain::search::{run, search_legs, Parcel, RouteSearch};
     use handoff::domain::trips::{Category, Constraints, Dimensions, Instant, Leg, Mode};
-    let mut cities: Vec<(&str, u64)> = text.lines().filter(|l| l.starts_with("P\tcity:")).map(|l| {
-        let f: Vec<&str> = l.split('\t').collect();
-        (f[1], f[9].parse().unwrap_or(0))
-    }).collect();
+    let mut cities: Vec<(&str, u64)> = text
+        .lines()
+        .filter(|l| l.starts_with("P\tcity:"))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[1], f[9].parse().unwrap_or(0))
+        })
+        .collect();
     cities.sort_by_key(|c| std::cmp::Reverse(c.1));
     let ids: Vec<&str> = cities.iter().take(2000).map(|c| c.0).collect();
     let pos = |id: &str| g.get(id).unwrap().position();
-    let near: Vec<Vec<usize>> = (0..ids.len()).map(|i| (0..ids.len()).filter(|&j| j != i && great_circle_km(pos(ids[i]), pos(ids[j])) < 300.0).collect()).collect();
+    let near: Vec<Vec<usize>> = (0..ids.len())
+        .map(|i| (0..ids.len()).filter(|&j| j != i && great_circle_km(pos(ids[i]), pos(ids[j])) < 300.0).collect())
+        .collect();
     let mut rng = StdRng::seed_from_u64(3);
     let t0 = 1_900_000_000 / 86_400 * 86_400;
     let eur = Currency::parse("EUR").unwrap();
@@ -91,7 +102,17 @@ fn search_run(g: &Gazetteer, text: &'static str) {
             let to = near[at][rng.gen_range(0..near[at].len())];
             let km = great_circle_km(pos(ids[at]), pos(ids[to]));
             let arr = t + 1800 + (km / 90.0 * 3600.0) as i64;
-            trip_legs.push(Leg { leg_no: n, origin: ids[at].into(), destination: ids[to].into(), depart_at: Instant(t), arrive_at: Instant(arr), distance_km: km, carrier: None, flight_number: None, vehicle_id: None });
+            trip_legs.push(Leg {
+                leg_no: n,
+                origin: ids[at].into(),
+                destination: ids[to].into(),
+                depart_at: Instant(t),
+                arrive_at: Instant(arr),
+                distance_km: km,
+                carrier: None,
+                flight_number: None,
+                vehicle_id: None,
+            });
             at = to;
             t = arr + rng.gen_range(600..3600);
         }
@@ -122,7 +143,12 @@ fn search_run(g: &Gazetteer, text: &'static str) {
             to: ids[d].into(),
             depart_after: t0,
             arrive_before: t0 + 2 * 86_400,
-            parcel: Parcel { weight_grams: 1500, dimensions: None, category: Category::Documents, currency: eur.clone() },
+            parcel: Parcel {
+                weight_grams: 1500,
+                dimensions: None,
+                category: Category::Documents,
+                currency: eur.clone(),
+            },
             sort: Sort::Best,
             buffer_seconds: 7200,
         };
@@ -131,5 +157,10 @@ fn search_run(g: &Gazetteer, text: &'static str) {
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         answered += usize::from(!r.is_empty());
     }
-    println!("search::run over {} legs ({trip} trips), best: p50 {:.2} ms  p99 {:.2} ms  (answered {answered}/1000)", legs.len(), pct(&mut times, 0.5), pct(&mut times, 0.99));
+    println!(
+        "search::run over {} legs ({trip} trips), best: p50 {:.2} ms  p99 {:.2} ms  (answered {answered}/1000)",
+        legs.len(),
+        pct(&mut times, 0.5),
+        pct(&mut times, 0.99)
+    );
 }

@@ -32,7 +32,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<f64>().ok())
+        })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
 }
@@ -67,7 +72,8 @@ fn measure(name: &str, net: &Network, queries: &[Query], fare: &dyn Fn(&Connecti
 fn read_csv(dir: &std::path::Path, file: &str) -> Vec<HashMap<String, String>> {
     let Ok(text) = std::fs::read_to_string(dir.join(file)) else { return Vec::new() };
     let mut lines = text.lines();
-    let header: Vec<String> = lines.next().unwrap_or("").trim_start_matches('\u{feff}').split(',').map(|h| h.trim().to_string()).collect();
+    let header: Vec<String> =
+        lines.next().unwrap_or("").trim_start_matches('\u{feff}').split(',').map(|h| h.trim().to_string()).collect();
     lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
@@ -84,21 +90,37 @@ fn seconds(hms: &str) -> Option<i64> {
 
 fn gtfs(zip: &str, date: &str) {
     let dir = std::env::temp_dir().join(format!("handoff-gtfs-{}", std::process::id()));
-    let ok = std::process::Command::new("python3").args(["-m", "zipfile", "-e", zip]).arg(&dir).status().map(|s| s.success()).unwrap_or(false);
+    let ok = std::process::Command::new("python3")
+        .args(["-m", "zipfile", "-e", zip])
+        .arg(&dir)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
     assert!(ok, "could not unzip {zip} with python3 -m zipfile");
     let t0 = Instant::now();
     let stops = read_csv(&dir, "stops.txt");
-    let stop_index: HashMap<String, u32> = stops.iter().enumerate().map(|(i, s)| (s["stop_id"].clone(), i as u32)).collect();
-    let pos: Vec<(f64, f64)> = stops.iter().map(|s| (s["stop_lat"].parse().unwrap_or(0.0), s["stop_lon"].parse().unwrap_or(0.0))).collect();
+    let stop_index: HashMap<String, u32> =
+        stops.iter().enumerate().map(|(i, s)| (s["stop_id"].clone(), i as u32)).collect();
+    let pos: Vec<(f64, f64)> =
+        stops.iter().map(|s| (s["stop_lat"].parse().unwrap_or(0.0), s["stop_lon"].parse().unwrap_or(0.0))).collect();
     let zone: Vec<String> = stops.iter().map(|s| s.get("zone_id").cloned().unwrap_or_default()).collect();
     // Services running on `date`: calendar.txt by weekday and range, then calendar_dates exceptions.
     let weekday = {
-        let (y, m, d) = (date[..4].parse::<i32>().unwrap(), date[4..6].parse::<u8>().unwrap(), date[6..].parse::<u8>().unwrap());
-        time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap().weekday().to_string().to_lowercase()
+        let (y, m, d) =
+            (date[..4].parse::<i32>().unwrap(), date[4..6].parse::<u8>().unwrap(), date[6..].parse::<u8>().unwrap());
+        time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d)
+            .unwrap()
+            .weekday()
+            .to_string()
+            .to_lowercase()
     };
     let mut services: std::collections::HashSet<String> = read_csv(&dir, "calendar.txt")
         .into_iter()
-        .filter(|c| c.get(&weekday).map(String::as_str) == Some("1") && c["start_date"].as_str() <= date && date <= c["end_date"].as_str())
+        .filter(|c| {
+            c.get(&weekday).map(String::as_str) == Some("1")
+                && c["start_date"].as_str() <= date
+                && date <= c["end_date"].as_str()
+        })
         .map(|c| c["service_id"].clone())
         .collect();
     for e in read_csv(&dir, "calendar_dates.txt").into_iter().filter(|e| e["date"] == date) {
@@ -108,15 +130,31 @@ fn gtfs(zip: &str, date: &str) {
             services.remove(&e["service_id"]);
         }
     }
-    let trips: HashMap<String, u32> = read_csv(&dir, "trips.txt").into_iter().filter(|t| services.contains(&t["service_id"])).enumerate().map(|(i, t)| (t["trip_id"].clone(), i as u32)).collect();
+    let trips: HashMap<String, u32> = read_csv(&dir, "trips.txt")
+        .into_iter()
+        .filter(|t| services.contains(&t["service_id"]))
+        .enumerate()
+        .map(|(i, t)| (t["trip_id"].clone(), i as u32))
+        .collect();
     let mut by_trip: HashMap<u32, Vec<(u32, i64, i64, u32)>> = HashMap::new();
     for st in read_csv(&dir, "stop_times.txt") {
         let Some(&trip) = trips.get(&st["trip_id"]) else { continue };
         let (Some(arr), Some(dep)) = (seconds(&st["arrival_time"]), seconds(&st["departure_time"])) else { continue };
-        by_trip.entry(trip).or_default().push((st["stop_sequence"].parse().unwrap_or(0), arr, dep, stop_index[&st["stop_id"]]));
+        by_trip.entry(trip).or_default().push((
+            st["stop_sequence"].parse().unwrap_or(0),
+            arr,
+            dep,
+            stop_index[&st["stop_id"]],
+        ));
     }
-    let fares: HashMap<String, i64> = read_csv(&dir, "fare_attributes.txt").into_iter().map(|f| (f["fare_id"].clone(), (f["price"].parse::<f64>().unwrap_or(0.0) * 100.0).round() as i64)).collect();
-    let od: HashMap<(String, String), i64> = read_csv(&dir, "fare_rules.txt").into_iter().filter_map(|r| Some(((r["origin_id"].clone(), r["destination_id"].clone()), *fares.get(&r["fare_id"])?))).collect();
+    let fares: HashMap<String, i64> = read_csv(&dir, "fare_attributes.txt")
+        .into_iter()
+        .map(|f| (f["fare_id"].clone(), (f["price"].parse::<f64>().unwrap_or(0.0) * 100.0).round() as i64))
+        .collect();
+    let od: HashMap<(String, String), i64> = read_csv(&dir, "fare_rules.txt")
+        .into_iter()
+        .filter_map(|r| Some(((r["origin_id"].clone(), r["destination_id"].clone()), *fares.get(&r["fare_id"])?)))
+        .collect();
     let mut conns = Vec::new();
     let mut prices = Vec::new();
     for (trip, mut st) in by_trip {
@@ -160,7 +198,16 @@ fn gtfs(zip: &str, date: &str) {
                 d = used[rng.gen_range(0..used.len())];
             }
             let dep = rng.gen_range(5 * 3600..20 * 3600);
-            Query { origin: o, destination: d, depart_after: dep, arrive_before: dep + 6 * 3600, buffer: 600, max_trips: 3, first_mile: vec![], last_mile: vec![] }
+            Query {
+                origin: o,
+                destination: d,
+                depart_after: dep,
+                arrive_before: dep + 6 * 3600,
+                buffer: 600,
+                max_trips: 3,
+                first_mile: vec![],
+                last_mile: vec![],
+            }
         })
         .collect();
     let name = std::path::Path::new(zip).file_stem().unwrap().to_string_lossy().to_string();
@@ -175,11 +222,16 @@ fn synthetic(legs: usize, places: usize) {
     // Each place's 30 nearest neighbours: trips hop between nearby places.
     let grid = 20usize;
     let mut cells: Vec<Vec<u32>> = vec![Vec::new(); grid * grid];
-    let cell = |p: (f64, f64)| ((p.0 / 1000.0 * grid as f64) as usize).min(grid - 1) * grid + ((p.1 / 1000.0 * grid as f64) as usize).min(grid - 1);
+    let cell = |p: (f64, f64)| {
+        ((p.0 / 1000.0 * grid as f64) as usize).min(grid - 1) * grid
+            + ((p.1 / 1000.0 * grid as f64) as usize).min(grid - 1)
+    };
     for (i, p) in pos.iter().enumerate() {
         cells[cell(*p)].push(i as u32);
     }
-    let dist = |a: u32, b: u32| ((pos[a as usize].0 - pos[b as usize].0).powi(2) + (pos[a as usize].1 - pos[b as usize].1).powi(2)).sqrt();
+    let dist = |a: u32, b: u32| {
+        ((pos[a as usize].0 - pos[b as usize].0).powi(2) + (pos[a as usize].1 - pos[b as usize].1).powi(2)).sqrt()
+    };
     let near: Vec<Vec<u32>> = (0..places as u32)
         .map(|i| {
             let (cx, cy) = (cell(pos[i as usize]) / grid, cell(pos[i as usize]) % grid);
@@ -223,7 +275,10 @@ fn synthetic(legs: usize, places: usize) {
         trip += 1;
     }
     let net = Network::new(conns, places);
-    println!("synthetic: {places} places, {trip} trips, {legs} legs over 3 days; built in {:.0} ms", t0.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "synthetic: {places} places, {trip} trips, {legs} legs over 3 days; built in {:.0} ms",
+        t0.elapsed().as_secs_f64() * 1000.0
+    );
     let weight = 1500i64;
     let fare = |c: &Connection| {
         let (per_kg, min, from, to) = pricing[c.id as usize];
@@ -240,7 +295,16 @@ fn synthetic(legs: usize, places: usize) {
                 d = rng.gen_range(0..places as u32);
             }
             let dep = rng.gen_range(0..86_400);
-            Query { origin: o, destination: d, depart_after: dep, arrive_before: dep + 2 * 86_400, buffer: 7200, max_trips: 3, first_mile: vec![], last_mile: vec![] }
+            Query {
+                origin: o,
+                destination: d,
+                depart_after: dep,
+                arrive_before: dep + 2 * 86_400,
+                buffer: 7200,
+                max_trips: 3,
+                first_mile: vec![],
+                last_mile: vec![],
+            }
         })
         .collect();
     measure(&format!("synthetic {legs} legs"), &net, &queries, &fare);
@@ -251,7 +315,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     match args.first().map(String::as_str) {
         Some("gtfs") => gtfs(&args[1], &args[2]),
-        Some("synthetic") => synthetic(args[1].parse().unwrap(), args.get(2).map(|p| p.parse().unwrap()).unwrap_or(2000)),
+        Some("synthetic") => {
+            synthetic(args[1].parse().unwrap(), args.get(2).map(|p| p.parse().unwrap()).unwrap_or(2000))
+        }
         _ => eprintln!("usage: planner gtfs <feed.zip> <YYYYMMDD> | planner synthetic <legs> [places]"),
     }
 }

@@ -1,6 +1,6 @@
 //! The event path: a redelivered event is written once; a poison message
 //! ends in the dead-letter queue; events put on the bus reach the consumer.
-use handoff_tests::{eventually, options, scan, s};
+use handoff_tests::{eventually, options, s, scan};
 use serde_json::json;
 
 fn bus_message(id: &str) -> String {
@@ -35,16 +35,25 @@ async fn consumers_are_idempotent_and_poison_goes_to_the_dlq() {
         async move {
             let items = scan(stack).await;
             let audits = items.iter().filter(|i| s(i, "entity") == "AuditEntry" && s(i, "event_id") == id).count();
-            let markers = items.iter().filter(|i| s(i, "entity") == "ProcessedEvent" && s(i, "pk").ends_with(&id)).count();
+            let markers =
+                items.iter().filter(|i| s(i, "entity") == "ProcessedEvent" && s(i, "pk").ends_with(&id)).count();
             (audits, markers)
         }
     };
     assert_eq!(eventually(20, || async { (count(id.clone()).await == (1, 1)).then_some(()) }).await, Some(()));
     let drained = eventually(20, || async {
-        let a = sqs.get_queue_attributes().queue_url(&queue).attribute_names(aws_sdk_sqs::types::QueueAttributeName::All).send().await.unwrap();
+        let a = sqs
+            .get_queue_attributes()
+            .queue_url(&queue)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+            .send()
+            .await
+            .unwrap();
         let attrs = a.attributes.unwrap_or_default();
         let n = |k: aws_sdk_sqs::types::QueueAttributeName| attrs.get(&k).map(|v| v.as_str() == "0").unwrap_or(false);
-        (n(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages) && n(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)).then_some(())
+        (n(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+            && n(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible))
+        .then_some(())
     })
     .await;
     assert_eq!(drained, Some(()), "both deliveries were consumed");
@@ -60,14 +69,35 @@ async fn consumers_are_idempotent_and_poison_goes_to_the_dlq() {
     assert_eq!(dead.as_deref(), Some("this is not an event"));
     // The scheduled DLQ monitor, run on demand, sees it.
     let http = reqwest::Client::new();
-    let report: serde_json::Value = http.post(format!("{}/_local/schedules/DlqMonitorFunction", stack.url)).send().await.unwrap().json().await.unwrap();
-    let audit_dlq = report["queues"].as_array().unwrap().iter().find(|q| q["queue"].as_str().unwrap().ends_with("AuditWriterDLQ")).unwrap().clone();
+    let report: serde_json::Value = http
+        .post(format!("{}/_local/schedules/DlqMonitorFunction", stack.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let audit_dlq = report["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["queue"].as_str().unwrap().ends_with("AuditWriterDLQ"))
+        .unwrap()
+        .clone();
     assert_eq!(audit_dlq["messages"], 1, "{report}");
     // The redrive path puts it back on its queue (where it fails again, and returns to the DLQ).
-    let moved: serde_json::Value = http.post(format!("{}/_local/redrive/AuditWriterDLQ", stack.url)).send().await.unwrap().json().await.unwrap();
+    let moved: serde_json::Value =
+        http.post(format!("{}/_local/redrive/AuditWriterDLQ", stack.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(moved["moved"], 0, "the message received above is invisible for now");
     let back = eventually(20, || async {
-        let r: serde_json::Value = http.post(format!("{}/_local/redrive/AuditWriterDLQ", stack.url)).send().await.unwrap().json().await.unwrap();
+        let r: serde_json::Value = http
+            .post(format!("{}/_local/redrive/AuditWriterDLQ", stack.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         (r["moved"] == 1).then_some(())
     })
     .await;

@@ -32,7 +32,11 @@ async fn step(c: &Client, seen: &Seen, method: Method, path: &str, token: Option
         let a = c.raw(method.clone(), path, token, &headers, body.as_ref().map(|b| b.to_string().into_bytes())).await;
         seen.add(a.status.as_u16());
         if std::env::var_os("FAULT_DEBUG").is_some() {
-            eprintln!("{method} {path} key={key} -> {} {}", a.status, a.body.get("type").and_then(|t| t.as_str()).unwrap_or(""));
+            eprintln!(
+                "{method} {path} key={key} -> {} {}",
+                a.status,
+                a.body.get("type").and_then(|t| t.as_str()).unwrap_or("")
+            );
         }
         assert!(a.status.as_u16() != 500, "{method} {path}: a 500 is a bug: {}", a.body);
         let retry = match a.status.as_u16() {
@@ -65,11 +69,14 @@ async fn journey(c: &Client, seen: &Seen, email: &str) -> bool {
     let me = step(c, seen, Method::GET, "/me", Some(&access), None).await;
     assert_eq!(me.status, 200, "me: {}", me.body);
     assert_eq!(me.body["email"], email);
-    let r = step(c, seen, Method::POST, "/auth/refresh", None, Some(json!({"refresh_token": v.body["refresh_token"]}))).await;
+    let r = step(c, seen, Method::POST, "/auth/refresh", None, Some(json!({"refresh_token": v.body["refresh_token"]})))
+        .await;
     assert_eq!(r.status, 200, "refresh: {}", r.body);
     let out = step(c, seen, Method::POST, "/auth/logout", r.body["access_token"].as_str(), None).await;
     assert_eq!(out.status, 204, "logout: {}", out.body);
-    let old = step(c, seen, Method::POST, "/auth/refresh", None, Some(json!({"refresh_token": r.body["refresh_token"]}))).await;
+    let old =
+        step(c, seen, Method::POST, "/auth/refresh", None, Some(json!({"refresh_token": r.body["refresh_token"]})))
+            .await;
     assert_eq!(old.status, 401, "the refresh token of a closed session: {}", old.body);
     true
 }
@@ -108,21 +115,24 @@ async fn sign_in_survives_injected_faults() {
     }
 
     // Nothing lost or doubled: every outbox event reaches the audit log exactly once.
-    let outbox: BTreeSet<String> = of("OutboxEvent").iter().map(|o| s(o, "pk").trim_start_matches("OUTBOX#").to_string()).collect();
+    let outbox: BTreeSet<String> =
+        of("OutboxEvent").iter().map(|o| s(o, "pk").trim_start_matches("OUTBOX#").to_string()).collect();
     // A record that failed maxReceiveCount times waits in the DLQ (rare at 20%: 0.19^5 per event); the
     // redrive path puts it back, so "nothing lost" includes what passed through the DLQ.
     let http = reqwest::Client::new();
     let settled = eventually(120, || async {
         let _ = http.post(format!("{}/_local/redrive/AuditWriterDLQ", stack.url)).send().await;
         let items = scan(&stack).await;
-        let audited: Vec<String> = items.iter().filter(|i| s(i, "entity") == "AuditEntry").map(|a| s(a, "event_id")).collect();
+        let audited: Vec<String> =
+            items.iter().filter(|i| s(i, "entity") == "AuditEntry").map(|a| s(a, "event_id")).collect();
         let set: BTreeSet<String> = audited.iter().cloned().collect();
         (set == outbox).then_some((audited, items))
     })
     .await;
     let Some((audited, items)) = settled else {
         let items = scan(&stack).await;
-        let audited: BTreeSet<String> = items.iter().filter(|i| s(i, "entity") == "AuditEntry").map(|a| s(a, "event_id")).collect();
+        let audited: BTreeSet<String> =
+            items.iter().filter(|i| s(i, "entity") == "AuditEntry").map(|a| s(a, "event_id")).collect();
         let missing: Vec<String> = items
             .iter()
             .filter(|i| s(i, "entity") == "OutboxEvent" && !audited.contains(s(i, "pk").trim_start_matches("OUTBOX#")))
@@ -134,7 +144,11 @@ async fn sign_in_survives_injected_faults() {
     assert_eq!(audited.len(), outbox.len(), "no event was audited twice");
     let actions = |a: &str| items.iter().filter(|i| s(i, "entity") == "AuditEntry" && s(i, "action") == a).count();
     assert_eq!(actions("UserSignedUp"), users_by_id.len(), "one UserSignedUp per user");
-    assert_eq!(actions("SessionStarted"), items.iter().filter(|i| s(i, "entity") == "Session").count(), "one SessionStarted per session");
+    assert_eq!(
+        actions("SessionStarted"),
+        items.iter().filter(|i| s(i, "entity") == "Session").count(),
+        "one SessionStarted per session"
+    );
 }
 
 /// Signs in through faults: (access token, refresh token).
@@ -148,7 +162,10 @@ async fn sign_in(c: &Client, seen: &Seen, email: &str) -> (String, String) {
 }
 
 fn at(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap()
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
 }
 
 /// A traveler becomes verified and publishes a two-leg flight; its trip id.
@@ -157,7 +174,15 @@ async fn publish_journey(c: &Client, seen: &Seen, email: &str, admin: &str, t: i
     let me = step(c, seen, Method::PATCH, "/me", Some(&tok), Some(json!({"roles": ["traveler"]}))).await;
     assert_eq!(me.status, 200, "{}", me.body);
     let id = me.body["user_id"].as_str().unwrap();
-    let v = step(c, seen, Method::PUT, &format!("/admin/users/{id}/verification"), Some(admin), Some(json!({"status": "verified"}))).await;
+    let v = step(
+        c,
+        seen,
+        Method::PUT,
+        &format!("/admin/users/{id}/verification"),
+        Some(admin),
+        Some(json!({"status": "verified"})),
+    )
+    .await;
     assert_eq!(v.status, 200, "{}", v.body);
     let r = step(c, seen, Method::POST, "/auth/refresh", None, Some(json!({"refresh_token": refresh}))).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -165,12 +190,17 @@ async fn publish_journey(c: &Client, seen: &Seen, email: &str, admin: &str, t: i
     let trip = step(c, seen, Method::POST, "/trips", Some(&tok), Some(json!({"mode": "flight", "origin": "airport:ZRH", "destination": "airport:LHR", "earliest_departure": at(t), "latest_arrival": at(t + 86_400)}))).await;
     assert_eq!(trip.status, 201, "{}", trip.body);
     let trip_id = trip.body["trip_id"].as_str().unwrap().to_string();
-    for (from, to, dep, n) in [("airport:ZRH", "airport:CDG", t + 3600, "AF1115"), ("airport:CDG", "airport:LHR", t + 5 * 3600, "AF1680")] {
+    for (from, to, dep, n) in
+        [("airport:ZRH", "airport:CDG", t + 3600, "AF1115"), ("airport:CDG", "airport:LHR", t + 5 * 3600, "AF1680")]
+    {
         let leg = step(c, seen, Method::POST, &format!("/trips/{trip_id}/legs"), Some(&tok), Some(json!({"origin": from, "destination": to, "depart_at": at(dep), "arrive_at": at(dep + 5400), "carrier": "AF", "flight_number": n}))).await;
         assert_eq!(leg.status, 201, "{}", leg.body);
     }
     let cons = json!({"max_weight_grams": 5000, "max_dimensions_cm": {"length_cm": 50, "width_cm": 40, "height_cm": 30}, "categories": ["documents"], "price_per_kg": 1000, "min_price": 1000, "currency": "EUR"});
-    assert_eq!(step(c, seen, Method::PUT, &format!("/trips/{trip_id}/constraints"), Some(&tok), Some(cons)).await.status, 200);
+    assert_eq!(
+        step(c, seen, Method::PUT, &format!("/trips/{trip_id}/constraints"), Some(&tok), Some(cons)).await.status,
+        200
+    );
     let p = step(c, seen, Method::PUT, &format!("/trips/{trip_id}/publish"), Some(&tok), Some(json!({}))).await;
     assert_eq!(p.status, 200, "{}", p.body);
     trip_id
@@ -186,11 +216,18 @@ async fn publishing_and_indexing_survive_injected_faults() {
     let c = Client::new(&stack);
     let seen = Seen::default();
     let admin_email = format!("admin-{}@handoff.dev", &uuid::Uuid::new_v4().simple().to_string()[..10]);
-    handoff_local::demo::load(&stack.table, &json!({"users": [{"email": admin_email, "roles": ["admin"]}]}).to_string()).await.unwrap();
+    handoff_local::demo::load(
+        &stack.table,
+        &json!({"users": [{"email": admin_email, "roles": ["admin"]}]}).to_string(),
+    )
+    .await
+    .unwrap();
     let (admin, _) = sign_in(&c, &seen, &admin_email).await;
     let t = (time::OffsetDateTime::now_utc().unix_timestamp() / 3600 + 48) * 3600;
-    let emails: Vec<String> = (0..4).map(|i| format!("tf{i}-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..8])).collect();
-    let trips: Vec<String> = futures::future::join_all(emails.iter().map(|e| publish_journey(&c, &seen, e, &admin, t))).await;
+    let emails: Vec<String> =
+        (0..4).map(|i| format!("tf{i}-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..8])).collect();
+    let trips: Vec<String> =
+        futures::future::join_all(emails.iter().map(|e| publish_journey(&c, &seen, e, &admin, t))).await;
     let statuses = seen.0.lock().unwrap().clone();
     println!("trip fault run: {} trips published; answers seen: {statuses:?}", trips.len());
     assert!(statuses.get(&503).copied().unwrap_or(0) > 0, "faults were injected");
@@ -218,10 +255,15 @@ async fn publishing_and_indexing_survive_injected_faults() {
     for id in &trips {
         let trip = indexed.iter().find(|i| s(i, "pk") == format!("TRIP#{id}")).unwrap();
         let state = indexed.iter().find(|i| s(i, "pk") == format!("SEARCHTRIP#{id}")).expect("indexed");
-        assert_eq!(state["revision"].as_n().unwrap(), trip["version"].as_n().unwrap(), "the projection is at the trip's revision");
+        assert_eq!(
+            state["revision"].as_n().unwrap(),
+            trip["version"].as_n().unwrap(),
+            "the projection is at the trip's revision"
+        );
     }
     // And a sender finds them (through the faults too).
-    let (sender, _) = sign_in(&c, &seen, &format!("ts-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..8])).await;
+    let (sender, _) =
+        sign_in(&c, &seen, &format!("ts-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..8])).await;
     let q = format!("/search/routes?from=airport:ZRH&to=airport:LHR&depart_after={}&arrive_before={}&weight_grams=500&category=documents&sort=cheapest&limit=50", at(t).replace('+', "%2B"), at(t + 86_400));
     let found = step(&c, &seen, Method::GET, &q, Some(&sender), None).await;
     assert_eq!(found.status, 200, "{}", found.body);

@@ -17,11 +17,19 @@ async fn bad_sign_in_input() {
     }
     c.post("/auth/otp", None, json!({"mail": "a@example.com"})).await.problem(422, "validation-failed");
     c.post("/auth/otp", None, json!({"email": 42})).await.problem(422, "validation-failed");
-    c.raw(Method::POST, "/auth/otp", None, &[("content-type", "application/json")], Some(b"{\"email\":".to_vec())).await.problem(400, "malformed-json");
-    c.raw(Method::POST, "/auth/otp", None, &[("content-type", "application/json")], Some(b"[1,2]".to_vec())).await.problem(400, "malformed-json");
-    c.raw(Method::POST, "/auth/otp", None, &[("content-type", "text/plain")], Some(b"email=a@example.com".to_vec())).await.problem(415, "unsupported-media-type");
+    c.raw(Method::POST, "/auth/otp", None, &[("content-type", "application/json")], Some(b"{\"email\":".to_vec()))
+        .await
+        .problem(400, "malformed-json");
+    c.raw(Method::POST, "/auth/otp", None, &[("content-type", "application/json")], Some(b"[1,2]".to_vec()))
+        .await
+        .problem(400, "malformed-json");
+    c.raw(Method::POST, "/auth/otp", None, &[("content-type", "text/plain")], Some(b"email=a@example.com".to_vec()))
+        .await
+        .problem(415, "unsupported-media-type");
     let big = format!("{{\"email\":\"{}@example.com\"}}", "a".repeat(70 * 1024));
-    c.raw(Method::POST, "/auth/otp", None, &[("content-type", "application/json")], Some(big.into_bytes())).await.problem(413, "payload-too-large");
+    c.raw(Method::POST, "/auth/otp", None, &[("content-type", "application/json")], Some(big.into_bytes()))
+        .await
+        .problem(413, "payload-too-large");
 
     // Codes: wrong, sixth attempt, malformed, reused, expired.
     let email = "codes@example.com";
@@ -37,7 +45,9 @@ async fn bad_sign_in_input() {
     let a = c.post("/auth/otp/verify", None, json!({"email": email, "code": "12ab56"})).await;
     a.problem(422, "validation-failed");
     assert_eq!(a.body["errors"][0]["field"], "code");
-    c.post("/auth/otp/verify", None, json!({"email": "nobody@example.com", "code": "123456"})).await.problem(400, "otp-not-found");
+    c.post("/auth/otp/verify", None, json!({"email": "nobody@example.com", "code": "123456"}))
+        .await
+        .problem(400, "otp-not-found");
 
     let email = "reuse-code@example.com";
     c.post("/auth/otp", None, json!({"email": email})).await;
@@ -99,7 +109,9 @@ async fn bad_tokens_are_refused() {
     let mac = handoff::platform::crypto::hmac_sha256(jwks.as_bytes(), signing_input.as_bytes());
     c.get("/me", Some(&format!("{signing_input}.{}", b64url(&mac)))).await.problem(401, "token-invalid");
     // Tampered payload (roles raised), original signature.
-    c.get("/me", Some(&format!("{}.{}.{}", parts[0], b64url(claims.as_bytes()), parts[2]))).await.problem(401, "token-invalid");
+    c.get("/me", Some(&format!("{}.{}.{}", parts[0], b64url(claims.as_bytes()), parts[2])))
+        .await
+        .problem(401, "token-invalid");
     // Expired, though genuinely signed.
     let now = handoff::platform::clock::now_unix();
     let expired = signer.issue(uid, sid, &Roles::new(), now - 3600, 900);
@@ -110,11 +122,21 @@ async fn bad_tokens_are_refused() {
     // Garbage, a missing header, another scheme.
     c.get("/me", Some("garbage")).await.problem(401, "token-invalid");
     c.get("/me", None).await.problem(401, "unauthenticated");
-    c.raw(Method::GET, "/me", None, &[("authorization", "Basic dXNlcjpwYXNz")], None).await.problem(401, "token-invalid");
+    c.raw(Method::GET, "/me", None, &[("authorization", "Basic dXNlcjpwYXNz")], None)
+        .await
+        .problem(401, "token-invalid");
     // Unknown routes answer like API Gateway.
     assert_eq!(c.get("/nowhere", None).await.status, 404);
     // CORS as the template's CorsConfiguration declares it: preflight, and the origin on answers (errors too).
-    let pre = c.raw(Method::OPTIONS, "/me", None, &[("origin", "https://app.example"), ("access-control-request-method", "PATCH")], None).await;
+    let pre = c
+        .raw(
+            Method::OPTIONS,
+            "/me",
+            None,
+            &[("origin", "https://app.example"), ("access-control-request-method", "PATCH")],
+            None,
+        )
+        .await;
     assert_eq!(pre.status, 204);
     assert!(pre.header("access-control-allow-methods").unwrap().contains("PATCH"));
     assert!(pre.header("access-control-allow-headers").unwrap().contains("idempotency-key"));

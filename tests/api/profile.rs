@@ -11,7 +11,10 @@ async fn profile_updates_validate_every_field() {
     let tok = t["access_token"].as_str().unwrap();
     let patch = |b| c.call(Method::PATCH, "/me", Some(tok), Some(b));
 
-    let ok = patch(json!({"name": " Pat Jones ", "phone": "+447700900123", "locale": "pt_br", "roles": ["traveler", "sender"]})).await;
+    let ok = patch(
+        json!({"name": " Pat Jones ", "phone": "+447700900123", "locale": "pt_br", "roles": ["traveler", "sender"]}),
+    )
+    .await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     println!("calls PATCH /me: {}", ok.header("x-aws-calls").unwrap());
     assert_eq!(ok.body["name"], "Pat Jones");
@@ -20,7 +23,8 @@ async fn profile_updates_validate_every_field() {
 
     let bad = patch(json!({"phone": "07700 900123", "locale": "english", "name": ""})).await;
     bad.problem(422, "validation-failed");
-    let fields: Vec<&str> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["name", "phone", "locale"]);
     patch(json!({"roles": ["admin"]})).await.problem(403, "forbidden");
     patch(json!({"roles": ["pilot"]})).await.problem(422, "validation-failed");
@@ -77,7 +81,8 @@ async fn sessions_are_listed_paginated_and_revoked() {
     let again = c.call(Method::DELETE, &format!("/me/sessions/{b_session}"), Some(tok), None).await;
     assert_eq!(again.status, 204);
     let listed = c.get("/me/sessions", Some(tok)).await;
-    let revoked = listed.body["items"].as_array().unwrap().iter().find(|s| s["session_id"] == b_session).unwrap().clone();
+    let revoked =
+        listed.body["items"].as_array().unwrap().iter().find(|s| s["session_id"] == b_session).unwrap().clone();
     assert_eq!(revoked["status"], "revoked");
     assert_eq!(revoked["revoked_reason"], "revoked_by_user");
 }
@@ -86,18 +91,30 @@ async fn sessions_are_listed_paginated_and_revoked() {
 async fn only_admins_grant_elevated_roles() {
     let stack = stack("roles").await;
     let c = Client::new(&stack);
-    handoff_local::demo::load(&stack.table, &std::fs::read_to_string(handoff_tests::root().join("infra/demo.json")).unwrap()).await.unwrap();
+    handoff_local::demo::load(
+        &stack.table,
+        &std::fs::read_to_string(handoff_tests::root().join("infra/demo.json")).unwrap(),
+    )
+    .await
+    .unwrap();
     let admin = c.sign_in("admin@handoff.dev").await;
     let user = c.sign_in("helper@example.com").await;
     let uid = user["user"]["user_id"].as_str().unwrap();
     let path = format!("/admin/users/{uid}/roles");
-    c.call(Method::PUT, &path, user["access_token"].as_str(), Some(json!({"roles": ["admin"]}))).await.problem(403, "forbidden");
-    let g = c.call(Method::PUT, &path, admin["access_token"].as_str(), Some(json!({"roles": ["support", "sender"]}))).await;
+    c.call(Method::PUT, &path, user["access_token"].as_str(), Some(json!({"roles": ["admin"]})))
+        .await
+        .problem(403, "forbidden");
+    let g =
+        c.call(Method::PUT, &path, admin["access_token"].as_str(), Some(json!({"roles": ["support", "sender"]}))).await;
     assert_eq!(g.status, 200, "{}", g.body);
     println!("calls PUT /admin/users/{{id}}/roles: {}", g.header("x-aws-calls").unwrap());
     assert_eq!(g.body["roles"], json!(["sender", "support"]));
-    c.call(Method::PUT, "/admin/users/nobody/roles", admin["access_token"].as_str(), Some(json!({"roles": []}))).await.problem(404, "not-found");
-    c.call(Method::PUT, &path, admin["access_token"].as_str(), Some(json!({"roles": ["king"]}))).await.problem(422, "validation-failed");
+    c.call(Method::PUT, "/admin/users/nobody/roles", admin["access_token"].as_str(), Some(json!({"roles": []})))
+        .await
+        .problem(404, "not-found");
+    c.call(Method::PUT, &path, admin["access_token"].as_str(), Some(json!({"roles": ["king"]})))
+        .await
+        .problem(422, "validation-failed");
     // The new roles are in the next access token.
     let r = c.post("/auth/refresh", None, json!({"refresh_token": user["refresh_token"]})).await;
     assert_eq!(r.body["user"]["roles"], json!(["sender", "support"]));

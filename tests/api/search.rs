@@ -2,14 +2,17 @@
 //! connecting car trip, the search projection follows their events, and a
 //! sender finds the direct and the two-trip itinerary in the order of each
 //! sort; weight limits, unpublishing, couriers and stale events are honoured.
-use handoff_tests::{eventually, scan, stack, s, Client};
+use handoff_tests::{eventually, s, scan, stack, Client};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 const H: i64 = 3600;
 
 fn at(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap()
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
 }
 
 fn email(name: &str) -> String {
@@ -36,7 +39,12 @@ async fn publish(c: &Client, tok: &str, mode: &str, legs: &[Value], constraints:
 }
 
 fn kinds(items: &Value) -> Vec<(i64, i64)> {
-    items.as_array().unwrap().iter().map(|i| (i["trips"].as_i64().unwrap(), i["price"]["amount"].as_i64().unwrap())).collect()
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["trips"].as_i64().unwrap(), i["price"]["amount"].as_i64().unwrap()))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,13 +66,44 @@ async fn senders_find_direct_and_connecting_routes() {
         (t, t + 24 * H)).await;
 
     // A connecting car trip CDG → Heathrow with a verified vehicle: slow, cheap, light loads only.
-    let v = ok(c.post("/vehicles", Some(&driver), json!({"make": "Renault", "model": "Kangoo E-Tech", "plate": "GF-123-HK", "capacity_grams": 50000})).await).await;
+    let v = ok(c
+        .post(
+            "/vehicles",
+            Some(&driver),
+            json!({"make": "Renault", "model": "Kangoo E-Tech", "plate": "GF-123-HK", "capacity_grams": 50000}),
+        )
+        .await)
+    .await;
     let vid = v["vehicle_id"].as_str().unwrap();
-    for (kind, ct, bytes) in [("registration", "application/pdf", b"%PDF-1.4 registration document".to_vec()), ("insurance", "image/png", [&[0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], &[0u8; 64][..]].concat())] {
-        let r = ok(c.post(&format!("/vehicles/{vid}/documents"), Some(&driver), json!({"type": kind, "content_type": ct, "size_bytes": bytes.len()})).await).await;
-        let put = c.http.put(r["upload"]["url"].as_str().unwrap()).header("content-type", ct).body(bytes).send().await.unwrap();
+    for (kind, ct, bytes) in [
+        ("registration", "application/pdf", b"%PDF-1.4 registration document".to_vec()),
+        ("insurance", "image/png", [&[0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], &[0u8; 64][..]].concat()),
+    ] {
+        let r = ok(c
+            .post(
+                &format!("/vehicles/{vid}/documents"),
+                Some(&driver),
+                json!({"type": kind, "content_type": ct, "size_bytes": bytes.len()}),
+            )
+            .await)
+        .await;
+        let put = c
+            .http
+            .put(r["upload"]["url"].as_str().unwrap())
+            .header("content-type", ct)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
         assert!(put.status().is_success());
-        let done = ok(c.post(&format!("/vehicles/{vid}/documents/{}/complete", r["document"]["document_id"].as_str().unwrap()), Some(&driver), json!({})).await).await;
+        let done = ok(c
+            .post(
+                &format!("/vehicles/{vid}/documents/{}/complete", r["document"]["document_id"].as_str().unwrap()),
+                Some(&driver),
+                json!({}),
+            )
+            .await)
+        .await;
         assert_eq!(done["status"], "accepted");
     }
     ok(c.put(&format!("/admin/vehicles/{vid}/verification"), Some(&admin), json!({"status": "verified"})).await).await;
@@ -74,7 +113,9 @@ async fn senders_find_direct_and_connecting_routes() {
                "price_per_kg": 500, "min_price": 500, "currency": "EUR"}),
         (t, t + 24 * H)).await;
 
-    let q = |sort: &str, weight: u32| format!("/search/routes?from=airport:ZRH&to=airport:LHR&depart_after={}&arrive_before={}&weight_grams={weight}&category=documents&sort={sort}", at(t).replace('+', "%2B"), at(t + 30 * H));
+    let q = |sort: &str, weight: u32| {
+        format!("/search/routes?from=airport:ZRH&to=airport:LHR&depart_after={}&arrive_before={}&weight_grams={weight}&category=documents&sort={sort}", at(t).replace('+', "%2B"), at(t + 30 * H))
+    };
     // The projection follows the events.
     let found = eventually(20, || async {
         let r = c.get(&q("cheapest", 1000), Some(&sender)).await;
@@ -108,7 +149,9 @@ async fn senders_find_direct_and_connecting_routes() {
     let p2 = c.get(&format!("{}&limit=1&cursor={cursor}", q("cheapest", 1000)), Some(&sender)).await;
     assert_eq!(kinds(&p2.body["items"]), vec![cheapest[1]]);
     assert!(p2.body["next_cursor"].is_null());
-    c.get(&format!("{}&limit=1&cursor={cursor}", q("quickest", 1000)), Some(&sender)).await.problem(400, "invalid-cursor");
+    c.get(&format!("{}&limit=1&cursor={cursor}", q("quickest", 1000)), Some(&sender))
+        .await
+        .problem(400, "invalid-cursor");
 
     // Over the car's 2 kg limit: only the flight.
     let heavy = c.get(&q("cheapest", 3000), Some(&sender)).await;
@@ -121,7 +164,11 @@ async fn senders_find_direct_and_connecting_routes() {
     let courier = c.sign_in(&email("cora")).await;
     let ctok = courier["access_token"].as_str().unwrap();
     c.call(Method::PATCH, "/me", Some(ctok), Some(json!({"roles": ["driver"]}))).await;
-    let ctok = ok(c.post("/auth/refresh", None, json!({"refresh_token": courier["refresh_token"]})).await).await["access_token"].as_str().unwrap().to_string();
+    let ctok = ok(c.post("/auth/refresh", None, json!({"refresh_token": courier["refresh_token"]})).await).await
+        ["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     c.post("/couriers/areas", Some(&ctok), json!({"name": "x", "centre": "city:0", "radius_km": 500, "price_per_km": -1, "currency": "EUR", "opens": "8am", "closes": "20:00"})).await.problem(422, "validation-failed");
     c.post("/couriers/areas", Some(&flyer), json!({"name": "London Same Day", "centre": "city:2643743", "radius_km": 40, "price_per_km": 80, "base_price": 700, "currency": "EUR", "opens": "07:00", "closes": "22:00"})).await.problem(403, "forbidden");
     ok(c.post("/couriers/areas", Some(&ctok), json!({"name": "London Same Day", "centre": "city:2643743", "radius_km": 40, "price_per_km": 80, "base_price": 700, "currency": "EUR", "opens": "07:00", "closes": "22:00"})).await).await;
@@ -152,7 +199,10 @@ async fn senders_find_direct_and_connecting_routes() {
         "/search/routes?from=airport:ZRH&to=airport:LHR&weight_grams=1000&category=documents&sort=shortest".to_string(),
         "/search/routes?from=airport:ZRH&to=airport:LHR&weight_grams=1000&category=documents&length_cm=10".to_string(),
         "/search/routes?from=airport:ZRH&to=airport:LHR&weight_grams=1000&category=documents&currency=EURO".to_string(),
-        format!("/search/routes?from=airport:ZRH&to=airport:LHR&weight_grams=1000&category=documents&arrive_before={}", at(t + 9 * 24 * H)),
+        format!(
+            "/search/routes?from=airport:ZRH&to=airport:LHR&weight_grams=1000&category=documents&arrive_before={}",
+            at(t + 9 * 24 * H)
+        ),
         "/search/routes?from=airport:ZRH&to=airport:LHR&weight_grams=1000&category=documents&limit=500".to_string(),
     ] {
         c.get(&bad, Some(&sender)).await.problem(422, "validation-failed");
@@ -179,8 +229,16 @@ async fn senders_find_direct_and_connecting_routes() {
             "data": {"trip_id": flight_id, "traveler_id": trip["traveler_id"], "revision": 1, "mode": "flight", "legs": trip["legs"], "constraints": trip["constraints"]}}
     });
     let sqs = aws_sdk_sqs::Client::new(&stack.sdk);
-    sqs.send_message().queue_url(&stack.names.refs["SearchIndexQueue"]).message_body(old.to_string()).send().await.unwrap();
-    let handled = eventually(20, || async { scan(&stack).await.iter().any(|i| s(i, "pk") == format!("DEDUPE#search-index#{id}")).then_some(()) }).await;
+    sqs.send_message()
+        .queue_url(&stack.names.refs["SearchIndexQueue"])
+        .message_body(old.to_string())
+        .send()
+        .await
+        .unwrap();
+    let handled = eventually(20, || async {
+        scan(&stack).await.iter().any(|i| s(i, "pk") == format!("DEDUPE#search-index#{id}")).then_some(())
+    })
+    .await;
     assert!(handled.is_some(), "the stale event was handled");
     assert_eq!(c.get(&q("cheapest", 1000), Some(&sender)).await.body["items"], json!([]));
     let searchable = scan(&stack).await.into_iter().filter(|i| s(i, "entity") == "SearchLeg").count();

@@ -9,7 +9,12 @@ use serde_json::json;
 async fn sign_in_refresh_logout_and_audit() {
     let stack = stack("signin").await;
     let c = Client::new(&stack);
-    handoff_local::demo::load(&stack.table, &std::fs::read_to_string(handoff_tests::root().join("infra/demo.json")).unwrap()).await.unwrap();
+    handoff_local::demo::load(
+        &stack.table,
+        &std::fs::read_to_string(handoff_tests::root().join("infra/demo.json")).unwrap(),
+    )
+    .await
+    .unwrap();
 
     // The same answer for a known and an unknown email.
     let known = c.post("/auth/otp", None, json!({"email": "sender@handoff.dev"})).await;
@@ -28,7 +33,8 @@ async fn sign_in_refresh_logout_and_audit() {
     assert_eq!(v.status, 200, "{}", v.body);
     assert_eq!(v.header("cache-control"), Some("no-store"));
     println!("calls POST /auth/otp/verify (new user): {}", v.header("x-aws-calls").unwrap());
-    let (access, refresh) = (v.body["access_token"].as_str().unwrap().to_string(), v.body["refresh_token"].as_str().unwrap().to_string());
+    let (access, refresh) =
+        (v.body["access_token"].as_str().unwrap().to_string(), v.body["refresh_token"].as_str().unwrap().to_string());
     let user_id = v.body["user"]["user_id"].as_str().unwrap().to_string();
     assert_eq!(v.body["user"]["email"], "newcomer@example.com");
     assert_eq!(v.body["expires_in"], 900);
@@ -38,7 +44,10 @@ async fn sign_in_refresh_logout_and_audit() {
     assert_eq!(jwks.status, 200);
     let header: serde_json::Value = {
         use base64::Engine;
-        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(access.split('.').next().unwrap()).unwrap()).unwrap()
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(access.split('.').next().unwrap()).unwrap(),
+        )
+        .unwrap()
     };
     assert_eq!(header["alg"], "ES256");
     assert_eq!(jwks.body["keys"][0]["kid"], header["kid"]);
@@ -46,13 +55,18 @@ async fn sign_in_refresh_logout_and_audit() {
     let me = c.get("/me", Some(&access)).await;
     assert_eq!(me.status, 200, "{}", me.body);
     assert_eq!(me.body["user_id"], user_id.as_str());
-    println!("calls GET /me: {} (authorizer: {})", me.header("x-aws-calls").unwrap(), me.header("x-aws-calls-authorizer").unwrap());
+    println!(
+        "calls GET /me: {} (authorizer: {})",
+        me.header("x-aws-calls").unwrap(),
+        me.header("x-aws-calls-authorizer").unwrap()
+    );
 
     // Refresh rotates the pair.
     let r = c.post("/auth/refresh", None, json!({"refresh_token": refresh})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     println!("calls POST /auth/refresh: {}", r.header("x-aws-calls").unwrap());
-    let (access2, refresh2) = (r.body["access_token"].as_str().unwrap().to_string(), r.body["refresh_token"].as_str().unwrap().to_string());
+    let (access2, refresh2) =
+        (r.body["access_token"].as_str().unwrap().to_string(), r.body["refresh_token"].as_str().unwrap().to_string());
     assert_ne!(refresh2, refresh);
     assert_eq!(r.body["session_id"], v.body["session_id"]);
 
@@ -71,7 +85,8 @@ async fn sign_in_refresh_logout_and_audit() {
     let actions = eventually(30, || async {
         let a = c.get(&format!("/admin/audit?actor={user_id}"), Some(&admin_token)).await;
         assert_eq!(a.status, 200, "{}", a.body);
-        let actions: Vec<String> = a.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_string()).collect();
+        let actions: Vec<String> =
+            a.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_string()).collect();
         (actions.len() >= 3).then_some((actions, a))
     })
     .await
@@ -81,7 +96,8 @@ async fn sign_in_refresh_logout_and_audit() {
     assert_eq!(actions.iter().filter(|a| *a == "UserSignedUp").count(), 1, "{actions:?}");
     assert_eq!(actions.iter().filter(|a| *a == "SessionStarted").count(), 1, "{actions:?}");
     assert_eq!(actions.iter().filter(|a| *a == "SessionRevoked").count(), 1, "{actions:?}");
-    let signed_up = listing.body["items"].as_array().unwrap().iter().find(|e| e["action"] == "UserSignedUp").unwrap().clone();
+    let signed_up =
+        listing.body["items"].as_array().unwrap().iter().find(|e| e["action"] == "UserSignedUp").unwrap().clone();
     assert_eq!(signed_up["source_ip"], "127.0.0.1");
     assert_eq!(signed_up["subject"], format!("user/{user_id}"));
     // The correlation id of the verify request travelled into its event.
@@ -129,7 +145,13 @@ async fn idempotency_keys_replay_answers_and_refuse_other_bodies() {
     // The code was used once: without the key, a second verify is refused.
     let again = json!({"email": "idem@example.com", "code": code});
     c.post("/auth/otp/verify", None, again).await.problem(400, "otp-not-found");
-    c.raw(Method::POST, "/auth/otp", None, &[("content-type", "application/json"), ("idempotency-key", &"k".repeat(300))], Some(b"{}".to_vec()))
-        .await
-        .problem(400, "invalid-idempotency-key");
+    c.raw(
+        Method::POST,
+        "/auth/otp",
+        None,
+        &[("content-type", "application/json"), ("idempotency-key", &"k".repeat(300))],
+        Some(b"{}".to_vec()),
+    )
+    .await
+    .problem(400, "invalid-idempotency-key");
 }

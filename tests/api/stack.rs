@@ -5,7 +5,8 @@ use handoff_tests::{options, root};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_variable_missing_from_the_template_fails_locally() {
     let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
-    let pepper = "          OTP_PEPPER: !Sub \"{{resolve:secretsmanager:${AuthSecretName}:SecretString:otp_pepper}}\"\n";
+    let pepper =
+        "          OTP_PEPPER: !Sub \"{{resolve:secretsmanager:${AuthSecretName}:SecretString:otp_pepper}}\"\n";
     let verify = text.find("  VerifyOtpFunction:").unwrap();
     let at = verify + text[verify..].find(pepper).expect("VerifyOtpFunction has OTP_PEPPER");
     let broken = format!("{}{}", &text[..at], &text[at + pepper.len()..]);

@@ -22,9 +22,16 @@ fn check(template: &str, crates: &BTreeMap<String, String>) -> Vec<String> {
         match crates.get(&f.code_uri) {
             None => errors.push(format!("{} points at {} which is not a crate", f.id, f.code_uri)),
             Some(name) => {
-                let binary = t.resources[&f.id].metadata.get("BuildProperties").and_then(|b| b.get("Binary")).and_then(|b| b.as_str());
+                let binary = t.resources[&f.id]
+                    .metadata
+                    .get("BuildProperties")
+                    .and_then(|b| b.get("Binary"))
+                    .and_then(|b| b.as_str());
                 if binary != Some(name.as_str()) {
-                    errors.push(format!("{}: Metadata BuildProperties Binary {binary:?} is not the crate's binary {name}", f.id));
+                    errors.push(format!(
+                        "{}: Metadata BuildProperties Binary {binary:?} is not the crate's binary {name}",
+                        f.id
+                    ));
                 }
             }
         }
@@ -106,7 +113,8 @@ fn crates() -> BTreeMap<String, String> {
         for f in std::fs::read_dir(&ctx).unwrap() {
             let dir = f.unwrap().path();
             let toml = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
-            let name = toml.lines().find_map(|l| l.strip_prefix("name = \"")).unwrap().trim_end_matches('"').to_string();
+            let name =
+                toml.lines().find_map(|l| l.strip_prefix("name = \"")).unwrap().trim_end_matches('"').to_string();
             let rel = dir.strip_prefix(root()).unwrap().to_string_lossy().trim_start_matches("./").to_string();
             out.insert(rel.replace("../", ""), name);
         }
@@ -161,11 +169,18 @@ fn the_check_catches_disagreements() {
 #[test]
 fn every_event_has_a_schema() {
     let src = std::fs::read_to_string(root().join("shared/src/domain/events.rs")).unwrap();
-    let types: Vec<&str> = src.lines().filter_map(|l| l.trim().strip_prefix("const DETAIL_TYPE: &'static str = \"")).map(|l| l.trim_end_matches("\";")).collect();
+    let types: Vec<&str> = src
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("const DETAIL_TYPE: &'static str = \""))
+        .map(|l| l.trim_end_matches("\";"))
+        .collect();
     assert!(types.len() >= 5);
     for t in types {
         let path = root().join(format!("events/schemas/{t}.json"));
-        let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()))).unwrap();
+        let schema: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display())),
+        )
+        .unwrap();
         assert_eq!(schema["title"], t);
         assert!(schema["properties"]["data"]["required"].as_array().is_some_and(|r| !r.is_empty()), "{t}");
     }

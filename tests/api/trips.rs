@@ -13,7 +13,10 @@ fn email(name: &str) -> String {
 
 /// RFC 3339 (UTC) of unix seconds.
 fn at(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap()
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
 }
 
 /// Two days from now, on the hour.
@@ -33,7 +36,13 @@ fn constraints() -> Value {
 
 /// Requests an upload, PUTs `bytes` to the presigned URL, completes it.
 async fn upload(c: &Client, base: &str, tok: &str, doc_type: &str, content_type: &str, bytes: &[u8]) -> Answer {
-    let r = c.post(&format!("{base}/documents"), Some(tok), json!({"type": doc_type, "content_type": content_type, "size_bytes": bytes.len()})).await;
+    let r = c
+        .post(
+            &format!("{base}/documents"),
+            Some(tok),
+            json!({"type": doc_type, "content_type": content_type, "size_bytes": bytes.len()}),
+        )
+        .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["document"]["status"], "pending");
     let url = r.body["upload"]["url"].as_str().unwrap();
@@ -89,17 +98,29 @@ async fn a_trip_is_drafted_checked_published_and_ended() {
     let legs = format!("{base}/legs");
 
     // Leg rules, each its own problem.
-    c.post(&legs, Some(tok), flight("airport:LHR", "airport:MAN", t + H, t + 2 * H, "BA100")).await.problem(422, "leg-not-contiguous");
-    c.post(&legs, Some(tok), flight("airport:CDG", "airport:LHR", t + 2 * H, t + H, "AF100")).await.problem(422, "arrival-before-departure");
-    c.post(&legs, Some(tok), flight("airport:CDG", "airport:LHR", t - 2 * H, t - H, "AF100")).await.problem(422, "leg-outside-trip-window");
-    c.post(&legs, Some(tok), flight("airport:CDG", "airport:LHR", t + H, t + H + 300, "AF100")).await.problem(422, "leg-implausible-speed");
+    c.post(&legs, Some(tok), flight("airport:LHR", "airport:MAN", t + H, t + 2 * H, "BA100"))
+        .await
+        .problem(422, "leg-not-contiguous");
+    c.post(&legs, Some(tok), flight("airport:CDG", "airport:LHR", t + 2 * H, t + H, "AF100"))
+        .await
+        .problem(422, "arrival-before-departure");
+    c.post(&legs, Some(tok), flight("airport:CDG", "airport:LHR", t - 2 * H, t - H, "AF100"))
+        .await
+        .problem(422, "leg-outside-trip-window");
+    c.post(&legs, Some(tok), flight("airport:CDG", "airport:LHR", t + H, t + H + 300, "AF100"))
+        .await
+        .problem(422, "leg-implausible-speed");
     c.post(&legs, Some(tok), json!({"origin": "airport:CDG", "destination": "airport:LHR", "depart_at": at(t + H), "arrive_at": at(t + 2 * H)})).await.problem(422, "validation-failed");
-    c.post(&legs, Some(tok), flight("airport:CDG", "airport:LHR", t + H, t + 2 * H, "A")).await.problem(422, "validation-failed");
+    c.post(&legs, Some(tok), flight("airport:CDG", "airport:LHR", t + H, t + 2 * H, "A"))
+        .await
+        .problem(422, "validation-failed");
     let leg1 = c.post(&legs, Some(tok), flight("airport:CDG", "airport:LHR", t + H, t + 2 * H + 1800, "AF1680")).await;
     assert_eq!(leg1.status, 201, "{}", leg1.body);
     println!("calls POST /trips/{{id}}/legs: {}", leg1.header("x-aws-calls").unwrap());
     assert_eq!(leg1.body["legs"][0]["depart_local"], json!(handoff::domain::geo::local_time(t + H, "Europe/Paris")));
-    c.post(&legs, Some(tok), flight("airport:LHR", "airport:MAN", t + 2 * H, t + 3 * H, "BA1388")).await.problem(422, "leg-out-of-order");
+    c.post(&legs, Some(tok), flight("airport:LHR", "airport:MAN", t + 2 * H, t + 3 * H, "BA1388"))
+        .await
+        .problem(422, "leg-out-of-order");
 
     // Publishing needs the destination, constraints; constraints are checked.
     let publish = format!("{base}/publish");
@@ -131,12 +152,38 @@ async fn a_trip_is_drafted_checked_published_and_ended() {
     let lie = upload(&c, &base, tok, "boarding_pass", "image/png", &pdf()).await;
     assert_eq!(lie.body["status"], "rejected", "{}", lie.body);
     assert!(lie.body["reason"].as_str().unwrap().contains("application/pdf"));
-    c.post(&format!("{base}/documents"), Some(tok), json!({"type": "passport", "content_type": "application/pdf", "size_bytes": 100})).await.problem(422, "validation-failed");
-    c.post(&format!("{base}/documents"), Some(tok), json!({"type": "ticket", "content_type": "application/zip", "size_bytes": 100})).await.problem(422, "validation-failed");
-    c.post(&format!("{base}/documents"), Some(tok), json!({"type": "ticket", "content_type": "application/pdf", "size_bytes": 50_000_000})).await.problem(422, "validation-failed");
-    let pending = c.post(&format!("{base}/documents"), Some(tok), json!({"type": "ticket", "content_type": "application/pdf", "size_bytes": 100})).await;
+    c.post(
+        &format!("{base}/documents"),
+        Some(tok),
+        json!({"type": "passport", "content_type": "application/pdf", "size_bytes": 100}),
+    )
+    .await
+    .problem(422, "validation-failed");
+    c.post(
+        &format!("{base}/documents"),
+        Some(tok),
+        json!({"type": "ticket", "content_type": "application/zip", "size_bytes": 100}),
+    )
+    .await
+    .problem(422, "validation-failed");
+    c.post(
+        &format!("{base}/documents"),
+        Some(tok),
+        json!({"type": "ticket", "content_type": "application/pdf", "size_bytes": 50_000_000}),
+    )
+    .await
+    .problem(422, "validation-failed");
+    let pending = c
+        .post(
+            &format!("{base}/documents"),
+            Some(tok),
+            json!({"type": "ticket", "content_type": "application/pdf", "size_bytes": 100}),
+        )
+        .await;
     let pid = pending.body["document"]["document_id"].as_str().unwrap();
-    c.post(&format!("{base}/documents/{pid}/complete"), Some(tok), json!({})).await.problem(409, "document-not-uploaded");
+    c.post(&format!("{base}/documents/{pid}/complete"), Some(tok), json!({}))
+        .await
+        .problem(409, "document-not-uploaded");
 
     // Published: visible to others, not editable, not deletable.
     let published = c.put(&publish, Some(tok), json!({})).await;
@@ -148,7 +195,9 @@ async fn a_trip_is_drafted_checked_published_and_ended() {
     assert_eq!(seen.body["documents"], json!([]), "documents are the traveler's only");
     let mine = c.get(&base, Some(tok)).await;
     assert_eq!(mine.body["documents"].as_array().unwrap().len(), 3);
-    c.post(&legs, Some(tok), flight("airport:MAN", "airport:LHR", t + 6 * H, t + 7 * H, "BA1389")).await.problem(409, "trip-not-editable");
+    c.post(&legs, Some(tok), flight("airport:MAN", "airport:LHR", t + 6 * H, t + 7 * H, "BA1389"))
+        .await
+        .problem(409, "trip-not-editable");
     c.put(&format!("{base}/constraints"), Some(tok), constraints()).await.problem(409, "trip-not-editable");
     c.call(Method::DELETE, &base, Some(tok), None).await.problem(409, "trip-wrong-status");
     c.put(&publish, Some(tok), json!({})).await.problem(409, "trip-wrong-status");
@@ -171,14 +220,21 @@ async fn a_trip_is_drafted_checked_published_and_ended() {
     upload(&c, &format!("/trips/{did}"), tok, "ticket", "application/pdf", &pdf()).await;
     assert_eq!(c.call(Method::DELETE, &format!("/trips/{did}"), Some(tok), None).await.status, 204);
     c.get(&format!("/trips/{did}"), Some(tok)).await.problem(404, "not-found");
-    let left = handoff_tests::scan(&stack).await.into_iter().filter(|i| handoff_tests::s(i, "pk") == format!("TRIP#{did}")).count();
+    let left = handoff_tests::scan(&stack)
+        .await
+        .into_iter()
+        .filter(|i| handoff_tests::s(i, "pk") == format!("TRIP#{did}"))
+        .count();
     assert_eq!(left, 0);
 
     // An unverified traveler cannot publish.
     let u = c.sign_in(&email("una")).await;
     let utok = u["access_token"].as_str().unwrap();
     c.call(Method::PATCH, "/me", Some(utok), Some(json!({"roles": ["traveler"]}))).await;
-    let utok = c.post("/auth/refresh", None, json!({"refresh_token": u["refresh_token"]})).await.body["access_token"].as_str().unwrap().to_string();
+    let utok = c.post("/auth/refresh", None, json!({"refresh_token": u["refresh_token"]})).await.body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let ut = c.post("/trips", Some(&utok), json!({"mode": "train", "origin": "city:2988507", "destination": "city:2643743", "earliest_departure": at(t), "latest_arrival": at(t + 12 * H)})).await;
     let ubase = format!("/trips/{}", ut.body["trip_id"].as_str().unwrap());
     let l = c.post(&format!("{ubase}/legs"), Some(&utok), json!({"origin": "city:2988507", "destination": "city:2643743", "depart_at": at(t + H), "arrive_at": at(t + 4 * H)})).await;
@@ -199,8 +255,16 @@ async fn car_legs_need_a_verified_vehicle_of_ones_own() {
     let (other, _) = c.verified_traveler(&email("oz"), &admin).await;
     let t = t0();
 
-    c.post("/vehicles", Some(tok), json!({"make": "", "model": "Model Y", "plate": "A", "capacity_grams": 0})).await.problem(422, "validation-failed");
-    let v = c.post("/vehicles", Some(tok), json!({"make": "Tesla", "model": "Model Y", "plate": "ge 123-45", "capacity_grams": 80000})).await;
+    c.post("/vehicles", Some(tok), json!({"make": "", "model": "Model Y", "plate": "A", "capacity_grams": 0}))
+        .await
+        .problem(422, "validation-failed");
+    let v = c
+        .post(
+            "/vehicles",
+            Some(tok),
+            json!({"make": "Tesla", "model": "Model Y", "plate": "ge 123-45", "capacity_grams": 80000}),
+        )
+        .await;
     assert_eq!(v.status, 201, "{}", v.body);
     assert_eq!(v.body["plate"], "GE 123-45");
     assert_eq!(v.body["verification"], "unverified");
@@ -216,22 +280,41 @@ async fn car_legs_need_a_verified_vehicle_of_ones_own() {
     c.post(&legs, Some(tok), json!({"origin": "city:2661604", "destination": "city:2660646", "depart_at": at(t + H), "arrive_at": at(t + 4 * H)})).await.problem(422, "validation-failed");
     c.post(&legs, Some(tok), leg(&vid)).await.problem(422, "vehicle-not-verified");
 
-    c.put(&format!("/admin/vehicles/{vid}/verification"), Some(tok), json!({"status": "verified"})).await.problem(403, "forbidden");
-    c.put(&format!("/admin/vehicles/{vid}/verification"), Some(&admin), json!({"status": "verified"})).await.problem(422, "documents-missing");
-    c.post(&format!("{vbase}/documents"), Some(tok), json!({"type": "ticket", "content_type": "application/pdf", "size_bytes": 100})).await.problem(422, "validation-failed");
+    c.put(&format!("/admin/vehicles/{vid}/verification"), Some(tok), json!({"status": "verified"}))
+        .await
+        .problem(403, "forbidden");
+    c.put(&format!("/admin/vehicles/{vid}/verification"), Some(&admin), json!({"status": "verified"}))
+        .await
+        .problem(422, "documents-missing");
+    c.post(
+        &format!("{vbase}/documents"),
+        Some(tok),
+        json!({"type": "ticket", "content_type": "application/pdf", "size_bytes": 100}),
+    )
+    .await
+    .problem(422, "validation-failed");
     let reg = upload(&c, &vbase, tok, "registration", "application/pdf", &pdf()).await;
     assert_eq!(reg.body["status"], "accepted", "{}", reg.body);
     let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
     jpeg.extend(std::iter::repeat_n(0u8, 100));
     let ins = upload(&c, &vbase, tok, "insurance", "image/jpeg", &jpeg).await;
     assert_eq!(ins.body["status"], "accepted", "{}", ins.body);
-    c.put(&format!("/admin/vehicles/{vid}/verification"), Some(&admin), json!({"status": "maybe"})).await.problem(422, "validation-failed");
-    let verified = c.put(&format!("/admin/vehicles/{vid}/verification"), Some(&admin), json!({"status": "verified"})).await;
+    c.put(&format!("/admin/vehicles/{vid}/verification"), Some(&admin), json!({"status": "maybe"}))
+        .await
+        .problem(422, "validation-failed");
+    let verified =
+        c.put(&format!("/admin/vehicles/{vid}/verification"), Some(&admin), json!({"status": "verified"})).await;
     assert_eq!(verified.status, 200, "{}", verified.body);
     assert_eq!(c.get(&vbase, Some(tok)).await.body["documents"].as_array().unwrap().len(), 2);
 
     // Someone else's verified vehicle is not yours to drive.
-    let ov = c.post("/vehicles", Some(&other), json!({"make": "VW", "model": "ID.4", "plate": "ZH 1", "capacity_grams": 50000})).await;
+    let ov = c
+        .post(
+            "/vehicles",
+            Some(&other),
+            json!({"make": "VW", "model": "ID.4", "plate": "ZH 1", "capacity_grams": 50000}),
+        )
+        .await;
     c.post(&legs, Some(tok), leg(ov.body["vehicle_id"].as_str().unwrap())).await.problem(422, "validation-failed");
     let ok = c.post(&legs, Some(tok), leg(&vid)).await;
     assert_eq!(ok.status, 201, "{}", ok.body);

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 /// The moto server the tests run against (started by infra/test.sh).
 pub fn endpoint() -> String {
-    std::env::var("HANDOFF_TEST_ENDPOINT").expect("HANDOFF_TEST_ENDPOINT is not set: run the tests with infra/test.sh, which starts moto")
+    std::env::var("HANDOFF_TEST_ENDPOINT")
+        .expect("HANDOFF_TEST_ENDPOINT is not set: run the tests with infra/test.sh, which starts moto")
 }
 
 pub fn root() -> PathBuf {
@@ -55,10 +56,20 @@ pub struct Client {
 
 impl Client {
     pub fn new(stack: &Stack) -> Self {
-        Self { base: stack.url.clone(), http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client") }
+        Self {
+            base: stack.url.clone(),
+            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),
+        }
     }
 
-    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Answer {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Answer {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
@@ -73,7 +84,11 @@ impl Client {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.expect("body");
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into())) };
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
         Answer { status, headers, body }
     }
 
@@ -120,8 +135,16 @@ impl Client {
     pub async fn code_for(&self, email: &str) -> String {
         let a = self.get(&format!("/_local/mailbox?to={email}"), None).await;
         let mails = a.body.as_array().cloned().unwrap_or_default();
-        let body = mails.last().and_then(|m| m["body"].as_str()).unwrap_or_else(|| panic!("no mail for {email}: {}", a.body)).to_string();
-        body.split_whitespace().find(|w| w.trim_end_matches('.').len() == 6 && w.trim_end_matches('.').chars().all(|c| c.is_ascii_digit())).expect("a code in the mail").trim_end_matches('.').to_string()
+        let body = mails
+            .last()
+            .and_then(|m| m["body"].as_str())
+            .unwrap_or_else(|| panic!("no mail for {email}: {}", a.body))
+            .to_string();
+        body.split_whitespace()
+            .find(|w| w.trim_end_matches('.').len() == 6 && w.trim_end_matches('.').chars().all(|c| c.is_ascii_digit()))
+            .expect("a code in the mail")
+            .trim_end_matches('.')
+            .to_string()
     }
 
     /// Requests a code, reads it from the mailbox, verifies it: the token pair.
@@ -158,7 +181,15 @@ pub async fn scan(stack: &Stack) -> Vec<std::collections::HashMap<String, aws_sd
     let mut out = Vec::new();
     let mut start = None;
     loop {
-        let r = stack.table.client().scan().table_name(stack.table.name()).set_exclusive_start_key(start).send().await.expect("scan");
+        let r = stack
+            .table
+            .client()
+            .scan()
+            .table_name(stack.table.name())
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan");
         out.extend(r.items.unwrap_or_default());
         start = r.last_evaluated_key;
         if start.is_none() {

@@ -44,7 +44,11 @@ pub async fn load(table: &Table, json: &str) -> Result<usize, String> {
             updated_at: stamp,
         };
         let writes = vec![
-            put_new(&Record::new(keys::email(email.as_str()), entity::EMAIL, EmailClaim { user_id: user.user_id.clone() })),
+            put_new(&Record::new(
+                keys::email(email.as_str()),
+                entity::EMAIL,
+                EmailClaim { user_id: user.user_id.clone() },
+            )),
             put_new(&Record::new(keys::user(&user.user_id), entity::USER, user)),
         ];
         match table.transact(writes).await {

@@ -117,7 +117,13 @@ impl Pool {
     /// Starts the function's first process and waits until it is ready for
     /// invocations; an init failure is an error naming what it printed.
     pub async fn start(spec: FunctionSpec, meter: Meter) -> Result<Arc<Pool>, String> {
-        let pool = Arc::new(Pool { spec, meter, idle: Mutex::new(Vec::new()), all: Mutex::new(Vec::new()), slots: Semaphore::new(MAX_CONCURRENCY) });
+        let pool = Arc::new(Pool {
+            spec,
+            meter,
+            idle: Mutex::new(Vec::new()),
+            all: Mutex::new(Vec::new()),
+            slots: Semaphore::new(MAX_CONCURRENCY),
+        });
         let w = pool.spawn().await?;
         pool.idle.lock().unwrap().push(w);
         Ok(pool)
@@ -143,7 +149,8 @@ impl Pool {
         let id = uuid::Uuid::new_v4().to_string();
         let (tx, rx) = oneshot::channel();
         worker.pending.lock().unwrap().insert(id.clone(), tx);
-        let deadline_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as u64 + self.spec.timeout.as_millis() as u64;
+        let deadline_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as u64
+            + self.spec.timeout.as_millis() as u64;
         if worker.queue.send(Invocation { id: id.clone(), event, deadline_ms }).await.is_err() {
             worker.kill();
             return Err(format!("{}: the function's process is gone", self.spec.id));
@@ -160,7 +167,10 @@ impl Pool {
             self.idle.lock().unwrap().push(worker);
         }
         if let Ok(v) = &out {
-            let calls = v.get("_aws_calls").or_else(|| v.get("headers").and_then(|h| h.get("x-aws-calls"))).and_then(|c| c.as_str());
+            let calls = v
+                .get("_aws_calls")
+                .or_else(|| v.get("headers").and_then(|h| h.get("x-aws-calls")))
+                .and_then(|c| c.as_str());
             if let Some(c) = calls {
                 self.meter.add(c);
             }
@@ -182,22 +192,42 @@ impl Pool {
         let (queue, rx) = mpsc::channel::<Invocation>(1);
         let (ready_tx, ready_rx) = oneshot::channel::<Result<(), String>>();
         let (stop, stop_rx) = oneshot::channel::<()>();
-        let worker = Arc::new(Worker { queue, pending: Mutex::new(HashMap::new()), dead: AtomicBool::new(false), stop: Mutex::new(Some(stop)), tasks: Mutex::new(Vec::new()) });
-        let api = RuntimeApi { worker: Arc::downgrade(&worker), next: tokio::sync::Mutex::new(rx), ready: Mutex::new(Some(ready_tx)), function: spec.id.clone() };
+        let worker = Arc::new(Worker {
+            queue,
+            pending: Mutex::new(HashMap::new()),
+            dead: AtomicBool::new(false),
+            stop: Mutex::new(Some(stop)),
+            tasks: Mutex::new(Vec::new()),
+        });
+        let api = RuntimeApi {
+            worker: Arc::downgrade(&worker),
+            next: tokio::sync::Mutex::new(rx),
+            ready: Mutex::new(Some(ready_tx)),
+            function: spec.id.clone(),
+        };
         let server = tokio::spawn(serve(listener, Arc::new(api)));
 
         let mut cmd = tokio::process::Command::new(&spec.binary);
-        cmd.env_clear().envs(&spec.env).env("AWS_LAMBDA_RUNTIME_API", addr.to_string()).stdin(Stdio::null()).kill_on_drop(true);
+        cmd.env_clear()
+            .envs(&spec.env)
+            .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
         let (out, err, log_start) = match &spec.log {
             Some(path) => {
-                let f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
                 let start = f.metadata().map(|m| m.len()).unwrap_or(0);
                 let f2 = f.try_clone().map_err(|e| e.to_string())?;
                 (Stdio::from(f), Stdio::from(f2), start)
             }
             None => (Stdio::inherit(), Stdio::inherit(), 0),
         };
-        let mut child = cmd.stdout(out).stderr(err).spawn().map_err(|e| format!("{}: {}: {e}", spec.id, spec.binary.display()))?;
+        let mut child =
+            cmd.stdout(out).stderr(err).spawn().map_err(|e| format!("{}: {}: {e}", spec.id, spec.binary.display()))?;
         // Owns the process: when it exits, the worker is dead and its
         // invocations fail (Lambda starts a new one for the next); told to
         // stop, it kills it.
@@ -226,7 +256,11 @@ impl Pool {
         if let Err(why) = started {
             worker.kill();
             let printed = spec.log.as_ref().map(|p| tail(p, log_start)).unwrap_or_default();
-            return Err(format!("{} does not start: {why}{}", spec.id, if printed.is_empty() { String::new() } else { format!(": {printed}") }));
+            return Err(format!(
+                "{} does not start: {why}{}",
+                spec.id,
+                if printed.is_empty() { String::new() } else { format!(": {printed}") }
+            ));
         }
         self.all.lock().unwrap().push(worker.clone());
         Ok(worker)
@@ -252,7 +286,11 @@ struct RuntimeApi {
 type Resp = Response<Full<Bytes>>;
 
 fn reply(status: u16, body: impl Into<Bytes>) -> Resp {
-    Response::builder().status(status).header("content-type", "application/json").body(Full::new(body.into())).expect("valid response")
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(body.into()))
+        .expect("valid response")
 }
 
 impl RuntimeApi {
@@ -285,7 +323,10 @@ impl RuntimeApi {
                         .header("content-type", "application/json")
                         .header("lambda-runtime-aws-request-id", &inv.id)
                         .header("lambda-runtime-deadline-ms", inv.deadline_ms.to_string())
-                        .header("lambda-runtime-invoked-function-arn", format!("arn:aws:lambda:local:{}:function:{}", crate::ACCOUNT, self.function))
+                        .header(
+                            "lambda-runtime-invoked-function-arn",
+                            format!("arn:aws:lambda:local:{}:function:{}", crate::ACCOUNT, self.function),
+                        )
                         .header("lambda-runtime-trace-id", format!("Root=1-{}", &inv.id[..8]))
                         .body(Full::new(Bytes::from(inv.event.to_string())))
                         .expect("valid response"),
@@ -293,12 +334,17 @@ impl RuntimeApi {
                 }
             }
             ("POST", ["invocation", id, "response"]) => {
-                let v = serde_json::from_slice::<Value>(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()));
+                let v = serde_json::from_slice::<Value>(&body)
+                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()));
                 self.settle(id, Ok(v))
             }
             ("POST", ["invocation", id, "error"]) => {
                 let v: Value = serde_json::from_slice(&body).unwrap_or_default();
-                let msg = format!("{}: {}", v["errorType"].as_str().unwrap_or("Error"), v["errorMessage"].as_str().unwrap_or_default());
+                let msg = format!(
+                    "{}: {}",
+                    v["errorType"].as_str().unwrap_or("Error"),
+                    v["errorMessage"].as_str().unwrap_or_default()
+                );
                 self.settle(id, Err(msg))
             }
             ("POST", ["init", "error"]) => {
@@ -322,7 +368,9 @@ async fn serve(listener: tokio::net::TcpListener, api: Arc<RuntimeApi>) {
                 let api = api.clone();
                 async move { Ok::<_, std::convert::Infallible>(api.handle(req).await) }
             });
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), svc).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                .await;
         });
     }
 }

@@ -4,10 +4,10 @@
 //! through the authorizer, and runs the event sources: SQS queues, the table
 //! stream into the outbox publisher, and schedules.
 pub mod demo;
+pub mod lambda;
 pub mod mailbox;
 pub mod pollers;
 pub mod provision;
-pub mod lambda;
 pub mod secrets;
 pub mod server;
 pub mod template;
@@ -60,7 +60,10 @@ impl Options {
             secrets: secrets::generate(),
             bin_dir: std::env::var_os("HANDOFF_BIN_DIR").map(PathBuf::from).unwrap_or_else(|| {
                 let root = template.parent().unwrap_or(std::path::Path::new("."));
-                std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target")).join("debug")
+                std::env::var_os("CARGO_TARGET_DIR")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| root.join("target"))
+                    .join("debug")
             }),
             log_dir: None,
         }
@@ -99,11 +102,19 @@ impl Stack {
 }
 
 async fn sdk_config(opts: &Options) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(opts.region.clone())).timeout_config(handoff::platform::aws::timeouts());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(opts.region.clone()))
+        .timeout_config(handoff::platform::aws::timeouts());
     if let Some(e) = &opts.endpoint {
         loader = loader.endpoint_url(e);
         if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
-            loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "handoff-local"));
+            loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local",
+                "local",
+                None,
+                None,
+                "handoff-local",
+            ));
         }
     }
     loader.load().await
@@ -123,7 +134,14 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
     };
     let mut parameters = template.parameters.clone();
     parameters.extend(opts.parameters.clone());
-    let mut names = Names { stack: opts.stack.clone(), region: opts.region.clone(), account: ACCOUNT.into(), parameters, secrets: opts.secrets.clone(), ..Default::default() };
+    let mut names = Names {
+        stack: opts.stack.clone(),
+        region: opts.region.clone(),
+        account: ACCOUNT.into(),
+        parameters,
+        secrets: opts.secrets.clone(),
+        ..Default::default()
+    };
     provision::name_resources(&template, &mut names);
     provision::provision(&template, &mut names, &clients, opts.visibility_timeout).await?;
 
@@ -186,14 +204,37 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
                     });
                 }
                 EventSource::Sqs { queue, batch_size, .. } => {
-                    let url = names.refs.get(queue).cloned().ok_or_else(|| format!("{}: queue {queue} does not exist", f.id))?;
+                    let url = names
+                        .refs
+                        .get(queue)
+                        .cloned()
+                        .ok_or_else(|| format!("{}: queue {queue} does not exist", f.id))?;
                     let arn = names.atts[&(queue.clone(), "Arn".to_string())].clone();
-                    let task = pollers::sqs(clients.sqs.clone(), url, arn, opts.region.clone(), *batch_size, pool(&f.id)?, f.id.clone());
+                    let task = pollers::sqs(
+                        clients.sqs.clone(),
+                        url,
+                        arn,
+                        opts.region.clone(),
+                        *batch_size,
+                        pool(&f.id)?,
+                        f.id.clone(),
+                    );
                     tasks.push(tokio::spawn(task));
                 }
                 EventSource::Stream { table, batch_size } => {
-                    let arn = names.atts.get(&(table.clone(), "StreamArn".to_string())).cloned().ok_or_else(|| format!("{}: table {table} has no stream", f.id))?;
-                    let task = pollers::stream(clients.streams.clone(), arn, opts.region.clone(), *batch_size, pool(&f.id)?, f.id.clone());
+                    let arn = names
+                        .atts
+                        .get(&(table.clone(), "StreamArn".to_string()))
+                        .cloned()
+                        .ok_or_else(|| format!("{}: table {table} has no stream", f.id))?;
+                    let task = pollers::stream(
+                        clients.streams.clone(),
+                        arn,
+                        opts.region.clone(),
+                        *batch_size,
+                        pool(&f.id)?,
+                        f.id.clone(),
+                    );
                     tasks.push(tokio::spawn(task));
                 }
                 EventSource::Schedule { every_seconds } => {
@@ -201,7 +242,12 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
                     let event = pollers::scheduled_event(&rule, &opts.region, ACCOUNT);
                     let invoke = pool(&f.id)?;
                     schedules.insert(f.id.clone(), (invoke.clone(), event.clone()));
-                    tasks.push(tokio::spawn(pollers::schedule(Duration::from_secs(*every_seconds), invoke, event, f.id.clone())));
+                    tasks.push(tokio::spawn(pollers::schedule(
+                        Duration::from_secs(*every_seconds),
+                        invoke,
+                        event,
+                        f.id.clone(),
+                    )));
                 }
             }
         }
@@ -209,7 +255,9 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
     let authorizer = template.authorizer_function.as_deref().map(pool).transpose()?;
     let mut redrive = HashMap::new();
     for (id, q) in template.of_kind("AWS::SQS::Queue") {
-        if let Some((dlq, _)) = q.props.get("RedrivePolicy").and_then(|r| r.get("deadLetterTargetArn")).and_then(template::as_getatt) {
+        if let Some((dlq, _)) =
+            q.props.get("RedrivePolicy").and_then(|r| r.get("deadLetterTargetArn")).and_then(template::as_getatt)
+        {
             redrive.insert(dlq.clone(), (names.refs[&dlq].clone(), names.refs[id].clone()));
         }
     }
@@ -224,13 +272,26 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
         sqs: clients.sqs.clone(),
         meter,
     });
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await.map_err(|e| format!("port {}: {e}", opts.port))?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
+        .await
+        .map_err(|e| format!("port {}: {e}", opts.port))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tasks.push(tokio::spawn(server::serve(listener, state)));
 
-    let table_id = template.of_kind("AWS::DynamoDB::Table").next().map(|(id, _)| id.clone()).ok_or("template has no table")?;
+    let table_id =
+        template.of_kind("AWS::DynamoDB::Table").next().map(|(id, _)| id.clone()).ok_or("template has no table")?;
     let table = handoff::platform::store::Table::new(infra.dynamodb(), names.refs[&table_id].clone());
-    Ok(Stack { url: format!("http://{addr}"), addr, names, template, table, endpoint: opts.endpoint, sdk, functions, tasks })
+    Ok(Stack {
+        url: format!("http://{addr}"),
+        addr,
+        names,
+        template,
+        table,
+        endpoint: opts.endpoint,
+        sdk,
+        functions,
+        tasks,
+    })
 }
 
 /// What Lambda adds to a function's environment, and what the local stack

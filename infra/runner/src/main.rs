@@ -18,7 +18,11 @@ async fn main() {
     }
     let root = PathBuf::from(arg(&args, "--root").unwrap_or_else(|| ".".into()));
     let endpoint = arg(&args, "--endpoint").or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
-    let mut opts = Options::new(root.join("template.yaml"), endpoint, &arg(&args, "--stack").unwrap_or_else(|| "handoff-local".into()));
+    let mut opts = Options::new(
+        root.join("template.yaml"),
+        endpoint,
+        &arg(&args, "--stack").unwrap_or_else(|| "handoff-local".into()),
+    );
     opts.port = arg(&args, "--port").and_then(|p| p.parse().ok()).unwrap_or(3000);
     opts.fault_rate = arg(&args, "--fault-rate").and_then(|r| r.parse().ok());
     opts.secrets = match secrets::load_or_create(&root.join(".local/secrets.json")) {

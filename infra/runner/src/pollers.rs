@@ -44,7 +44,15 @@ impl Idle {
     }
 }
 
-pub async fn sqs(client: aws_sdk_sqs::Client, url: String, arn: String, region: String, batch_size: usize, invoke: Arc<Pool>, function: String) {
+pub async fn sqs(
+    client: aws_sdk_sqs::Client,
+    url: String,
+    arn: String,
+    region: String,
+    batch_size: usize,
+    invoke: Arc<Pool>,
+    function: String,
+) {
     let mut idle = Idle::new(200, 1000);
     loop {
         let out = client
@@ -72,8 +80,13 @@ pub async fn sqs(client: aws_sdk_sqs::Client, url: String, arn: String, region: 
         let records: Vec<Value> = messages
             .iter()
             .map(|m| {
-                let attrs: serde_json::Map<String, Value> =
-                    m.attributes.clone().unwrap_or_default().into_iter().map(|(k, v)| (k.as_str().to_string(), Value::String(v))).collect();
+                let attrs: serde_json::Map<String, Value> = m
+                    .attributes
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| (k.as_str().to_string(), Value::String(v)))
+                    .collect();
                 json!({
                     "messageId": m.message_id, "receiptHandle": m.receipt_handle, "body": m.body,
                     "attributes": attrs, "messageAttributes": {}, "md5OfBody": m.md5_of_body,
@@ -93,7 +106,13 @@ pub async fn sqs(client: aws_sdk_sqs::Client, url: String, arn: String, region: 
             .iter()
             .enumerate()
             .filter(|(_, m)| !failed.contains(m.message_id.as_deref().unwrap_or_default()))
-            .filter_map(|(i, m)| DeleteMessageBatchRequestEntry::builder().id(i.to_string()).set_receipt_handle(m.receipt_handle.clone()).build().ok())
+            .filter_map(|(i, m)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .set_receipt_handle(m.receipt_handle.clone())
+                    .build()
+                    .ok()
+            })
             .collect();
         if !done.is_empty() {
             if let Err(e) = client.delete_message_batch().queue_url(&url).set_entries(Some(done)).send().await {
@@ -121,7 +140,12 @@ fn record_json(r: aws_sdk_dynamodbstreams::types::Record, arn: &str, region: &st
     })
 }
 
-async fn iterator(client: &aws_sdk_dynamodbstreams::Client, arn: &str, shard: &str, at: Option<&str>) -> Option<String> {
+async fn iterator(
+    client: &aws_sdk_dynamodbstreams::Client,
+    arn: &str,
+    shard: &str,
+    at: Option<&str>,
+) -> Option<String> {
     let mut req = client.get_shard_iterator().stream_arn(arn).shard_id(shard);
     req = match at {
         Some(seq) => req.shard_iterator_type(ShardIteratorType::AtSequenceNumber).sequence_number(seq),
@@ -130,11 +154,23 @@ async fn iterator(client: &aws_sdk_dynamodbstreams::Client, arn: &str, shard: &s
     req.send().await.ok().and_then(|o| o.shard_iterator)
 }
 
-pub async fn stream(client: aws_sdk_dynamodbstreams::Client, arn: String, region: String, batch_size: usize, invoke: Arc<Pool>, function: String) {
+pub async fn stream(
+    client: aws_sdk_dynamodbstreams::Client,
+    arn: String,
+    region: String,
+    batch_size: usize,
+    invoke: Arc<Pool>,
+    function: String,
+) {
     let shard = loop {
         match client.describe_stream().stream_arn(&arn).send().await {
             Ok(o) => {
-                if let Some(s) = o.stream_description.and_then(|d| d.shards).and_then(|s| s.into_iter().next()).and_then(|s| s.shard_id) {
+                if let Some(s) = o
+                    .stream_description
+                    .and_then(|d| d.shards)
+                    .and_then(|s| s.into_iter().next())
+                    .and_then(|s| s.shard_id)
+                {
                     break s;
                 }
             }
@@ -151,14 +187,15 @@ pub async fn stream(client: aws_sdk_dynamodbstreams::Client, arn: String, region
             it = iterator(&client, &arn, &shard, None).await;
             continue;
         };
-        let out = match client.get_records().shard_iterator(&current).limit(batch_size.clamp(1, 1000) as i32).send().await {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::warn!(function, error = ?e, "GetRecords failed");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
-            }
-        };
+        let out =
+            match client.get_records().shard_iterator(&current).limit(batch_size.clamp(1, 1000) as i32).send().await {
+                Ok(o) => o,
+                Err(e) => {
+                    tracing::warn!(function, error = ?e, "GetRecords failed");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+            };
         let records = out.records.unwrap_or_default();
         if records.is_empty() {
             it = out.next_shard_iterator.or(Some(current));
@@ -167,7 +204,8 @@ pub async fn stream(client: aws_sdk_dynamodbstreams::Client, arn: String, region
         }
         idle.busy();
         let first = records[0].dynamodb.as_ref().and_then(|d| d.sequence_number.clone());
-        let event = json!({ "Records": records.into_iter().map(|r| record_json(r, &arn, &region)).collect::<Vec<_>>() });
+        let event =
+            json!({ "Records": records.into_iter().map(|r| record_json(r, &arn, &region)).collect::<Vec<_>>() });
         let out_inv = invoke.invoke(event).await;
         match failures(&out_inv, "itemIdentifier") {
             Some(f) if f.is_empty() => {

@@ -1,8 +1,8 @@
 //! Creates every resource template.yaml declares, in moto (or LocalStack, or
 //! an account), under local physical names `<stack>-<LogicalId>`.
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
-    StreamSpecification, StreamViewType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_yaml::Value;
@@ -64,7 +64,9 @@ pub fn name_resources(t: &Template, names: &mut Names) {
     // Rules live on a bus: their ARN names it.
     for (id, r) in t.of_kind("AWS::Events::Rule") {
         let bus = r.props.get("EventBusName").and_then(|b| names.resolve(b).ok()).unwrap_or_else(|| "default".into());
-        names.atts.insert((id.clone(), "Arn".into()), format!("arn:aws:events:{region}:{account}:rule/{bus}/{stack}-{id}"));
+        names
+            .atts
+            .insert((id.clone(), "Arn".into()), format!("arn:aws:events:{region}:{account}:rule/{bus}/{stack}-{id}"));
     }
 }
 
@@ -72,7 +74,12 @@ fn err<E: std::fmt::Debug>(what: &str) -> impl Fn(E) -> String + '_ {
     move |e| format!("{what}: {e:?}")
 }
 
-pub async fn provision(t: &Template, names: &mut Names, c: &Clients, visibility_override: Option<i64>) -> Result<(), String> {
+pub async fn provision(
+    t: &Template,
+    names: &mut Names,
+    c: &Clients,
+    visibility_override: Option<i64>,
+) -> Result<(), String> {
     for (id, r) in t.of_kind("AWS::DynamoDB::Table") {
         let name = names.refs[id].clone();
         let p = &r.props;
@@ -113,14 +120,24 @@ pub async fn provision(t: &Template, names: &mut Names, c: &Clients, visibility_
                 GlobalSecondaryIndex::builder()
                     .index_name(s(g.get("IndexName")))
                     .set_key_schema(Some(key(g.get("KeySchema").unwrap_or(&Value::Null))))
-                    .projection(Projection::builder().projection_type(ProjectionType::from(s(g.get("Projection").and_then(|x| x.get("ProjectionType"))).as_str())).build())
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::from(
+                                s(g.get("Projection").and_then(|x| x.get("ProjectionType"))).as_str(),
+                            ))
+                            .build(),
+                    )
                     .build()
                     .map_err(err("gsi"))?,
             );
         }
         if let Some(spec) = p.get("StreamSpecification") {
             req = req.stream_specification(
-                StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::from(s(spec.get("StreamViewType")).as_str())).build().map_err(err("stream"))?,
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::from(s(spec.get("StreamViewType")).as_str()))
+                    .build()
+                    .map_err(err("stream"))?,
             );
         }
         let out = req.send().await.map_err(err("CreateTable"))?;
@@ -128,8 +145,18 @@ pub async fn provision(t: &Template, names: &mut Names, c: &Clients, visibility_
             names.atts.insert((id.clone(), "StreamArn".into()), arn);
         }
         if let Some(ttl) = p.get("TimeToLiveSpecification") {
-            let spec = TimeToLiveSpecification::builder().attribute_name(s(ttl.get("AttributeName"))).enabled(true).build().map_err(err("ttl"))?;
-            c.dynamodb.update_time_to_live().table_name(&name).time_to_live_specification(spec).send().await.map_err(err("UpdateTimeToLive"))?;
+            let spec = TimeToLiveSpecification::builder()
+                .attribute_name(s(ttl.get("AttributeName")))
+                .enabled(true)
+                .build()
+                .map_err(err("ttl"))?;
+            c.dynamodb
+                .update_time_to_live()
+                .table_name(&name)
+                .time_to_live_specification(spec)
+                .send()
+                .await
+                .map_err(err("UpdateTimeToLive"))?;
         }
     }
 
@@ -148,10 +175,19 @@ pub async fn provision(t: &Template, names: &mut Names, c: &Clients, visibility_
     }
     for (id, r) in t.of_kind("AWS::SQS::Queue") {
         if let Some(rp) = r.props.get("RedrivePolicy") {
-            let dlq = names.resolve(rp.get("deadLetterTargetArn").ok_or_else(|| format!("{id}: RedrivePolicy without deadLetterTargetArn"))?)?;
+            let dlq = names.resolve(
+                rp.get("deadLetterTargetArn")
+                    .ok_or_else(|| format!("{id}: RedrivePolicy without deadLetterTargetArn"))?,
+            )?;
             let max = rp.get("maxReceiveCount").and_then(|m| m.as_u64()).unwrap_or(5);
             let policy = serde_json::json!({"deadLetterTargetArn": dlq, "maxReceiveCount": max}).to_string();
-            c.sqs.set_queue_attributes().queue_url(&names.refs[id]).attributes(QueueAttributeName::RedrivePolicy, policy).send().await.map_err(err("SetQueueAttributes"))?;
+            c.sqs
+                .set_queue_attributes()
+                .queue_url(&names.refs[id])
+                .attributes(QueueAttributeName::RedrivePolicy, policy)
+                .send()
+                .await
+                .map_err(err("SetQueueAttributes"))?;
         }
     }
 
@@ -160,15 +196,33 @@ pub async fn provision(t: &Template, names: &mut Names, c: &Clients, visibility_
     }
     for (id, r) in t.of_kind("AWS::Events::Rule") {
         let bus = r.props.get("EventBusName").map(|b| names.resolve(b)).transpose()?;
-        let pattern = serde_json::to_string(&serde_json::to_value(r.props.get("EventPattern").ok_or_else(|| format!("{id} has no EventPattern"))?).map_err(err("EventPattern"))?)
-            .map_err(err("EventPattern"))?;
+        let pattern = serde_json::to_string(
+            &serde_json::to_value(r.props.get("EventPattern").ok_or_else(|| format!("{id} has no EventPattern"))?)
+                .map_err(err("EventPattern"))?,
+        )
+        .map_err(err("EventPattern"))?;
         let name = names.refs[id].clone();
-        c.eventbridge.put_rule().name(&name).set_event_bus_name(bus.clone()).event_pattern(pattern).send().await.map_err(err("PutRule"))?;
+        c.eventbridge
+            .put_rule()
+            .name(&name)
+            .set_event_bus_name(bus.clone())
+            .event_pattern(pattern)
+            .send()
+            .await
+            .map_err(err("PutRule"))?;
         for target in r.props.get("Targets").and_then(|t| t.as_sequence()).into_iter().flatten() {
             let arn = names.resolve(target.get("Arn").ok_or("target without Arn")?)?;
             let tid = s(target.get("Id"));
             let tgt = aws_sdk_eventbridge::types::Target::builder().id(tid).arn(arn).build().map_err(err("target"))?;
-            let out = c.eventbridge.put_targets().rule(&name).set_event_bus_name(bus.clone()).targets(tgt).send().await.map_err(err("PutTargets"))?;
+            let out = c
+                .eventbridge
+                .put_targets()
+                .rule(&name)
+                .set_event_bus_name(bus.clone())
+                .targets(tgt)
+                .send()
+                .await
+                .map_err(err("PutTargets"))?;
             if out.failed_entry_count > 0 {
                 return Err(format!("PutTargets for {id} failed: {:?}", out.failed_entries));
             }

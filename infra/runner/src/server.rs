@@ -1,8 +1,8 @@
 //! API Gateway (HTTP API) on localhost: routes from template.yaml, the Lambda
 //! authorizer (payload 2.0, simple responses), CORS, payload format 2.0
 //! events; plus the local endpoints under /_local/.
-use hyper::body::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use serde_json::{json, Value};
@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::mailbox;
 use crate::lambda::{take_calls, Meter, Pool};
+use crate::mailbox;
 
 pub struct Route {
     pub method: String,
@@ -39,14 +39,25 @@ pub struct State {
 async fn redrive(sqs: &aws_sdk_sqs::Client, dlq: &str, source: &str) -> Result<usize, String> {
     let mut moved = 0;
     loop {
-        let r = sqs.receive_message().queue_url(dlq).max_number_of_messages(10).send().await.map_err(|e| format!("{e:?}"))?;
+        let r = sqs
+            .receive_message()
+            .queue_url(dlq)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .map_err(|e| format!("{e:?}"))?;
         let messages = r.messages.unwrap_or_default();
         if messages.is_empty() {
             return Ok(moved);
         }
         for m in messages {
             sqs.send_message().queue_url(source).set_message_body(m.body).send().await.map_err(|e| format!("{e:?}"))?;
-            sqs.delete_message().queue_url(dlq).set_receipt_handle(m.receipt_handle).send().await.map_err(|e| format!("{e:?}"))?;
+            sqs.delete_message()
+                .queue_url(dlq)
+                .set_receipt_handle(m.receipt_handle)
+                .send()
+                .await
+                .map_err(|e| format!("{e:?}"))?;
             moved += 1;
         }
     }
@@ -55,7 +66,11 @@ async fn redrive(sqs: &aws_sdk_sqs::Client, dlq: &str, source: &str) -> Result<u
 type Resp = Response<Full<Bytes>>;
 
 fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Resp {
-    Response::builder().status(status).header("content-type", content_type).body(Full::new(body.into())).expect("valid response")
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Full::new(body.into()))
+        .expect("valid response")
 }
 fn json_resp(status: u16, v: &Value) -> Resp {
     respond(status, "application/json", v.to_string())
@@ -82,7 +97,10 @@ fn matches(segments: &[String], path: &str) -> Option<HashMap<String, String>> {
 }
 
 fn percent_decode(s: &str) -> String {
-    form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+    form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 fn join(map: &mut serde_json::Map<String, Value>, key: &str, value: &str) {
@@ -98,16 +116,29 @@ pub fn segments(path: &str) -> Vec<String> {
 }
 
 fn cors_list(cors: &Value, key: &str) -> Vec<String> {
-    cors.get(key).and_then(|v| v.as_array()).map(|s| s.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    cors.get(key)
+        .and_then(|v| v.as_array())
+        .map(|s| s.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
 }
 
 fn allowed_origin(cors: &Option<Value>, origin: Option<&str>) -> Option<String> {
     let (cors, origin) = (cors.as_ref()?, origin?);
     let origins = cors_list(cors, "AllowOrigins");
-    origins.iter().any(|o| o == "*" || o == origin).then(|| if origins.iter().any(|o| o == "*") { "*".to_string() } else { origin.to_string() })
+    origins.iter().any(|o| o == "*" || o == origin).then(|| {
+        if origins.iter().any(|o| o == "*") {
+            "*".to_string()
+        } else {
+            origin.to_string()
+        }
+    })
 }
 
-pub async fn handle(state: Arc<State>, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp, std::convert::Infallible> {
+pub async fn handle(
+    state: Arc<State>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Resp, std::convert::Infallible> {
     let (parts, body) = req.into_parts();
     let body = match body.collect().await {
         Ok(b) => b.to_bytes(),
@@ -135,7 +166,11 @@ pub async fn handle(state: Arc<State>, peer: SocketAddr, req: Request<Incoming>)
             return Ok(r);
         }
     }
-    let Some((route, params)) = state.routes.iter().find_map(|r| (r.method == method).then(|| matches(&r.segments, &path).map(|p| (r, p))).flatten()) else {
+    let Some((route, params)) = state
+        .routes
+        .iter()
+        .find_map(|r| (r.method == method).then(|| matches(&r.segments, &path).map(|p| (r, p))).flatten())
+    else {
         return Ok(json_resp(404, &json!({"message": "Not Found"})));
     };
 
@@ -290,7 +325,9 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
         let state = state.clone();
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| handle(state.clone(), peer, req));
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), svc).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                .await;
         });
     }
 }

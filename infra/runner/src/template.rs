@@ -73,7 +73,10 @@ pub fn as_getatt(v: &Value) -> Option<(String, String)> {
 }
 
 fn rate_seconds(expr: &str) -> Result<u64, Error> {
-    let inner = expr.strip_prefix("rate(").and_then(|s| s.strip_suffix(')')).ok_or_else(|| format!("only rate() schedules run locally: {expr}"))?;
+    let inner = expr
+        .strip_prefix("rate(")
+        .and_then(|s| s.strip_suffix(')'))
+        .ok_or_else(|| format!("only rate() schedules run locally: {expr}"))?;
     let (n, unit) = inner.trim().split_once(' ').ok_or_else(|| format!("bad rate: {expr}"))?;
     let n: u64 = n.parse().map_err(|_| format!("bad rate: {expr}"))?;
     let mult = match unit.trim_end_matches('s') {
@@ -107,7 +110,9 @@ impl Template {
         }
         let globals = root.get("Globals").and_then(|g| g.get("Function"));
         let globals_env = env_map(globals);
-        let setting = |props: &Value, key: &str, default: u64| props.get(key).or(globals.and_then(|g| g.get(key))).and_then(|v| v.as_u64()).unwrap_or(default);
+        let setting = |props: &Value, key: &str, default: u64| {
+            props.get(key).or(globals.and_then(|g| g.get(key))).and_then(|v| v.as_u64()).unwrap_or(default)
+        };
         let mut resources = BTreeMap::new();
         let mut functions = Vec::new();
         let (mut default_authorizer, mut authorizer_function, mut cors) = (None, None, None);
@@ -121,15 +126,25 @@ impl Template {
             let metadata = v.get("Metadata").cloned().unwrap_or(Value::Null);
             if kind == "AWS::Serverless::HttpApi" {
                 let auth = props.get("Auth");
-                default_authorizer = auth.and_then(|a| a.get("DefaultAuthorizer")).and_then(|d| d.as_str()).map(str::to_string);
+                default_authorizer =
+                    auth.and_then(|a| a.get("DefaultAuthorizer")).and_then(|d| d.as_str()).map(str::to_string);
                 if let (Some(name), Some(a)) = (&default_authorizer, auth.and_then(|a| a.get("Authorizers"))) {
-                    let arn = a.get(name.as_str()).and_then(|x| x.get("FunctionArn")).ok_or_else(|| format!("authorizer {name} has no FunctionArn"))?;
-                    authorizer_function = Some(as_getatt(arn).ok_or("authorizer FunctionArn must be !GetAtt Fn.Arn")?.0);
+                    let arn = a
+                        .get(name.as_str())
+                        .and_then(|x| x.get("FunctionArn"))
+                        .ok_or_else(|| format!("authorizer {name} has no FunctionArn"))?;
+                    authorizer_function =
+                        Some(as_getatt(arn).ok_or("authorizer FunctionArn must be !GetAtt Fn.Arn")?.0);
                 }
                 cors = props.get("CorsConfiguration").cloned();
             }
             if kind == "AWS::Serverless::Function" {
-                let code_uri = props.get("CodeUri").and_then(|c| c.as_str()).ok_or_else(|| format!("{id} has no CodeUri"))?.trim_end_matches('/').to_string();
+                let code_uri = props
+                    .get("CodeUri")
+                    .and_then(|c| c.as_str())
+                    .ok_or_else(|| format!("{id} has no CodeUri"))?
+                    .trim_end_matches('/')
+                    .to_string();
                 let mut env = globals_env.clone();
                 env.extend(env_map(Some(&props)));
                 let mut events = Vec::new();
@@ -138,15 +153,29 @@ impl Template {
                         let ename = ek.as_str().unwrap_or_default();
                         let etype = ev.get("Type").and_then(|t| t.as_str()).unwrap_or_default();
                         let p = ev.get("Properties").cloned().unwrap_or(Value::Null);
-                        let num = |k: &str, d: usize| p.get(k).and_then(|n| n.as_u64()).map(|n| n as usize).unwrap_or(d);
+                        let num =
+                            |k: &str, d: usize| p.get(k).and_then(|n| n.as_u64()).map(|n| n as usize).unwrap_or(d);
                         events.push(match etype {
                             "HttpApi" => EventSource::Http {
-                                path: p.get("Path").and_then(|x| x.as_str()).ok_or_else(|| format!("{id}.{ename} has no Path"))?.to_string(),
-                                method: p.get("Method").and_then(|x| x.as_str()).ok_or_else(|| format!("{id}.{ename} has no Method"))?.to_uppercase(),
-                                authorized: p.get("Auth").and_then(|a| a.get("Authorizer")).and_then(|a| a.as_str()) != Some("NONE"),
+                                path: p
+                                    .get("Path")
+                                    .and_then(|x| x.as_str())
+                                    .ok_or_else(|| format!("{id}.{ename} has no Path"))?
+                                    .to_string(),
+                                method: p
+                                    .get("Method")
+                                    .and_then(|x| x.as_str())
+                                    .ok_or_else(|| format!("{id}.{ename} has no Method"))?
+                                    .to_uppercase(),
+                                authorized: p.get("Auth").and_then(|a| a.get("Authorizer")).and_then(|a| a.as_str())
+                                    != Some("NONE"),
                             },
                             "SQS" => EventSource::Sqs {
-                                queue: p.get("Queue").and_then(as_getatt).ok_or_else(|| format!("{id}.{ename}: Queue must be !GetAtt Q.Arn"))?.0,
+                                queue: p
+                                    .get("Queue")
+                                    .and_then(as_getatt)
+                                    .ok_or_else(|| format!("{id}.{ename}: Queue must be !GetAtt Q.Arn"))?
+                                    .0,
                                 batch_size: num("BatchSize", 10),
                                 report_failures: p
                                     .get("FunctionResponseTypes")
@@ -154,11 +183,20 @@ impl Template {
                                     .is_some_and(|s| s.iter().any(|x| x.as_str() == Some("ReportBatchItemFailures"))),
                             },
                             "DynamoDB" => EventSource::Stream {
-                                table: p.get("Stream").and_then(as_getatt).ok_or_else(|| format!("{id}.{ename}: Stream must be !GetAtt T.StreamArn"))?.0,
+                                table: p
+                                    .get("Stream")
+                                    .and_then(as_getatt)
+                                    .ok_or_else(|| format!("{id}.{ename}: Stream must be !GetAtt T.StreamArn"))?
+                                    .0,
                                 batch_size: num("BatchSize", 100),
                             },
                             "Schedule" | "ScheduleV2" => EventSource::Schedule {
-                                every_seconds: rate_seconds(p.get("Schedule").or(p.get("ScheduleExpression")).and_then(|s| s.as_str()).unwrap_or_default())?,
+                                every_seconds: rate_seconds(
+                                    p.get("Schedule")
+                                        .or(p.get("ScheduleExpression"))
+                                        .and_then(|s| s.as_str())
+                                        .unwrap_or_default(),
+                                )?,
                             },
                             other => return Err(format!("{id}.{ename}: event type {other} is not supported locally")),
                         });
@@ -210,7 +248,11 @@ impl Names {
             return self.lookup(&r);
         }
         if let Some((id, att)) = as_getatt(v) {
-            return self.atts.get(&(id.clone(), att.clone())).cloned().ok_or_else(|| format!("!GetAtt {id}.{att} has no local value"));
+            return self
+                .atts
+                .get(&(id.clone(), att.clone()))
+                .cloned()
+                .ok_or_else(|| format!("!GetAtt {id}.{att} has no local value"));
         }
         let sub = match v {
             Value::Tagged(t) if t.tag == "!Sub" => t.value.as_str().map(str::to_string),
@@ -237,7 +279,9 @@ impl Names {
                 }
                 serde_json::Value::Object(out)
             }
-            Value::Sequence(items) => serde_json::Value::Array(items.iter().map(|x| self.resolve_tree(x)).collect::<Result<_, _>>()?),
+            Value::Sequence(items) => {
+                serde_json::Value::Array(items.iter().map(|x| self.resolve_tree(x)).collect::<Result<_, _>>()?)
+            }
             Value::Number(n) => serde_json::to_value(n).map_err(|e| e.to_string())?,
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Null => serde_json::Value::Null,
@@ -251,7 +295,12 @@ impl Names {
             "AWS::AccountId" => Ok(self.account.clone()),
             "AWS::StackName" => Ok(self.stack.clone()),
             "AWS::URLSuffix" => Ok("amazonaws.com".into()),
-            n => self.parameters.get(n).or_else(|| self.refs.get(n)).cloned().ok_or_else(|| format!("!Ref {n} has no local value")),
+            n => self
+                .parameters
+                .get(n)
+                .or_else(|| self.refs.get(n))
+                .cloned()
+                .ok_or_else(|| format!("!Ref {n} has no local value")),
         }
     }
 
@@ -263,7 +312,11 @@ impl Names {
             let end = rest[i..].find('}').ok_or_else(|| format!("unclosed ${{ in {s}"))? + i;
             let var = &rest[i + 2..end];
             out.push_str(&match var.split_once('.') {
-                Some((id, att)) => self.atts.get(&(id.to_string(), att.to_string())).cloned().ok_or_else(|| format!("${{{var}}} has no local value"))?,
+                Some((id, att)) => self
+                    .atts
+                    .get(&(id.to_string(), att.to_string()))
+                    .cloned()
+                    .ok_or_else(|| format!("${{{var}}} has no local value"))?,
                 None => self.lookup(var)?,
             });
             rest = &rest[end + 1..];

@@ -27,7 +27,8 @@ pub fn subject_of(data: &serde_json::Value) -> Option<String> {
 pub fn day_of(occurred_at: &str) -> Option<&str> {
     let d = occurred_at.get(..10)?;
     let b = d.as_bytes();
-    (b.len() == 10 && b[4] == b'-' && b[7] == b'-' && d.chars().filter(|c| c.is_ascii_digit()).count() == 8).then_some(d)
+    (b.len() == 10 && b[4] == b'-' && b[7] == b'-' && d.chars().filter(|c| c.is_ascii_digit()).count() == 8)
+        .then_some(d)
 }
 
 #[cfg(test)]

@@ -35,7 +35,11 @@ impl DocType {
     /// Parses a type allowed in `allowed`.
     pub fn parse_for(raw: &str, allowed: &[DocType]) -> Result<Self, String> {
         let names: Vec<&str> = allowed.iter().map(|d| d.as_str()).collect();
-        allowed.iter().copied().find(|d| d.as_str() == raw.trim()).ok_or_else(|| format!("must be one of {}", names.join(", ")))
+        allowed
+            .iter()
+            .copied()
+            .find(|d| d.as_str() == raw.trim())
+            .ok_or_else(|| format!("must be one of {}", names.join(", ")))
     }
 }
 
@@ -127,7 +131,16 @@ pub fn check_upload(doc: &Document, stored_size: Option<u64>, head: &[u8]) -> Op
 mod tests {
     use super::*;
     fn doc() -> Document {
-        Document { document_id: "d".into(), doc_type: DocType::Ticket, file_type: FileType::Pdf, size_bytes: 20, status: DocStatus::Pending, object_key: "k".into(), reason: None, created_at: "t".into() }
+        Document {
+            document_id: "d".into(),
+            doc_type: DocType::Ticket,
+            file_type: FileType::Pdf,
+            size_bytes: 20,
+            status: DocStatus::Pending,
+            object_key: "k".into(),
+            reason: None,
+            created_at: "t".into(),
+        }
     }
     #[test]
     fn uploads_are_checked_by_size_and_content() {

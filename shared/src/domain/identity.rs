@@ -82,9 +82,8 @@ impl Phone {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
         let s = raw.trim();
         let digits = s.strip_prefix('+').ok_or(InvalidInput::Phone)?;
-        let ok = (8..=15).contains(&digits.len())
-            && digits.chars().all(|c| c.is_ascii_digit())
-            && !digits.starts_with('0');
+        let ok =
+            (8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0');
         if ok {
             Ok(Self(s.to_string()))
         } else {
@@ -283,7 +282,18 @@ mod tests {
     #[test]
     fn emails_are_normalised_and_checked() {
         assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a..b@example.com", "ada@-x.com", "ada@ex_ample.com", "ada@example.c0m", "ad a@example.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a..b@example.com",
+            "ada@-x.com",
+            "ada@ex_ample.com",
+            "ada@example.c0m",
+            "ad a@example.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(65))).is_err());

@@ -55,7 +55,6 @@ pub fn parse_code(raw: &str) -> Result<String, &'static str> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -101,7 +101,8 @@ pub fn fold(s: &str) -> String {
     out
 }
 
-const AIRPORT_WORDS: &[&str] = &["airport", "aeroport", "aeropuerto", "aeroporto", "flughafen", "intl", "international", "airfield"];
+const AIRPORT_WORDS: &[&str] =
+    &["airport", "aeroport", "aeropuerto", "aeroporto", "flughafen", "intl", "international", "airfield"];
 
 impl Gazetteer {
     /// Parses the TSV format written by `infra/data/places.py`.
@@ -158,7 +159,9 @@ impl Gazetteer {
     #[cfg(feature = "places")]
     pub fn embedded() -> &'static Gazetteer {
         static G: std::sync::OnceLock<Gazetteer> = std::sync::OnceLock::new();
-        G.get_or_init(|| Gazetteer::parse(include_str!("../../data/places.tsv")).expect("the embedded places data parses"))
+        G.get_or_init(|| {
+            Gazetteer::parse(include_str!("../../data/places.tsv")).expect("the embedded places data parses")
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -217,7 +220,10 @@ impl Gazetteer {
         }
         hits.sort_by(|a, b| {
             let (pa, pb) = (&self.places[a.1], &self.places[b.1]);
-            a.0.cmp(&b.0).then(pb.population.cmp(&pa.population)).then((pb.kind == PlaceKind::City).cmp(&(pa.kind == PlaceKind::City))).then(pa.id.cmp(pb.id))
+            a.0.cmp(&b.0)
+                .then(pb.population.cmp(&pa.population))
+                .then((pb.kind == PlaceKind::City).cmp(&(pa.kind == PlaceKind::City)))
+                .then(pa.id.cmp(pb.id))
         });
         hits.into_iter().take(limit).map(|(kind, i)| Hit { place: &self.places[i], kind }).collect()
     }
@@ -245,7 +251,8 @@ impl Gazetteer {
         if rest.is_empty() {
             return Vec::new();
         }
-        let code = (rest.len() == 3 && rest.chars().all(|c| c.is_ascii_alphabetic())).then(|| rest.to_ascii_uppercase());
+        let code =
+            (rest.len() == 3 && rest.chars().all(|c| c.is_ascii_alphabetic())).then(|| rest.to_ascii_uppercase());
         let n_words = words.len();
         let mut scored: Vec<(f64, usize)> = Vec::new();
         for (i, (name, city)) in self.folded.iter().enumerate() {
@@ -269,7 +276,11 @@ impl Gazetteer {
             }
         }
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(self.places[b.1].population.cmp(&self.places[a.1].population)));
-        scored.into_iter().take(limit).map(|(s, i)| Geocoded { place: &self.places[i], confidence: (s * 100.0).round() / 100.0 }).collect()
+        scored
+            .into_iter()
+            .take(limit)
+            .map(|(s, i)| Geocoded { place: &self.places[i], confidence: (s * 100.0).round() / 100.0 })
+            .collect()
     }
 }
 

@@ -185,8 +185,15 @@ pub fn sort(items: &mut [Itinerary], sort: Sort) {
             };
             let (amin, aspan) = span(|i| i.arrive);
             let (pmin, pspan) = span(|i| i.price);
-            let score = |i: &Itinerary| (i.arrive - amin) as f64 / aspan + (i.price - pmin) as f64 / pspan + 0.25 * i.handoffs as f64;
-            items.sort_by(|a, b| score(a).partial_cmp(&score(b)).unwrap_or(Ordering::Equal).then((a.arrive, a.price).cmp(&(b.arrive, b.price))));
+            let score = |i: &Itinerary| {
+                (i.arrive - amin) as f64 / aspan + (i.price - pmin) as f64 / pspan + 0.25 * i.handoffs as f64
+            };
+            items.sort_by(|a, b| {
+                score(a)
+                    .partial_cmp(&score(b))
+                    .unwrap_or(Ordering::Equal)
+                    .then((a.arrive, a.price).cmp(&(b.arrive, b.price)))
+            });
         }
     }
 }
@@ -198,8 +205,16 @@ enum How {
     Source,
     FirstMile(u32),
     /// Alighted from a ride that boarded at connection `board`, after label `from`.
-    Ride { from: u32, board: u32, alight: u32 },
-    LastMile { from: u32, option: u32, pickup: i64 },
+    Ride {
+        from: u32,
+        board: u32,
+        alight: u32,
+    },
+    LastMile {
+        from: u32,
+        option: u32,
+        pickup: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -221,7 +236,11 @@ impl Label {
     /// At least as good on every criterion (arrival, price, handoffs, trips,
     /// and not owing a handoff the other does not owe).
     fn covers(&self, o: &Label) -> bool {
-        self.arr <= o.arr && self.price <= o.price && self.handoffs <= o.handoffs && self.trips <= o.trips && (self.fresh() || !o.fresh())
+        self.arr <= o.arr
+            && self.price <= o.price
+            && self.handoffs <= o.handoffs
+            && self.trips <= o.trips
+            && (self.fresh() || !o.fresh())
     }
 }
 
@@ -293,7 +312,12 @@ impl<'n> Planner<'n> {
     /// Answers are kept unless another is strictly better: equal ones stay,
     /// so several travelers offering the same times and price are all listed.
     fn add_target(&mut self, l: Label) {
-        let strictly = |a: &Label, b: &Label| a.arr <= b.arr && a.price <= b.price && a.handoffs <= b.handoffs && (a.arr, a.price, a.handoffs) != (b.arr, b.price, b.handoffs);
+        let strictly = |a: &Label, b: &Label| {
+            a.arr <= b.arr
+                && a.price <= b.price
+                && a.handoffs <= b.handoffs
+                && (a.arr, a.price, a.handoffs) != (b.arr, b.price, b.handoffs)
+        };
         if l.arr > self.query_arrive_before || self.target.iter().any(|&t| strictly(&self.labels[t as usize], &l)) {
             return;
         }
@@ -343,7 +367,14 @@ impl<'n> Planner<'n> {
             let pickup = l.arr + q.buffer;
             if let Some(deliver) = lm.hours.finish(pickup, lm.duration) {
                 let start = deliver - lm.duration;
-                self.add_target(Label { arr: deliver, price: l.price + lm.price, handoffs: l.handoffs + 1, trips: l.trips, trip: NONE, how: How::LastMile { from: idx, option, pickup: start } });
+                self.add_target(Label {
+                    arr: deliver,
+                    price: l.price + lm.price,
+                    handoffs: l.handoffs + 1,
+                    trips: l.trips,
+                    trip: NONE,
+                    how: How::LastMile { from: idx, option, pickup: start },
+                });
             }
         }
     }
@@ -364,7 +395,14 @@ impl<'n> Planner<'n> {
         self.arrive(q.origin, src, q);
         for (k, fm) in q.first_mile.iter().enumerate() {
             if fm.ready_at <= q.arrive_before {
-                let l = Label { arr: fm.ready_at, price: fm.price, handoffs: 0, trips: 0, trip: NONE, how: How::FirstMile(k as u32) };
+                let l = Label {
+                    arr: fm.ready_at,
+                    price: fm.price,
+                    handoffs: 0,
+                    trips: 0,
+                    trip: NONE,
+                    how: How::FirstMile(k as u32),
+                };
                 self.arrive(fm.stop, l, q);
             }
         }
@@ -376,7 +414,9 @@ impl<'n> Planner<'n> {
                 break;
             }
             let trip = c.trip as usize;
-            if c.arr > q.arrive_before || (self.trip_bags[trip].is_empty() && self.stop_bags[c.from as usize].is_empty()) {
+            if c.arr > q.arrive_before
+                || (self.trip_bags[trip].is_empty() && self.stop_bags[c.from as usize].is_empty())
+            {
                 continue;
             }
             let Some(price) = fare(&c) else {
@@ -395,7 +435,13 @@ impl<'n> Planner<'n> {
                 let fresh = l.fresh();
                 let ready = if fresh { l.arr } else { l.arr + q.buffer };
                 if l.trips < q.max_trips && l.trip != c.trip && ready <= c.dep {
-                    boarding.push(Aboard { price: l.price + price, handoffs: l.handoffs + u8::from(!fresh), trips: l.trips + 1, from: li, board: ci as u32 });
+                    boarding.push(Aboard {
+                        price: l.price + price,
+                        handoffs: l.handoffs + u8::from(!fresh),
+                        trips: l.trips + 1,
+                        from: li,
+                        board: ci as u32,
+                    });
                 }
             }
             for b in boarding.drain(..) {
@@ -412,7 +458,14 @@ impl<'n> Planner<'n> {
             // Alight here.
             for k in 0..self.trip_bags[trip].len() {
                 let a = self.trip_bags[trip][k];
-                let l = Label { arr: c.arr, price: a.price, handoffs: a.handoffs, trips: a.trips, trip: c.trip, how: How::Ride { from: a.from, board: a.board, alight: ci as u32 } };
+                let l = Label {
+                    arr: c.arr,
+                    price: a.price,
+                    handoffs: a.handoffs,
+                    trips: a.trips,
+                    trip: c.trip,
+                    how: How::Ride { from: a.from, board: a.board, alight: ci as u32 },
+                };
                 self.arrive(c.to, l, q);
             }
         }
@@ -443,7 +496,8 @@ impl<'n> Planner<'n> {
                 }
                 How::Ride { from, board, alight } => {
                     let trip = self.net.conns[board as usize].trip;
-                    let (b, a) = (self.net.pos_in_trip[board as usize] as usize, self.net.pos_in_trip[alight as usize] as usize);
+                    let (b, a) =
+                        (self.net.pos_in_trip[board as usize] as usize, self.net.pos_in_trip[alight as usize] as usize);
                     segments.push(Segment::Ride { trip, conns: self.net.trip_conns[trip as usize][b..=a].to_vec() });
                     cur = from;
                 }
@@ -471,14 +525,26 @@ mod tests {
     }
 
     fn query(origin: u32, destination: u32) -> Query {
-        Query { origin, destination, depart_after: 0, arrive_before: 100 * H, buffer: 2 * H, max_trips: 3, first_mile: vec![], last_mile: vec![] }
+        Query {
+            origin,
+            destination,
+            depart_after: 0,
+            arrive_before: 100 * H,
+            buffer: 2 * H,
+            max_trips: 3,
+            first_mile: vec![],
+            last_mile: vec![],
+        }
     }
 
     #[test]
     fn finds_direct_and_connecting_itineraries_on_the_pareto_front() {
         // Trip 0: A(0) → B(1) → C(2), expensive and quick. Trip 1: A → B cheap;
         // trip 2: B → C cheap, leaving 3 h after trip 1 arrives.
-        let net = Network::new(vec![conn(0, 1, 1, 2, 0, 0), conn(1, 2, 2, 3, 0, 1), conn(0, 1, 1, 2, 1, 2), conn(1, 2, 5, 6, 2, 3)], 3);
+        let net = Network::new(
+            vec![conn(0, 1, 1, 2, 0, 0), conn(1, 2, 2, 3, 0, 1), conn(0, 1, 1, 2, 1, 2), conn(1, 2, 5, 6, 2, 3)],
+            3,
+        );
         let prices = [50, 50, 10, 10];
         let mut p = Planner::new(&net);
         let r = p.plan(&query(0, 2), |c| Some(prices[c.id as usize]));
@@ -515,12 +581,15 @@ mod tests {
         let mut q = query(0, 3);
         q.first_mile = vec![FirstMile { stop: 1, ready_at: 7 * H, price: 5, courier: 0 }];
         // Open 08:00–18:00 UTC; the parcel is at 2 at 12:00, handed over at 14:00, 1 h ride.
-        q.last_mile = vec![LastMile { stop: 2, duration: H, price: 7, hours: Hours { open: 8 * H, close: 18 * H }, courier: 1 }];
+        q.last_mile =
+            vec![LastMile { stop: 2, duration: H, price: 7, hours: Hours { open: 8 * H, close: 18 * H }, courier: 1 }];
         let r = Planner::new(&net).plan(&q, |_| Some(100));
         assert_eq!(r.len(), 1);
         assert_eq!((r[0].arrive, r[0].price, r[0].handoffs), (15 * H, 112, 2));
         assert!(matches!(r[0].segments[0], Segment::FirstMile { option: 0 }));
-        assert!(matches!(r[0].segments[2], Segment::LastMile { option: 0, pickup, deliver } if pickup == 14 * H && deliver == 15 * H));
+        assert!(
+            matches!(r[0].segments[2], Segment::LastMile { option: 0, pickup, deliver } if pickup == 14 * H && deliver == 15 * H)
+        );
         // Closed in the evening: delivered the next morning.
         q.last_mile[0].hours = Hours { open: 8 * H, close: 13 * H };
         let r = Planner::new(&net).plan(&q, |_| Some(100));
@@ -541,7 +610,19 @@ mod tests {
     fn brute(net: &Network, q: &Query, fare: &dyn Fn(&Connection) -> Option<i64>) -> Vec<(i64, i64, u8)> {
         let mut out = Vec::new();
         #[allow(clippy::too_many_arguments)]
-        fn go(net: &Network, q: &Query, fare: &dyn Fn(&Connection) -> Option<i64>, stop: u32, t: i64, price: i64, hand: u8, trips: u8, fresh: bool, last: u32, out: &mut Vec<(i64, i64, u8)>) {
+        fn go(
+            net: &Network,
+            q: &Query,
+            fare: &dyn Fn(&Connection) -> Option<i64>,
+            stop: u32,
+            t: i64,
+            price: i64,
+            hand: u8,
+            trips: u8,
+            fresh: bool,
+            last: u32,
+            out: &mut Vec<(i64, i64, u8)>,
+        ) {
             if trips > 0 {
                 if stop == q.destination {
                     out.push((t, price, hand));
@@ -595,7 +676,8 @@ mod tests {
 
     /// Checks an itinerary against the network and the query; its (arrival, price, handoffs).
     fn verify(net: &Network, q: &Query, it: &Itinerary, fare: &dyn Fn(&Connection) -> Option<i64>) -> (i64, i64, u8) {
-        let (mut stop, mut t, mut price, mut hand, mut fresh, mut trips) = (q.origin, q.depart_after, 0, 0u8, true, 0u8);
+        let (mut stop, mut t, mut price, mut hand, mut fresh, mut trips) =
+            (q.origin, q.depart_after, 0, 0u8, true, 0u8);
         for (k, s) in it.segments.iter().enumerate() {
             match s {
                 Segment::FirstMile { option } => {
@@ -638,7 +720,16 @@ mod tests {
 
     fn network() -> impl Strategy<Value = (Vec<Connection>, Vec<Option<Vec<i64>>>)> {
         // Up to 10 trips over 6 places, 1–3 legs each, within 30 hours.
-        prop::collection::vec((0u32..6, prop::collection::vec((1u32..6, 0i64..4, 1i64..4, 0i64..60), 1..4), 0i64..20, prop::bool::weighted(0.9)), 1..10).prop_map(|trips| {
+        prop::collection::vec(
+            (
+                0u32..6,
+                prop::collection::vec((1u32..6, 0i64..4, 1i64..4, 0i64..60), 1..4),
+                0i64..20,
+                prop::bool::weighted(0.9),
+            ),
+            1..10,
+        )
+        .prop_map(|trips| {
             let mut conns = Vec::new();
             let mut fares = Vec::new();
             for (ti, (start, legs, t0, accepts)) in trips.into_iter().enumerate() {
@@ -659,19 +750,27 @@ mod tests {
     }
 
     fn access() -> impl Strategy<Value = (Vec<FirstMile>, Vec<LastMile>)> {
-        let fm = prop::collection::vec((0u32..6, 0i64..10, 0i64..30), 0..3).prop_map(|v| v.into_iter().enumerate().map(|(i, (stop, at, price))| FirstMile { stop, ready_at: at * H, price, courier: i as u32 }).collect());
-        let lm = prop::collection::vec((0u32..6, 1i64..3, 0i64..30, prop::option::of((0i64..24, 4i64..14))), 0..3).prop_map(|v| {
+        let fm = prop::collection::vec((0u32..6, 0i64..10, 0i64..30), 0..3).prop_map(|v| {
             v.into_iter()
                 .enumerate()
-                .map(|(i, (stop, d, price, hours))| LastMile {
-                    stop,
-                    duration: d * H,
-                    price,
-                    hours: hours.map(|(o, len)| Hours { open: o * H, close: ((o + len) % 24) * H }).unwrap_or(Hours { open: 0, close: 0 }),
-                    courier: i as u32,
-                })
+                .map(|(i, (stop, at, price))| FirstMile { stop, ready_at: at * H, price, courier: i as u32 })
                 .collect()
         });
+        let lm = prop::collection::vec((0u32..6, 1i64..3, 0i64..30, prop::option::of((0i64..24, 4i64..14))), 0..3)
+            .prop_map(|v| {
+                v.into_iter()
+                    .enumerate()
+                    .map(|(i, (stop, d, price, hours))| LastMile {
+                        stop,
+                        duration: d * H,
+                        price,
+                        hours: hours
+                            .map(|(o, len)| Hours { open: o * H, close: ((o + len) % 24) * H })
+                            .unwrap_or(Hours { open: 0, close: 0 }),
+                        courier: i as u32,
+                    })
+                    .collect()
+            });
         (fm, lm)
     }
 

@@ -8,8 +8,8 @@ use thiserror::Error;
 
 use super::geo::{great_circle_km, local_time, utc_offset, LatLon};
 use super::money::Currency;
-use super::planner::{self, Connection, FirstMile, Hours, Itinerary, LastMile, Network, Planner, Query, Segment, Sort};
 use super::places::Gazetteer;
+use super::planner::{self, Connection, FirstMile, Hours, Itinerary, LastMile, Network, Planner, Query, Segment, Sort};
 use super::trips::{Category, Constraints, Dimensions, Instant, Mode};
 use super::validation::{Errors, FieldError};
 
@@ -40,7 +40,14 @@ pub struct SearchLeg {
 }
 
 /// The projection's legs for a published trip.
-pub fn search_legs(trip_id: &str, traveler_id: &str, revision: u64, mode: Mode, legs: &[super::trips::Leg], c: &Constraints) -> Vec<SearchLeg> {
+pub fn search_legs(
+    trip_id: &str,
+    traveler_id: &str,
+    revision: u64,
+    mode: Mode,
+    legs: &[super::trips::Leg],
+    c: &Constraints,
+) -> Vec<SearchLeg> {
     let total: f64 = legs.iter().map(|l| l.distance_km).sum();
     let mut before = 0.0;
     legs.iter()
@@ -48,7 +55,13 @@ pub fn search_legs(trip_id: &str, traveler_id: &str, revision: u64, mode: Mode, 
         .map(|(i, l)| {
             let share_from = if total > 0.0 { before / total } else { i as f64 / legs.len() as f64 };
             before += l.distance_km;
-            let share_to = if i + 1 == legs.len() { 1.0 } else if total > 0.0 { before / total } else { (i + 1) as f64 / legs.len() as f64 };
+            let share_to = if i + 1 == legs.len() {
+                1.0
+            } else if total > 0.0 {
+                before / total
+            } else {
+                (i + 1) as f64 / legs.len() as f64
+            };
             SearchLeg {
                 trip_id: trip_id.to_string(),
                 traveler_id: traveler_id.to_string(),
@@ -131,7 +144,10 @@ impl CourierArea {
     /// Price and duration of a job between two points.
     pub fn job(&self, a: LatLon, b: LatLon) -> (i64, i64) {
         let km = great_circle_km(a, b);
-        (self.base_price + (km * self.price_per_km as f64).round() as i64, COURIER_OVERHEAD_SECONDS + (km / self.speed_kmh.max(1.0) * 3600.0).round() as i64)
+        (
+            self.base_price + (km * self.price_per_km as f64).round() as i64,
+            COURIER_OVERHEAD_SECONDS + (km / self.speed_kmh.max(1.0) * 3600.0).round() as i64,
+        )
     }
     /// Hours as UTC seconds of the day, with the zone's offset at `at`.
     pub fn hours_at(&self, at: i64) -> Hours {
@@ -171,7 +187,12 @@ pub enum SearchError {
 
 /// Parses a search's query string, naming every wrong field at once:
 /// the search, the page size and the sort's name.
-pub fn parse_search(query: &HashMap<String, String>, places: &Gazetteer, buffer_seconds: i64, now: i64) -> Result<(RouteSearch, usize, &'static str), Vec<FieldError>> {
+pub fn parse_search(
+    query: &HashMap<String, String>,
+    places: &Gazetteer,
+    buffer_seconds: i64,
+    now: i64,
+) -> Result<(RouteSearch, usize, &'static str), Vec<FieldError>> {
     let q = |k: &str| query.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
     let mut errors = Errors::new();
     for k in ["from", "to"] {
@@ -208,7 +229,10 @@ pub fn parse_search(query: &HashMap<String, String>, places: &Gazetteer, buffer_
     };
     let category = match q("category") {
         None => {
-            errors.push("category", "is required: documents, clothing, electronics, books, cosmetics, food, medicine, gifts or other");
+            errors.push(
+                "category",
+                "is required: documents, clothing, electronics, books, cosmetics, food, medicine, gifts or other",
+            );
             None
         }
         Some(c) => errors.check("category", c.parse::<Category>()),
@@ -217,7 +241,8 @@ pub fn parse_search(query: &HashMap<String, String>, places: &Gazetteer, buffer_
     let dimensions = if dims.iter().all(Option::is_none) {
         None
     } else {
-        let parsed: Vec<Option<u32>> = dims.iter().map(|d| d.and_then(|v| v.parse::<u32>().ok()).filter(|v| (1..=300).contains(v))).collect();
+        let parsed: Vec<Option<u32>> =
+            dims.iter().map(|d| d.and_then(|v| v.parse::<u32>().ok()).filter(|v| (1..=300).contains(v))).collect();
         match parsed[..] {
             [Some(l), Some(w), Some(h)] => Some(Dimensions { length_cm: l, width_cm: w, height_cm: h }),
             _ => {
@@ -250,7 +275,12 @@ pub fn parse_search(query: &HashMap<String, String>, places: &Gazetteer, buffer_
         to: q("to").expect("checked").to_string(),
         depart_after: depart_after.expect("checked"),
         arrive_before: arrive_before.expect("checked"),
-        parcel: Parcel { weight_grams: weight.expect("checked"), dimensions, category: category.expect("checked"), currency: currency.expect("checked") },
+        parcel: Parcel {
+            weight_grams: weight.expect("checked"),
+            dimensions,
+            category: category.expect("checked"),
+            currency: currency.expect("checked"),
+        },
         sort,
         buffer_seconds,
     };
@@ -270,7 +300,13 @@ pub fn days(depart_after: i64, arrive_before: i64) -> Vec<String> {
 
 /// The whole search: legs and courier areas in, ranked itineraries (as
 /// answers show them) out.
-pub fn run(s: &RouteSearch, legs: &[SearchLeg], areas: &[CourierArea], places: &Gazetteer, now: i64) -> Result<Vec<Value>, SearchError> {
+pub fn run(
+    s: &RouteSearch,
+    legs: &[SearchLeg],
+    areas: &[CourierArea],
+    places: &Gazetteer,
+    now: i64,
+) -> Result<Vec<Value>, SearchError> {
     let from = places.get(&s.from).ok_or_else(|| SearchError::UnknownPlace(s.from.clone()))?;
     let to = places.get(&s.to).ok_or_else(|| SearchError::UnknownPlace(s.to.clone()))?;
     // Places get dense indices; legs that refuse the parcel are left out.
@@ -323,7 +359,16 @@ pub fn run(s: &RouteSearch, legs: &[SearchLeg], areas: &[CourierArea], places: &
         }
     }
     let net = Network::new(conns, n_stops);
-    let q = Query { origin: 0, destination: 1, depart_after: s.depart_after, arrive_before: s.arrive_before, buffer: s.buffer_seconds, max_trips: MAX_TRIPS, first_mile, last_mile };
+    let q = Query {
+        origin: 0,
+        destination: 1,
+        depart_after: s.depart_after,
+        arrive_before: s.arrive_before,
+        buffer: s.buffer_seconds,
+        max_trips: MAX_TRIPS,
+        first_mile,
+        last_mile,
+    };
     let weight = s.parcel.weight_grams;
     let mut found = Planner::new(&net).plan(&q, |c| Some(kept[c.id as usize].price_for(weight)));
     planner::sort(&mut found, s.sort);
@@ -345,7 +390,8 @@ pub fn run(s: &RouteSearch, legs: &[SearchLeg], areas: &[CourierArea], places: &
                         "pickup_at": Instant(start), "deliver_at": Instant(fm.ready_at), "deliver_local": local_time(fm.ready_at, zone(&stop_name(fm.stop))), "price": fm.price}));
                 }
                 Segment::Ride { conns, .. } => {
-                    let legs: Vec<&SearchLeg> = conns.iter().map(|c| kept[net.connections()[*c as usize].id as usize]).collect();
+                    let legs: Vec<&SearchLeg> =
+                        conns.iter().map(|c| kept[net.connections()[*c as usize].id as usize]).collect();
                     let price: i64 = legs.iter().map(|l| l.price_for(weight)).sum();
                     first_departure.get_or_insert(legs[0].depart_at.0);
                     if segments.last().is_some_and(|s: &Value| s["kind"] == "trip") {
@@ -394,7 +440,17 @@ P\tcity:2988507\tcity\tParis\t\tFR\t48.85341\t2.34880\tEurope/Paris\t2138551\n";
     const T: i64 = 1_900_000_000 / 86_400 * 86_400;
 
     fn leg(no: u32, from: &str, to: &str, dep: i64, arr: i64, km: f64) -> Leg {
-        Leg { leg_no: no, origin: from.into(), destination: to.into(), depart_at: Instant(T + dep * H), arrive_at: Instant(T + arr * H), distance_km: km, carrier: None, flight_number: None, vehicle_id: None }
+        Leg {
+            leg_no: no,
+            origin: from.into(),
+            destination: to.into(),
+            depart_at: Instant(T + dep * H),
+            arrive_at: Instant(T + arr * H),
+            distance_km: km,
+            carrier: None,
+            flight_number: None,
+            vehicle_id: None,
+        }
     }
     fn constraints(max: u32) -> Constraints {
         Constraints {
@@ -413,7 +469,12 @@ P\tcity:2988507\tcity\tParis\t\tFR\t48.85341\t2.34880\tEurope/Paris\t2138551\n";
             to: "airport:MAN".into(),
             depart_after: T,
             arrive_before: T + 24 * H,
-            parcel: Parcel { weight_grams: weight, dimensions: None, category, currency: Currency::parse("EUR").unwrap() },
+            parcel: Parcel {
+                weight_grams: weight,
+                dimensions: None,
+                category,
+                currency: Currency::parse("EUR").unwrap(),
+            },
             sort: Sort::Cheapest,
             buffer_seconds: 2 * H,
         }
@@ -421,7 +482,14 @@ P\tcity:2988507\tcity\tParis\t\tFR\t48.85341\t2.34880\tEurope/Paris\t2138551\n";
 
     #[test]
     fn prices_split_by_distance_and_add_up() {
-        let legs = search_legs("t", "u", 1, Mode::Flight, &[leg(1, "airport:CDG", "airport:LHR", 1, 2, 350.0), leg(2, "airport:LHR", "airport:MAN", 3, 4, 250.0)], &constraints(5000));
+        let legs = search_legs(
+            "t",
+            "u",
+            1,
+            Mode::Flight,
+            &[leg(1, "airport:CDG", "airport:LHR", 1, 2, 350.0), leg(2, "airport:LHR", "airport:MAN", 3, 4, 250.0)],
+            &constraints(5000),
+        );
         assert_eq!(legs[0].price_for(3000) + legs[1].price_for(3000), 3000);
         assert_eq!(legs[0].price_for(3001), 1751);
         assert_eq!(legs[0].price_for(100) + legs[1].price_for(100), 1000, "the minimum");
@@ -430,11 +498,29 @@ P\tcity:2988507\tcity\tParis\t\tFR\t48.85341\t2.34880\tEurope/Paris\t2138551\n";
     #[test]
     fn a_courier_brings_the_parcel_to_the_airport_and_limits_are_kept() {
         let g = Gazetteer::parse(DATA).unwrap();
-        let legs = search_legs("t1", "u1", 1, Mode::Flight, &[leg(1, "airport:CDG", "airport:LHR", 4, 5, 350.0), leg(2, "airport:LHR", "airport:MAN", 6, 7, 250.0)], &constraints(5000));
+        let legs = search_legs(
+            "t1",
+            "u1",
+            1,
+            Mode::Flight,
+            &[leg(1, "airport:CDG", "airport:LHR", 4, 5, 350.0), leg(2, "airport:LHR", "airport:MAN", 6, 7, 250.0)],
+            &constraints(5000),
+        );
         let paris = g.get("city:2988507").unwrap().position();
         let area = CourierArea {
-            area_id: "a1".into(), courier_id: "c1".into(), name: "Paris Express".into(), centre: paris, radius_km: 40.0, price_per_km: 50, base_price: 500,
-            currency: Currency::parse("EUR").unwrap(), open_minute: 0, close_minute: 0, zone: "Europe/Paris".into(), speed_kmh: 30.0, created_at: "t".into(),
+            area_id: "a1".into(),
+            courier_id: "c1".into(),
+            name: "Paris Express".into(),
+            centre: paris,
+            radius_km: 40.0,
+            price_per_km: 50,
+            base_price: 500,
+            currency: Currency::parse("EUR").unwrap(),
+            open_minute: 0,
+            close_minute: 0,
+            zone: "Europe/Paris".into(),
+            speed_kmh: 30.0,
+            created_at: "t".into(),
         };
         let r = run(&search(2000, Category::Documents), &legs, std::slice::from_ref(&area), &g, T).unwrap();
         assert_eq!(r.len(), 1, "{r:?}");

@@ -59,9 +59,15 @@ pub enum RefreshDecision {
     Refuse,
 }
 
-pub fn decide_refresh(token: Option<RefreshStatus>, session: Option<(SessionStatus, i64)>, now: i64) -> RefreshDecision {
+pub fn decide_refresh(
+    token: Option<RefreshStatus>,
+    session: Option<(SessionStatus, i64)>,
+    now: i64,
+) -> RefreshDecision {
     match (token, session) {
-        (Some(RefreshStatus::Active), Some((SessionStatus::Active, expires))) if now < expires => RefreshDecision::Rotate,
+        (Some(RefreshStatus::Active), Some((SessionStatus::Active, expires))) if now < expires => {
+            RefreshDecision::Rotate
+        }
         (Some(RefreshStatus::Rotated), Some((SessionStatus::Active, _))) => RefreshDecision::RevokeForReuse,
         _ => RefreshDecision::Refuse,
     }
@@ -83,8 +89,14 @@ mod tests {
         assert_eq!(decide_refresh(Some(RefreshStatus::Active), live, 10), RefreshDecision::Rotate);
         assert_eq!(decide_refresh(Some(RefreshStatus::Active), live, 100), RefreshDecision::Refuse);
         assert_eq!(decide_refresh(Some(RefreshStatus::Rotated), live, 10), RefreshDecision::RevokeForReuse);
-        assert_eq!(decide_refresh(Some(RefreshStatus::Active), Some((SessionStatus::Revoked, 100)), 10), RefreshDecision::Refuse);
-        assert_eq!(decide_refresh(Some(RefreshStatus::Rotated), Some((SessionStatus::Revoked, 100)), 10), RefreshDecision::Refuse);
+        assert_eq!(
+            decide_refresh(Some(RefreshStatus::Active), Some((SessionStatus::Revoked, 100)), 10),
+            RefreshDecision::Refuse
+        );
+        assert_eq!(
+            decide_refresh(Some(RefreshStatus::Rotated), Some((SessionStatus::Revoked, 100)), 10),
+            RefreshDecision::Refuse
+        );
         assert_eq!(decide_refresh(None, live, 10), RefreshDecision::Refuse);
     }
 }

@@ -263,13 +263,22 @@ pub struct NewLeg {
 fn place_error(places: &Gazetteer, field: &str, id: &str, mode: Mode) -> Option<TripRule> {
     match places.get(id) {
         None => Some(TripRule::invalid(field, format!("unknown place {id:?}; find places with GET /places/search"))),
-        Some(p) if mode == Mode::Flight && p.kind != PlaceKind::Airport => Some(TripRule::invalid(field, format!("a flight starts and ends at an airport; {id} is a city"))),
+        Some(p) if mode == Mode::Flight && p.kind != PlaceKind::Airport => {
+            Some(TripRule::invalid(field, format!("a flight starts and ends at an airport; {id} is a city")))
+        }
         _ => None,
     }
 }
 
 impl Trip {
-    pub fn draft(trip_id: String, traveler_id: String, t: NewTrip, places: &Gazetteer, now: i64, now_text: String) -> Result<Trip, TripRule> {
+    pub fn draft(
+        trip_id: String,
+        traveler_id: String,
+        t: NewTrip,
+        places: &Gazetteer,
+        now: i64,
+        now_text: String,
+    ) -> Result<Trip, TripRule> {
         for (field, id) in [("origin", &t.origin), ("destination", &t.destination)] {
             if let Some(e) = place_error(places, field, id, t.mode) {
                 return Err(e);
@@ -331,14 +340,15 @@ impl Trip {
             return Err(TripRule::invalid("destination", "must differ from the origin"));
         }
         match self.mode {
-            Mode::Flight
-                if (leg.carrier.is_none() || leg.flight_number.is_none()) => {
-                    return Err(TripRule::invalid("flight_number", "a flight leg needs carrier and flight_number"));
-                }
-            Mode::Car
-                if leg.vehicle_id.is_none() => {
-                    return Err(TripRule::invalid("vehicle_id", "a car leg needs the vehicle_id of a verified vehicle of yours"));
-                }
+            Mode::Flight if (leg.carrier.is_none() || leg.flight_number.is_none()) => {
+                return Err(TripRule::invalid("flight_number", "a flight leg needs carrier and flight_number"));
+            }
+            Mode::Car if leg.vehicle_id.is_none() => {
+                return Err(TripRule::invalid(
+                    "vehicle_id",
+                    "a car leg needs the vehicle_id of a verified vehicle of yours",
+                ));
+            }
             _ => {}
         }
         if leg.origin != self.next_origin() {
@@ -350,18 +360,30 @@ impl Trip {
         }
         if let Some(prev) = self.legs.last() {
             if leg.depart_at < prev.arrive_at {
-                return Err(TripRule::OutOfOrder { depart: leg.depart_at.rfc3339(), previous_arrival: prev.arrive_at.rfc3339() });
+                return Err(TripRule::OutOfOrder {
+                    depart: leg.depart_at.rfc3339(),
+                    previous_arrival: prev.arrive_at.rfc3339(),
+                });
             }
         }
         if leg.depart_at < self.earliest_departure || leg.arrive_at > self.latest_arrival {
-            return Err(TripRule::OutsideWindow { from: self.earliest_departure.rfc3339(), to: self.latest_arrival.rfc3339() });
+            return Err(TripRule::OutsideWindow {
+                from: self.earliest_departure.rfc3339(),
+                to: self.latest_arrival.rfc3339(),
+            });
         }
         let (a, b) = (places.get(&leg.origin).expect("checked"), places.get(&leg.destination).expect("checked"));
         let km = great_circle_km(a.position(), b.position());
         let hours = (leg.arrive_at.0 - leg.depart_at.0) as f64 / 3600.0;
         let speed = km / hours;
         if speed > self.mode.max_speed_kmh() {
-            return Err(TripRule::ImplausibleSpeed { km, hours, speed, mode: self.mode, max: self.mode.max_speed_kmh() });
+            return Err(TripRule::ImplausibleSpeed {
+                km,
+                hours,
+                speed,
+                mode: self.mode,
+                max: self.mode.max_speed_kmh(),
+            });
         }
         self.legs.push(Leg {
             leg_no: self.legs.len() as u32 + 1,
@@ -393,7 +415,10 @@ impl Trip {
             return Err(TripRule::invalid("categories", "name at least one accepted category"));
         }
         if c.price_per_kg < 0 || c.min_price < 0 || c.price_per_kg > 1_000_000 || c.min_price > 10_000_000 {
-            return Err(TripRule::invalid("price_per_kg", "prices are non-negative minor units (price_per_kg at most 1000000, min_price at most 10000000)"));
+            return Err(TripRule::invalid(
+                "price_per_kg",
+                "prices are non-negative minor units (price_per_kg at most 1000000, min_price at most 10000000)",
+            ));
         }
         self.constraints = Some(c);
         Ok(())
@@ -434,11 +459,17 @@ impl Trip {
     /// Checked when publishing: the vehicle is still the traveler's and
     /// verified, and takes what the trip promises to carry.
     pub fn check_vehicle(&self, vehicle_id: &str, vehicle: Option<&super::vehicles::Vehicle>) -> Result<(), TripRule> {
-        let Some(v) = vehicle.filter(|v| v.owner_id == self.traveler_id && v.verification == super::identity::Verification::Verified) else {
+        let Some(v) = vehicle
+            .filter(|v| v.owner_id == self.traveler_id && v.verification == super::identity::Verification::Verified)
+        else {
             return Err(TripRule::VehicleNotUsable(vehicle_id.to_string()));
         };
         match &self.constraints {
-            Some(c) if c.capacity_grams > v.capacity_grams => Err(TripRule::VehicleTooSmall { vehicle: vehicle_id.to_string(), capacity: c.capacity_grams, takes: v.capacity_grams }),
+            Some(c) if c.capacity_grams > v.capacity_grams => Err(TripRule::VehicleTooSmall {
+                vehicle: vehicle_id.to_string(),
+                capacity: c.capacity_grams,
+                takes: v.capacity_grams,
+            }),
             _ => Ok(()),
         }
     }
@@ -486,11 +517,25 @@ P\tcity:2643743\tcity\tLondon\t\tGB\t51.50853\t-0.12574\tEurope/London\t8961989\
         Gazetteer::parse(DATA).unwrap()
     }
     fn trip(mode: Mode, from: &str, to: &str) -> Trip {
-        let t = NewTrip { mode, origin: from.into(), destination: to.into(), earliest_departure: Instant(T0), latest_arrival: Instant(T0 + 48 * H) };
+        let t = NewTrip {
+            mode,
+            origin: from.into(),
+            destination: to.into(),
+            earliest_departure: Instant(T0),
+            latest_arrival: Instant(T0 + 48 * H),
+        };
         Trip::draft("t1".into(), "u1".into(), t, &g(), T0 - 10 * H, "now".into()).unwrap()
     }
     fn flight(from: &str, to: &str, dep: i64, arr: i64) -> NewLeg {
-        NewLeg { origin: from.into(), destination: to.into(), depart_at: Instant(dep), arrive_at: Instant(arr), carrier: Some("BA".into()), flight_number: Some("BA303".into()), vehicle_id: None }
+        NewLeg {
+            origin: from.into(),
+            destination: to.into(),
+            depart_at: Instant(dep),
+            arrive_at: Instant(arr),
+            carrier: Some("BA".into()),
+            flight_number: Some("BA303".into()),
+            vehicle_id: None,
+        }
     }
     fn constraints() -> Constraints {
         Constraints {
@@ -518,17 +563,32 @@ P\tcity:2643743\tcity\tLondon\t\tGB\t51.50853\t-0.12574\tEurope/London\t8961989\
         let mut t = trip(Mode::Flight, "airport:CDG", "airport:MAN");
         let e = t.add_leg(flight("airport:LHR", "airport:MAN", T0 + H, T0 + 3 * H), &g).unwrap_err();
         assert_eq!(e.slug(), "leg-not-contiguous");
-        assert_eq!(t.add_leg(flight("airport:CDG", "airport:LHR", T0 + 2 * H, T0 + H), &g).unwrap_err().slug(), "arrival-before-departure");
-        assert_eq!(t.add_leg(flight("airport:CDG", "airport:LHR", T0 - H, T0 + H), &g).unwrap_err().slug(), "leg-outside-trip-window");
+        assert_eq!(
+            t.add_leg(flight("airport:CDG", "airport:LHR", T0 + 2 * H, T0 + H), &g).unwrap_err().slug(),
+            "arrival-before-departure"
+        );
+        assert_eq!(
+            t.add_leg(flight("airport:CDG", "airport:LHR", T0 - H, T0 + H), &g).unwrap_err().slug(),
+            "leg-outside-trip-window"
+        );
         // CDG–LHR is ~350 km: 10 minutes is 2,100 km/h.
-        assert_eq!(t.add_leg(flight("airport:CDG", "airport:LHR", T0 + H, T0 + H + 600), &g).unwrap_err().slug(), "leg-implausible-speed");
-        assert_eq!(t.add_leg(flight("airport:CDG", "city:2643743", T0 + H, T0 + 3 * H), &g).unwrap_err().slug(), "validation-failed");
+        assert_eq!(
+            t.add_leg(flight("airport:CDG", "airport:LHR", T0 + H, T0 + H + 600), &g).unwrap_err().slug(),
+            "leg-implausible-speed"
+        );
+        assert_eq!(
+            t.add_leg(flight("airport:CDG", "city:2643743", T0 + H, T0 + 3 * H), &g).unwrap_err().slug(),
+            "validation-failed"
+        );
         let mut no_number = flight("airport:CDG", "airport:LHR", T0 + H, T0 + 3 * H);
         no_number.flight_number = None;
         assert_eq!(t.add_leg(no_number, &g).unwrap_err().slug(), "validation-failed");
         let leg = t.add_leg(flight("airport:CDG", "airport:LHR", T0 + H, T0 + 2 * H), &g).unwrap();
         assert!((leg.distance_km - 348.0).abs() < 10.0, "{}", leg.distance_km);
-        assert_eq!(t.add_leg(flight("airport:LHR", "airport:MAN", T0 + H, T0 + 3 * H), &g).unwrap_err().slug(), "leg-out-of-order");
+        assert_eq!(
+            t.add_leg(flight("airport:LHR", "airport:MAN", T0 + H, T0 + 3 * H), &g).unwrap_err().slug(),
+            "leg-out-of-order"
+        );
         t.add_leg(flight("airport:LHR", "airport:MAN", T0 + 3 * H, T0 + 4 * H), &g).unwrap();
         assert_eq!(t.legs.len(), 2);
         assert_eq!(t.legs[1].leg_no, 2);
@@ -550,7 +610,10 @@ P\tcity:2643743\tcity\tLondon\t\tGB\t51.50853\t-0.12574\tEurope/London\t8961989\
         assert_eq!(t.status, TripStatus::Published);
         // Published: not editable, not deletable; unpublish, then cancel.
         assert_eq!(t.set_constraints(constraints()).unwrap_err().slug(), "trip-not-editable");
-        assert!(t.add_leg(flight("airport:MAN", "airport:LHR", T0 + 5 * H, T0 + 6 * H), &g).unwrap_err().is_state_conflict());
+        assert!(t
+            .add_leg(flight("airport:MAN", "airport:LHR", T0 + 5 * H, T0 + 6 * H), &g)
+            .unwrap_err()
+            .is_state_conflict());
         assert!(t.ensure_deletable().unwrap_err().is_state_conflict());
         assert_eq!(t.publish(true, T0 - H).unwrap_err().slug(), "trip-wrong-status");
         t.unpublish().unwrap();
@@ -566,20 +629,43 @@ P\tcity:2643743\tcity\tLondon\t\tGB\t51.50853\t-0.12574\tEurope/London\t8961989\
         let mut t = trip(Mode::Car, "city:2988507", "city:2643743");
         t.set_constraints(constraints()).unwrap();
         let v = |owner: &str, verification, capacity| Vehicle {
-            vehicle_id: "v".into(), owner_id: owner.into(), make: "m".into(), model: "m".into(), plate: "P1".into(), capacity_grams: capacity,
-            verification, verification_note: None, created_at: "t".into(), updated_at: "t".into(),
+            vehicle_id: "v".into(),
+            owner_id: owner.into(),
+            make: "m".into(),
+            model: "m".into(),
+            plate: "P1".into(),
+            capacity_grams: capacity,
+            verification,
+            verification_note: None,
+            created_at: "t".into(),
+            updated_at: "t".into(),
         };
         assert!(t.check_vehicle("v", Some(&v("u1", Verification::Verified, 10_000))).is_ok());
-        assert_eq!(t.check_vehicle("v", Some(&v("u1", Verification::Verified, 9_999))).unwrap_err().slug(), "vehicle-too-small");
-        assert_eq!(t.check_vehicle("v", Some(&v("u1", Verification::Rejected, 50_000))).unwrap_err().slug(), "vehicle-not-verified");
-        assert_eq!(t.check_vehicle("v", Some(&v("u2", Verification::Verified, 50_000))).unwrap_err().slug(), "vehicle-not-verified");
+        assert_eq!(
+            t.check_vehicle("v", Some(&v("u1", Verification::Verified, 9_999))).unwrap_err().slug(),
+            "vehicle-too-small"
+        );
+        assert_eq!(
+            t.check_vehicle("v", Some(&v("u1", Verification::Rejected, 50_000))).unwrap_err().slug(),
+            "vehicle-not-verified"
+        );
+        assert_eq!(
+            t.check_vehicle("v", Some(&v("u2", Verification::Verified, 50_000))).unwrap_err().slug(),
+            "vehicle-not-verified"
+        );
         assert_eq!(t.check_vehicle("v", None).unwrap_err().slug(), "vehicle-not-verified");
     }
 
     #[test]
     fn drafts_refuse_bad_places_and_windows() {
         let g = g();
-        let new = |from: &str, to: &str, a: i64, b: i64| NewTrip { mode: Mode::Car, origin: from.into(), destination: to.into(), earliest_departure: Instant(a), latest_arrival: Instant(b) };
+        let new = |from: &str, to: &str, a: i64, b: i64| NewTrip {
+            mode: Mode::Car,
+            origin: from.into(),
+            destination: to.into(),
+            earliest_departure: Instant(a),
+            latest_arrival: Instant(b),
+        };
         let draft = |t| Trip::draft("t".into(), "u".into(), t, &g, T0 - H, "now".into());
         assert!(draft(new("city:2988507", "city:2643743", T0, T0 + H)).is_ok());
         assert!(draft(new("city:1", "city:2643743", T0, T0 + H)).is_err());
@@ -600,7 +686,15 @@ P\tcity:2643743\tcity\tLondon\t\tGB\t51.50853\t-0.12574\tEurope/London\t8961989\
         let mut c = constraints();
         c.capacity_grams = 100;
         assert!(t.set_constraints(c).is_err());
-        assert!(Dimensions { length_cm: 20, width_cm: 50, height_cm: 10 }.fits_in(Dimensions { length_cm: 50, width_cm: 40, height_cm: 20 }));
-        assert!(!Dimensions { length_cm: 60, width_cm: 5, height_cm: 5 }.fits_in(Dimensions { length_cm: 50, width_cm: 40, height_cm: 20 }));
+        assert!(Dimensions { length_cm: 20, width_cm: 50, height_cm: 10 }.fits_in(Dimensions {
+            length_cm: 50,
+            width_cm: 40,
+            height_cm: 20
+        }));
+        assert!(!Dimensions { length_cm: 60, width_cm: 5, height_cm: 5 }.fits_in(Dimensions {
+            length_cm: 50,
+            width_cm: 40,
+            height_cm: 20
+        }));
     }
 }

@@ -98,7 +98,8 @@ mod tests {
     fn all_or_every_error() {
         let ok = all((field("a", "1".parse::<u8>()), field("b", "x".parse::<String>())));
         assert_eq!(ok.unwrap(), (1, "x".to_string()));
-        let bad = all((field("a", "z".parse::<u8>()), field("b", "x".parse::<String>()), field("c", "-1".parse::<u8>())));
+        let bad =
+            all((field("a", "z".parse::<u8>()), field("b", "x".parse::<String>()), field("c", "-1".parse::<u8>())));
         let errs = bad.unwrap_err();
         assert_eq!(errs.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["a", "c"]);
     }

@@ -23,7 +23,9 @@ pub struct Vehicle {
 /// A plate, normalised: trimmed, upper case, 2–12 letters, digits, spaces or dashes.
 pub fn parse_plate(raw: &str) -> Result<String, String> {
     let p = raw.trim().to_uppercase();
-    let ok = (2..=12).contains(&p.chars().count()) && p.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-') && p.chars().any(|c| c.is_ascii_alphanumeric());
+    let ok = (2..=12).contains(&p.chars().count())
+        && p.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+        && p.chars().any(|c| c.is_ascii_alphanumeric());
     if ok {
         Ok(p)
     } else {

@@ -92,7 +92,15 @@ fn jwk_from_point(point: &[u8]) -> Result<Jwk, String> {
     let (x, y) = (b64url(&point[1..33]), b64url(&point[33..65]));
     // RFC 7638 thumbprint: the required members in lexicographic order.
     let thumb = format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#);
-    Ok(Jwk { kty: "EC".into(), crv: "P-256".into(), x, y, kid: b64url(&sha256(thumb.as_bytes())), use_: "sig".into(), alg: "ES256".into() })
+    Ok(Jwk {
+        kty: "EC".into(),
+        crv: "P-256".into(),
+        x,
+        y,
+        kid: b64url(&sha256(thumb.as_bytes())),
+        use_: "sig".into(),
+        alg: "ES256".into(),
+    })
 }
 
 fn pem_to_der(pem: &str) -> Result<Vec<u8>, String> {
@@ -103,7 +111,8 @@ fn pem_to_der(pem: &str) -> Result<Vec<u8>, String> {
 
 /// A new P-256 key pair as PKCS#8 PEM (used by the local stack and by operators).
 pub fn generate_private_pem() -> String {
-    let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new()).expect("key generation");
+    let doc =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new()).expect("key generation");
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(doc.as_ref());
     let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
@@ -119,7 +128,8 @@ pub struct Signer {
 impl Signer {
     pub fn from_pem(pem: &str) -> Result<Self, String> {
         let der = pem_to_der(pem)?;
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der).map_err(|e| format!("not a P-256 PKCS#8 key: {e}"))?;
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der)
+            .map_err(|e| format!("not a P-256 PKCS#8 key: {e}"))?;
         let jwk = jwk_from_point(pair.public_key().as_ref())?;
         Ok(Self { key: EncodingKey::from_ec_der(&der), jwk })
     }

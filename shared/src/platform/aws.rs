@@ -4,7 +4,8 @@
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeDeserializationInterceptorContextMut, BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    BeforeDeserializationInterceptorContextMut, BeforeSerializationInterceptorContextRef,
+    BeforeTransmitInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
@@ -80,16 +81,31 @@ impl Intercept for CallMeter {
         "HandoffCallMeter"
     }
 
-    fn read_before_serialization(&self, _ctx: &BeforeSerializationInterceptorContextRef<'_>, _rc: &RuntimeComponents, cfg: &mut ConfigBag) -> Result<(), BoxError> {
-        let op = cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
+    fn read_before_serialization(
+        &self,
+        _ctx: &BeforeSerializationInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let op =
+            cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
         *TOTAL.lock().unwrap().entry(op.clone()).or_default() += 1;
         let _ = SCOPE.try_with(|s| *s.lock().unwrap().entry(op).or_default() += 1);
         Ok(())
     }
 
-    fn read_before_transmit(&self, _ctx: &BeforeTransmitInterceptorContextRef<'_>, _rc: &RuntimeComponents, _cfg: &mut ConfigBag) -> Result<(), BoxError> {
+    fn read_before_transmit(
+        &self,
+        _ctx: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
         if self.roll() {
-            let what = if rand::thread_rng().gen_bool(0.5) { "ThrottlingException: rate exceeded" } else { "connection timed out" };
+            let what = if rand::thread_rng().gen_bool(0.5) {
+                "ThrottlingException: rate exceeded"
+            } else {
+                "connection timed out"
+            };
             return Err(format!("injected fault: {what}").into());
         }
         Ok(())
@@ -125,7 +141,10 @@ pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
 pub struct Aws {
     pub config: SdkConfig,
     /// Read by the clients of whichever AWS features are enabled.
-    #[cfg_attr(not(any(feature = "dynamodb", feature = "eventbridge", feature = "sqs", feature = "s3", feature = "sesv2")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "dynamodb", feature = "eventbridge", feature = "sqs", feature = "s3", feature = "sesv2")),
+        allow(dead_code)
+    )]
     meter: CallMeter,
 }
 
@@ -139,7 +158,10 @@ impl Aws {
     }
     /// Clients that are never called (unit tests): no endpoint, no credentials.
     pub fn offline() -> Self {
-        let config = SdkConfig::builder().behavior_version(BehaviorVersion::latest()).region(aws_config::Region::new("us-east-1")).build();
+        let config = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
         Self::new(config, None)
     }
     pub fn new(config: SdkConfig, faults: Option<Faults>) -> Self {
@@ -148,26 +170,37 @@ impl Aws {
 
     #[cfg(feature = "dynamodb")]
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
-        aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&self.config).interceptor(self.meter.clone()).build())
+        aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&self.config).interceptor(self.meter.clone()).build(),
+        )
     }
     #[cfg(feature = "eventbridge")]
     pub fn eventbridge(&self) -> aws_sdk_eventbridge::Client {
-        aws_sdk_eventbridge::Client::from_conf(aws_sdk_eventbridge::config::Builder::from(&self.config).interceptor(self.meter.clone()).build())
+        aws_sdk_eventbridge::Client::from_conf(
+            aws_sdk_eventbridge::config::Builder::from(&self.config).interceptor(self.meter.clone()).build(),
+        )
     }
     #[cfg(feature = "sqs")]
     pub fn sqs(&self) -> aws_sdk_sqs::Client {
-        aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&self.config).interceptor(self.meter.clone()).build())
+        aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(&self.config).interceptor(self.meter.clone()).build(),
+        )
     }
     /// Path-style addressing when an endpoint override is set (moto, LocalStack).
     #[cfg(feature = "s3")]
     pub fn s3(&self) -> aws_sdk_s3::Client {
         let path_style = self.config.endpoint_url().is_some();
         aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&self.config).force_path_style(path_style).interceptor(self.meter.clone()).build(),
+            aws_sdk_s3::config::Builder::from(&self.config)
+                .force_path_style(path_style)
+                .interceptor(self.meter.clone())
+                .build(),
         )
     }
     #[cfg(feature = "sesv2")]
     pub fn sesv2(&self) -> aws_sdk_sesv2::Client {
-        aws_sdk_sesv2::Client::from_conf(aws_sdk_sesv2::config::Builder::from(&self.config).interceptor(self.meter.clone()).build())
+        aws_sdk_sesv2::Client::from_conf(
+            aws_sdk_sesv2::config::Builder::from(&self.config).interceptor(self.meter.clone()).build(),
+        )
     }
 }

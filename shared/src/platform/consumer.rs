@@ -81,7 +81,13 @@ impl Commit for Table {
 }
 
 /// The writes for `event` plus its processed-marker, committed; what happened.
-pub async fn process_one<C, H: for<'a> ConsumerHandler<'a, C>>(ctx: &Ctx<C>, handler: &H, on_conflict: OnConflict, store: &impl Commit, body: &str) -> Result<Outcome, EventError> {
+pub async fn process_one<C, H: for<'a> ConsumerHandler<'a, C>>(
+    ctx: &Ctx<C>,
+    handler: &H,
+    on_conflict: OnConflict,
+    store: &impl Commit,
+    body: &str,
+) -> Result<Outcome, EventError> {
     let msg: BusMessage = serde_json::from_str(body).map_err(EventError::Malformed)?;
     let env = msg.detail;
     let span = tracing::info_span!("event", consumer = ctx.name, correlation_id = %env.correlation_id, event_id = %env.id, detail_type = %env.detail_type);
@@ -89,8 +95,12 @@ pub async fn process_one<C, H: for<'a> ConsumerHandler<'a, C>>(ctx: &Ctx<C>, han
         let mut writes = handler.call(ctx, &env).await?;
         let own = writes.len();
         let now = ctx.now();
-        let marker = Record::new(keys::processed(ctx.name, &env.id), entity::DEDUPE, Processed { detail_type: env.detail_type.clone(), processed_at: now })
-            .expires(now + DEDUPE_RETENTION_SECONDS);
+        let marker = Record::new(
+            keys::processed(ctx.name, &env.id),
+            entity::DEDUPE,
+            Processed { detail_type: env.detail_type.clone(), processed_at: now },
+        )
+        .expires(now + DEDUPE_RETENTION_SECONDS);
         writes.push(put_new(&marker));
         match store.commit(writes).await {
             Ok(()) => {
@@ -117,7 +127,13 @@ pub async fn process_one<C, H: for<'a> ConsumerHandler<'a, C>>(ctx: &Ctx<C>, han
 }
 
 /// Processes a batch concurrently; failed records are reported for retry.
-pub async fn process_batch<C, H: for<'a> ConsumerHandler<'a, C>>(ctx: &Ctx<C>, handler: &H, on_conflict: OnConflict, store: &impl Commit, event: SqsEvent) -> SqsBatchResponse {
+pub async fn process_batch<C, H: for<'a> ConsumerHandler<'a, C>>(
+    ctx: &Ctx<C>,
+    handler: &H,
+    on_conflict: OnConflict,
+    store: &impl Commit,
+    event: SqsEvent,
+) -> SqsBatchResponse {
     let failures: Vec<BatchItemFailure> = futures::stream::iter(event.records)
         .map(|r| async move {
             let id = r.message_id.clone().unwrap_or_default();
@@ -224,7 +240,14 @@ mod tests {
         let store = FakeStore { commits: Mutex::new(vec![]), fail: |_| None };
         let mut garbage = message("m3", "x");
         garbage.body = Some("not json".into());
-        let resp = process_batch(&ctx(), &two_writes, OnConflict::Skip, &store, batch(vec![message("m1", "e1"), message("m2", "bad"), garbage])).await;
+        let resp = process_batch(
+            &ctx(),
+            &two_writes,
+            OnConflict::Skip,
+            &store,
+            batch(vec![message("m1", "e1"), message("m2", "bad"), garbage]),
+        )
+        .await;
         let mut failed: Vec<_> = resp.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
         failed.sort();
         assert_eq!(failed, ["m2", "m3"]);
@@ -237,14 +260,26 @@ mod tests {
         let ctx = ctx();
         let body = message("m1", "e1").body.unwrap();
         // the marker (index 2) exists: already processed
-        let dup = FakeStore { commits: Mutex::new(vec![]), fail: |_| Some(StoreError::ConditionFailed { index: Some(2), item: None }) };
+        let dup = FakeStore {
+            commits: Mutex::new(vec![]),
+            fail: |_| Some(StoreError::ConditionFailed { index: Some(2), item: None }),
+        };
         assert_eq!(process_one(&ctx, &two_writes, OnConflict::Retry, &dup, &body).await.unwrap(), Outcome::Duplicate);
         // one of the consumer's own writes failed its condition
-        let stale = FakeStore { commits: Mutex::new(vec![]), fail: |_| Some(StoreError::ConditionFailed { index: Some(0), item: None }) };
+        let stale = FakeStore {
+            commits: Mutex::new(vec![]),
+            fail: |_| Some(StoreError::ConditionFailed { index: Some(0), item: None }),
+        };
         assert_eq!(process_one(&ctx, &two_writes, OnConflict::Skip, &stale, &body).await.unwrap(), Outcome::Stale);
-        assert!(matches!(process_one(&ctx, &two_writes, OnConflict::Retry, &stale, &body).await, Err(EventError::Conflict)));
+        assert!(matches!(
+            process_one(&ctx, &two_writes, OnConflict::Retry, &stale, &body).await,
+            Err(EventError::Conflict)
+        ));
         // the table is down: the record fails (and is retried by the queue)
         let down = FakeStore { commits: Mutex::new(vec![]), fail: |_| Some(StoreError::unavailable("down")) };
-        assert!(matches!(process_one(&ctx, &two_writes, OnConflict::Skip, &down, &body).await, Err(EventError::Store(_))));
+        assert!(matches!(
+            process_one(&ctx, &two_writes, OnConflict::Skip, &down, &body).await,
+            Err(EventError::Store(_))
+        ));
     }
 }

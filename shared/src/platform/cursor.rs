@@ -19,7 +19,8 @@ struct Payload {
 }
 
 pub fn encode(secret: &[u8], binding: &str, last_key: BTreeMap<String, String>, now: i64) -> String {
-    let p = serde_json::to_vec(&Payload { b: binding.into(), e: now + CURSOR_TTL_SECONDS, k: last_key }).expect("serialise cursor");
+    let p = serde_json::to_vec(&Payload { b: binding.into(), e: now + CURSOR_TTL_SECONDS, k: last_key })
+        .expect("serialise cursor");
     let mac = hmac_sha256(secret, &p);
     format!("{}.{}", b64url(&p), b64url(&mac))
 }

@@ -11,7 +11,9 @@ use super::clock::now_rfc3339;
 use super::crypto::new_id;
 use super::http::{ApiRequest, Problem, Reply};
 use super::store::{put_new, put_versioned, Record, Table};
-use crate::domain::documents::{check_upload, DocStatus, DocType, Document, FileType, MAX_BYTES, MIN_BYTES, UPLOAD_URL_SECONDS};
+use crate::domain::documents::{
+    check_upload, DocStatus, DocType, Document, FileType, MAX_BYTES, MIN_BYTES, UPLOAD_URL_SECONDS,
+};
 use crate::domain::validation::Errors;
 use crate::keys::{self, entity};
 
@@ -36,7 +38,12 @@ impl Files {
 
     /// POST …/documents: records a pending document and answers 201 with a
     /// URL to PUT the file to (content type and length are signed in).
-    pub async fn request_upload(&self, owner_partition: &str, req: &ApiRequest, allowed: &[DocType]) -> Result<Reply, Problem> {
+    pub async fn request_upload(
+        &self,
+        owner_partition: &str,
+        req: &ApiRequest,
+        allowed: &[DocType],
+    ) -> Result<Reply, Problem> {
         let body: UploadRequest = req.json()?;
         let mut errors = Errors::new();
         let doc_type = errors.check("type", DocType::parse_for(&body.doc_type, allowed));
@@ -64,13 +71,17 @@ impl Files {
             .key(&doc.object_key)
             .content_type(file_type.media_type())
             .content_length(body.size_bytes as i64)
-            .presigned(PresigningConfig::expires_in(Duration::from_secs(UPLOAD_URL_SECONDS)).map_err(|_| Problem::internal())?)
+            .presigned(
+                PresigningConfig::expires_in(Duration::from_secs(UPLOAD_URL_SECONDS))
+                    .map_err(|_| Problem::internal())?,
+            )
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "presign failed");
                 Problem::unavailable()
             })?;
-        let headers: serde_json::Map<String, serde_json::Value> = presigned.headers().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        let headers: serde_json::Map<String, serde_json::Value> =
+            presigned.headers().map(|(k, v)| (k.to_string(), json!(v))).collect();
         let record = Record::new(keys::document(owner_partition, &doc.document_id), entity::DOCUMENT, doc.clone());
         let body = json!({
             "document": doc,
@@ -97,10 +108,18 @@ impl Files {
         };
         let head = match size {
             Some(_) => {
-                let o = self.s3.get_object().bucket(&self.bucket).key(&current.data.object_key).range("bytes=0-15").send().await.map_err(|e| {
-                    tracing::warn!(error = ?e, "GetObject failed");
-                    Problem::unavailable()
-                })?;
+                let o = self
+                    .s3
+                    .get_object()
+                    .bucket(&self.bucket)
+                    .key(&current.data.object_key)
+                    .range("bytes=0-15")
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        tracing::warn!(error = ?e, "GetObject failed");
+                        Problem::unavailable()
+                    })?;
                 o.body.collect().await.map_err(|_| Problem::unavailable())?.into_bytes().to_vec()
             }
             None => Vec::new(),

@@ -125,7 +125,14 @@ pub struct Claimed {
 
 /// Claims `key` for `function` and this caller (`scope`), or finds the answer
 /// of the same request made earlier.
-pub async fn claim(table: &Table, function: &str, scope: &str, key: &IdempotencyKey, request: Fingerprint, now: i64) -> Result<Claim, IdempotencyError> {
+pub async fn claim(
+    table: &Table,
+    function: &str,
+    scope: &str,
+    key: &IdempotencyKey,
+    request: Fingerprint,
+    now: i64,
+) -> Result<Claim, IdempotencyError> {
     let material = format!("{function}\n{scope}\n{}", key.as_str());
     let item_key = keys::idempotency(function, &sha256_hex(material.as_bytes()));
     let seal_key = sha256(format!("seal\n{material}").as_bytes());
@@ -142,11 +149,12 @@ pub async fn claim(table: &Table, function: &str, scope: &str, key: &Idempotency
         },
     )
     .expires(now + RECORD_TTL_SECONDS);
-    let free = Cond::new("attribute_not_exists(pk) OR #ttl < :now OR (#status = :inprogress AND in_progress_until < :now)")
-        .name("#ttl", "ttl")
-        .name("#status", "status")
-        .value(":now", now)
-        .value(":inprogress", "INPROGRESS");
+    let free =
+        Cond::new("attribute_not_exists(pk) OR #ttl < :now OR (#status = :inprogress AND in_progress_until < :now)")
+            .name("#ttl", "ttl")
+            .name("#status", "status")
+            .value(":now", now)
+            .value(":inprogress", "INPROGRESS");
     let claimed = || Claimed { key: item_key.clone(), seal_key, request_hash: request.0.clone() };
     match table.write_one(put(&record, Some(free))).await {
         Ok(()) => Ok(Claim::Fresh(claimed())),
@@ -156,10 +164,13 @@ pub async fn claim(table: &Table, function: &str, scope: &str, key: &Idempotency
                 None => table.get(&item_key, true).await?,
             };
             // Gone between our write and our read (it expired): the caller retries.
-            let existing = existing.ok_or_else(|| StoreError::unavailable("the idempotency record vanished while read"))?;
+            let existing =
+                existing.ok_or_else(|| StoreError::unavailable("the idempotency record vanished while read"))?;
             match decide(&existing.data, &claim_id, &request) {
                 Decision::Proceed => Ok(Claim::Fresh(claimed())),
-                Decision::Replay(sealed) => open(&seal_key, &sealed).map(Claim::Replay).ok_or(IdempotencyError::Unreadable),
+                Decision::Replay(sealed) => {
+                    open(&seal_key, &sealed).map(Claim::Replay).ok_or(IdempotencyError::Unreadable)
+                }
                 Decision::Reused => Err(IdempotencyError::Reused),
                 Decision::InProgress => Err(IdempotencyError::InProgress),
             }
@@ -167,7 +178,9 @@ pub async fn claim(table: &Table, function: &str, scope: &str, key: &Idempotency
         Err(e) => {
             // The claim may have been written and only its answer lost: undo
             // it (if it is ours) so the caller's retry is not blocked.
-            let _ = table.write_one(store::delete(&item_key, Some(Cond::new("claim_id = :id").value(":id", &claim_id)))).await;
+            let _ = table
+                .write_one(store::delete(&item_key, Some(Cond::new("claim_id = :id").value(":id", &claim_id))))
+                .await;
             Err(e.into())
         }
     }
@@ -192,7 +205,10 @@ impl Claimed {
     /// Deletes the INPROGRESS claim after a failure, so the caller may retry.
     /// Best effort: if it fails, the claim lapses after [`IN_PROGRESS_SECONDS`].
     pub async fn release(&self, table: &Table) {
-        let d = store::delete(&self.key, Some(Cond::new("#status = :inprogress").name("#status", "status").value(":inprogress", "INPROGRESS")));
+        let d = store::delete(
+            &self.key,
+            Some(Cond::new("#status = :inprogress").name("#status", "status").value(":inprogress", "INPROGRESS")),
+        );
         if let Err(e) = table.write_one(d).await {
             tracing::warn!(error = %super::error::Chain(&e), "could not release idempotency claim");
         }
@@ -204,7 +220,13 @@ mod tests {
     use super::*;
 
     fn record(status: Status, hash: &Fingerprint, claim: &str, response: Option<&str>) -> IdempotencyRecord {
-        IdempotencyRecord { status, request_hash: hash.0.clone(), in_progress_until: 0, claim_id: claim.into(), response: response.map(str::to_string) }
+        IdempotencyRecord {
+            status,
+            request_hash: hash.0.clone(),
+            in_progress_until: 0,
+            claim_id: claim.into(),
+            response: response.map(str::to_string),
+        }
     }
 
     #[test]
@@ -234,7 +256,10 @@ mod tests {
         // someone else's claim still running
         assert_eq!(decide(&record(Status::Inprogress, &same, "them", None), "me", &same), Decision::InProgress);
         // finished: the stored answer
-        assert_eq!(decide(&record(Status::Completed, &same, "them", Some("sealed")), "me", &same), Decision::Replay("sealed".into()));
+        assert_eq!(
+            decide(&record(Status::Completed, &same, "them", Some("sealed")), "me", &same),
+            Decision::Replay("sealed".into())
+        );
         // another request under the same key, running or finished
         assert_eq!(decide(&record(Status::Completed, &same, "them", Some("sealed")), "me", &other), Decision::Reused);
         assert_eq!(decide(&record(Status::Inprogress, &same, "them", None), "me", &other), Decision::Reused);

@@ -74,7 +74,11 @@ where
 
 /// Invokes with a JSON event, as the Lambda service does; with the AWS calls
 /// made under `_aws_calls` when the context meters them (the local stack).
-pub async fn invoke_json<C, E, H>(ctx: &Ctx<C>, handler: &H, event: serde_json::Value) -> Result<serde_json::Value, EventError>
+pub async fn invoke_json<C, E, H>(
+    ctx: &Ctx<C>,
+    handler: &H,
+    event: serde_json::Value,
+) -> Result<serde_json::Value, EventError>
 where
     E: DeserializeOwned,
     H: for<'a> EventHandler<'a, C, E>,
@@ -113,12 +117,14 @@ where
     runtime()?.block_on(async move {
         let ctx: &'static Ctx<C> = leak(context::<C>(name).await?);
         let handler: &'static H = leak(handler);
-        lambda_runtime::run(lambda_runtime::service_fn(move |e: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
-            invoke_json(ctx, handler, e.payload).await.map_err(|e| {
-                tracing::error!(error = %super::error::Chain(&e), "invocation failed");
-                Error::from(e)
-            })
-        }))
+        lambda_runtime::run(lambda_runtime::service_fn(
+            move |e: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
+                invoke_json(ctx, handler, e.payload).await.map_err(|e| {
+                    tracing::error!(error = %super::error::Chain(&e), "invocation failed");
+                    Error::from(e)
+                })
+            },
+        ))
         .await
     })
 }
@@ -179,12 +185,20 @@ macro_rules! event_function {
 macro_rules! consumer_function {
     ($handler:path) => {
         fn main() -> Result<(), $crate::platform::lambda::Error> {
-            $crate::platform::lambda::run_consumer(env!("CARGO_PKG_NAME"), $crate::platform::consumer::OnConflict::Skip, $handler)
+            $crate::platform::lambda::run_consumer(
+                env!("CARGO_PKG_NAME"),
+                $crate::platform::consumer::OnConflict::Skip,
+                $handler,
+            )
         }
     };
     ($handler:path, retry_on_conflict) => {
         fn main() -> Result<(), $crate::platform::lambda::Error> {
-            $crate::platform::lambda::run_consumer(env!("CARGO_PKG_NAME"), $crate::platform::consumer::OnConflict::Retry, $handler)
+            $crate::platform::lambda::run_consumer(
+                env!("CARGO_PKG_NAME"),
+                $crate::platform::consumer::OnConflict::Retry,
+                $handler,
+            )
         }
     };
 }

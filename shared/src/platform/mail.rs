@@ -21,7 +21,8 @@ impl Mailer {
 
     pub async fn send(&self, to: &str, subject: &str, text: &str) -> Result<(), MailError> {
         let content = |s: &str| Content::builder().data(s).charset("UTF-8").build().map_err(MailError::Build);
-        let message = Message::builder().subject(content(subject)?).body(Body::builder().text(content(text)?).build()).build();
+        let message =
+            Message::builder().subject(content(subject)?).body(Body::builder().text(content(text)?).build()).build();
         self.client
             .send_email()
             .from_email_address(&self.from)

@@ -4,33 +4,33 @@ pub mod aws;
 pub mod clock;
 pub mod context;
 pub mod crypto;
-pub mod envelope;
 pub mod env;
+pub mod envelope;
 pub mod error;
 pub mod lambda;
 pub mod observability;
 
-#[cfg(feature = "dynamodb")]
-pub mod store;
+#[cfg(feature = "consumer")]
+pub mod consumer;
 #[cfg(feature = "dynamodb")]
 pub mod cursor;
-#[cfg(feature = "dynamodb")]
-pub mod outbox;
+#[cfg(all(feature = "http", feature = "dynamodb", feature = "s3"))]
+pub mod files;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "dynamodb")]
 pub mod idempotency;
-#[cfg(feature = "consumer")]
-pub mod consumer;
-#[cfg(feature = "publisher")]
-pub mod publisher;
 #[cfg(feature = "sesv2")]
 pub mod mail;
 #[cfg(feature = "dynamodb")]
-pub mod sessions;
+pub mod outbox;
+#[cfg(feature = "publisher")]
+pub mod publisher;
 #[cfg(feature = "dynamodb")]
 pub mod ratelimit;
+#[cfg(feature = "dynamodb")]
+pub mod sessions;
+#[cfg(feature = "dynamodb")]
+pub mod store;
 #[cfg(all(feature = "http", feature = "dynamodb", feature = "places"))]
 pub mod trip_records;
-#[cfg(all(feature = "http", feature = "dynamodb", feature = "s3"))]
-pub mod files;

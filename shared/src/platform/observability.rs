@@ -11,8 +11,9 @@ static INIT: Once = Once::new();
 /// (default `info`). Safe to call more than once.
 pub fn init_tracing() {
     INIT.call_once(|| {
-        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn,hyper=warn"));
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn,hyper=warn")
+        });
         let _ = tracing_subscriber::fmt()
             .json()
             .with_env_filter(filter)
@@ -27,7 +28,13 @@ pub fn init_tracing() {
 /// A caller's correlation id if it is sane (1–64 of `[A-Za-z0-9._-]`), else a new one.
 pub fn correlation_id(candidate: Option<&str>) -> String {
     match candidate {
-        Some(c) if !c.is_empty() && c.len() <= 64 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch)) => c.to_string(),
+        Some(c)
+            if !c.is_empty()
+                && c.len() <= 64
+                && c.chars().all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch)) =>
+        {
+            c.to_string()
+        }
         _ => uuid::Uuid::now_v7().to_string(),
     }
 }
@@ -35,7 +42,14 @@ pub fn correlation_id(candidate: Option<&str>) -> String {
 /// One CloudWatch Embedded Metric Format document: the metric `name` with
 /// `value` in `unit`, under namespace `Handoff`, dimensioned by `function`
 /// and any `extra` dimensions.
-pub fn emf_document(function: &str, name: &str, value: f64, unit: &str, extra: &[(&str, &str)], timestamp_ms: i64) -> serde_json::Value {
+pub fn emf_document(
+    function: &str,
+    name: &str,
+    value: f64,
+    unit: &str,
+    extra: &[(&str, &str)],
+    timestamp_ms: i64,
+) -> serde_json::Value {
     let mut dims = vec!["function"];
     dims.extend(extra.iter().map(|(k, _)| *k));
     let mut doc = serde_json::json!({

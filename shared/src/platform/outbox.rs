@@ -28,7 +28,9 @@ pub fn write(envelope: &Envelope) -> TransactWriteItem {
         detail_type: envelope.detail_type.clone(),
         detail: serde_json::to_string(envelope).expect("envelopes serialise"),
     };
-    put_new(&Record::new(keys::outbox(&envelope.id), entity::OUTBOX, data).expires(now_unix() + OUTBOX_RETENTION_SECONDS))
+    put_new(
+        &Record::new(keys::outbox(&envelope.id), entity::OUTBOX, data).expires(now_unix() + OUTBOX_RETENTION_SECONDS),
+    )
 }
 
 /// Shorthand: wrap a domain event in an envelope and write it to the outbox.

@@ -63,7 +63,8 @@ pub async fn handle(ctx: &Ctx<Config>, event: StreamEvent) -> Result<DynamoDbEve
         if r.event_name != "INSERT" {
             continue;
         }
-        let is_outbox = matches!(r.change.new_image.get("entity"), Some(serde_dynamo::AttributeValue::S(s)) if s == entity::OUTBOX);
+        let is_outbox =
+            matches!(r.change.new_image.get("entity"), Some(serde_dynamo::AttributeValue::S(s)) if s == entity::OUTBOX);
         if !is_outbox {
             continue;
         }

@@ -12,7 +12,9 @@ use super::outbox;
 use super::store::{self, put_new, Record, UpdateSpec};
 use crate::domain::events::{SessionRevoked, SessionStarted};
 use crate::domain::identity::User;
-use crate::domain::session::{RefreshStatus, RevokeReason, SessionStatus, ACCESS_TOKEN_TTL_SECONDS, SESSION_TTL_SECONDS};
+use crate::domain::session::{
+    RefreshStatus, RevokeReason, SessionStatus, ACCESS_TOKEN_TTL_SECONDS, SESSION_TTL_SECONDS,
+};
 use crate::keys::{self, entity};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,7 +58,11 @@ pub fn parse_refresh(token: &str) -> Option<PresentedRefresh> {
     let mut parts = token.trim().splitn(3, '.');
     let (u, s, secret) = (parts.next()?, parts.next()?, parts.next()?);
     let ok = |p: &str| uuid::Uuid::parse_str(p).is_ok();
-    (ok(u) && ok(s) && secret.len() >= 32).then(|| PresentedRefresh { user_id: u.into(), session_id: s.into(), hash: sha256_hex(token.trim().as_bytes()) })
+    (ok(u) && ok(s) && secret.len() >= 32).then(|| PresentedRefresh {
+        user_id: u.into(),
+        session_id: s.into(),
+        hash: sha256_hex(token.trim().as_bytes()),
+    })
 }
 
 /// The keyed hash of a sign-in code (HMAC-SHA256 with the OTP pepper).
@@ -95,14 +101,25 @@ pub fn new_refresh_token(user_id: &str, session_id: &str, expires_at: i64) -> (S
     let rec = Record::new(
         keys::refresh_token(&sha256_hex(token.as_bytes())),
         entity::REFRESH,
-        RefreshToken { user_id: user_id.into(), session_id: session_id.into(), status: RefreshStatus::Active, expires_at },
+        RefreshToken {
+            user_id: user_id.into(),
+            session_id: session_id.into(),
+            status: RefreshStatus::Active,
+            expires_at,
+        },
     )
     .expires(expires_at);
     (token, put_new(&rec))
 }
 
 /// Starts a session for `user`: the writes (session, refresh token, SessionStarted) and the tokens.
-pub fn start_session(signer: &Signer, user: &User, correlation_id: &str, ip: Option<&str>, user_agent: Option<&str>) -> (Vec<TransactWriteItem>, Tokens) {
+pub fn start_session(
+    signer: &Signer,
+    user: &User,
+    correlation_id: &str,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+) -> (Vec<TransactWriteItem>, Tokens) {
     let now = now_unix();
     let session_id = uuid::Uuid::new_v4().to_string();
     let expires_at = now + SESSION_TTL_SECONDS;
@@ -119,7 +136,12 @@ pub fn start_session(signer: &Signer, user: &User, correlation_id: &str, ip: Opt
         revoked_reason: None,
     };
     let (refresh, refresh_write) = new_refresh_token(&user.user_id, &session_id, expires_at);
-    let started = SessionStarted { user_id: user.user_id.clone(), session_id: session_id.clone(), source_ip: session.source_ip.clone(), user_agent: session.user_agent.clone() };
+    let started = SessionStarted {
+        user_id: user.user_id.clone(),
+        session_id: session_id.clone(),
+        source_ip: session.source_ip.clone(),
+        user_agent: session.user_agent.clone(),
+    };
     let writes = vec![
         put_new(&Record::new(keys::session(&user.user_id, &session_id), entity::SESSION, session).expires(expires_at)),
         refresh_write,
@@ -129,7 +151,13 @@ pub fn start_session(signer: &Signer, user: &User, correlation_id: &str, ip: Opt
 }
 
 /// Revokes an active session (conditional on it still being active) and records SessionRevoked.
-pub fn revoke_session(user_id: &str, session_id: &str, reason: RevokeReason, correlation_id: &str, actor: Actor) -> Vec<TransactWriteItem> {
+pub fn revoke_session(
+    user_id: &str,
+    session_id: &str,
+    reason: RevokeReason,
+    correlation_id: &str,
+    actor: Actor,
+) -> Vec<TransactWriteItem> {
     let update = store::update(
         &keys::session(user_id, session_id),
         UpdateSpec::new("SET #status = :revoked, revoked_reason = :reason, #version = #version + :one")
@@ -152,7 +180,8 @@ pub struct AuthConfig {
 
 impl super::context::FromEnv for AuthConfig {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let signer = Signer::from_pem(&env.require("JWT_PRIVATE_KEY")?).map_err(|e| Env::invalid("JWT_PRIVATE_KEY", e))?;
+        let signer =
+            Signer::from_pem(&env.require("JWT_PRIVATE_KEY")?).map_err(|e| Env::invalid("JWT_PRIVATE_KEY", e))?;
         Ok(Self { signer })
     }
 }

@@ -142,10 +142,16 @@ impl Cond {
     }
     /// (expression, names, values), with empty maps left out as DynamoDB requires.
     #[allow(clippy::type_complexity)]
-    fn parts(c: Option<Cond>) -> (Option<String>, Option<HashMap<String, String>>, Option<HashMap<String, AttributeValue>>) {
+    fn parts(
+        c: Option<Cond>,
+    ) -> (Option<String>, Option<HashMap<String, String>>, Option<HashMap<String, AttributeValue>>) {
         match c {
             None => (None, None, None),
-            Some(c) => (Some(c.expression), (!c.names.is_empty()).then_some(c.names), (!c.values.is_empty()).then_some(c.values)),
+            Some(c) => (
+                Some(c.expression),
+                (!c.names.is_empty()).then_some(c.names),
+                (!c.values.is_empty()).then_some(c.values),
+            ),
         }
     }
 }
@@ -169,7 +175,14 @@ pub fn put_new<T: Serialize>(record: &Record<T>) -> TransactWriteItem {
 /// Puts the next version of a record: `next.version` must be one more than
 /// the stored version, else the write's condition fails (optimistic locking).
 pub fn put_versioned<T: Serialize>(next: &Record<T>) -> TransactWriteItem {
-    put(next, Some(Cond::new("#version = :expected").name("#version", "version").value(":expected", next.version.saturating_sub(1))))
+    put(
+        next,
+        Some(
+            Cond::new("#version = :expected")
+                .name("#version", "version")
+                .value(":expected", next.version.saturating_sub(1)),
+        ),
+    )
 }
 
 impl<T> Record<T> {
@@ -325,7 +338,11 @@ impl Table {
             if attempt > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
             }
-            let ka = KeysAndAttributes::builder().set_keys(Some(std::mem::take(&mut pending))).consistent_read(consistent).build().map_err(unavailable)?;
+            let ka = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(consistent)
+                .build()
+                .map_err(unavailable)?;
             let out = self.client.batch_get_item().request_items(&self.name, ka).send().await.map_err(unavailable)?;
             for item in out.responses.unwrap_or_default().remove(&self.name).unwrap_or_default() {
                 let k = (s_attr(&item, "pk"), s_attr(&item, "sk"));
@@ -355,8 +372,17 @@ impl Table {
                     E::TransactionCanceledException(c) => {
                         let reasons = c.cancellation_reasons.unwrap_or_default();
                         match reasons.iter().position(|r| r.code.as_deref() == Some("ConditionalCheckFailed")) {
-                            Some(i) => Err(StoreError::ConditionFailed { index: Some(i), item: reasons[i].item.clone().map(Box::new) }),
-                            None => Err(StoreError::Unavailable(format!("transaction cancelled: {:?}", reasons.iter().map(|r| r.code.clone()).collect::<Vec<_>>()).into())),
+                            Some(i) => Err(StoreError::ConditionFailed {
+                                index: Some(i),
+                                item: reasons[i].item.clone().map(Box::new),
+                            }),
+                            None => Err(StoreError::Unavailable(
+                                format!(
+                                    "transaction cancelled: {:?}",
+                                    reasons.iter().map(|r| r.code.clone()).collect::<Vec<_>>()
+                                )
+                                .into(),
+                            )),
                         }
                     }
                     other => Err(unavailable(other)),
@@ -432,7 +458,12 @@ impl Table {
     }
 
     /// One page of a query from `start`: its live records and the key to go on from.
-    async fn page<T: DeserializeOwned>(&self, q: &Query<'_>, limit: Option<i32>, start: Option<Item>) -> Result<(Vec<Record<T>>, Option<Item>), StoreError> {
+    async fn page<T: DeserializeOwned>(
+        &self,
+        q: &Query<'_>,
+        limit: Option<i32>,
+        start: Option<Item>,
+    ) -> Result<(Vec<Record<T>>, Option<Item>), StoreError> {
         let (pk_attr, sk_attr) = match q.index {
             None => ("pk".to_string(), "sk".to_string()),
             Some(ix) => (format!("{ix}pk"), format!("{ix}sk")),
@@ -456,7 +487,13 @@ impl Table {
         };
         let out = req.send().await.map_err(unavailable)?;
         let now = now_unix();
-        let items = out.items.unwrap_or_default().into_iter().filter(|i| item_live(i, now)).map(from_item).collect::<Result<Vec<Record<T>>, _>>()?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| item_live(i, now))
+            .map(from_item)
+            .collect::<Result<Vec<Record<T>>, _>>()?;
         Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
     }
 
@@ -464,11 +501,18 @@ impl Table {
     pub async fn query<T: DeserializeOwned>(&self, q: Query<'_>) -> Result<Page<Record<T>>, StoreError> {
         let binding = format!("{}|{}", q.index.unwrap_or("table"), q.partition);
         let start = match q.cursor {
-            Some(c) => Some(self.open_cursor(&binding, c)?.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect::<Item>()),
+            Some(c) => Some(
+                self.open_cursor(&binding, c)?.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect::<Item>(),
+            ),
             None => None,
         };
         let (items, last) = self.page(&q, Some(q.limit), start).await?;
-        let next_cursor = last.map(|k| self.sign_cursor(&binding, k.into_iter().filter_map(|(n, v)| v.as_s().ok().map(|s| (n, s.clone()))).collect()));
+        let next_cursor = last.map(|k| {
+            self.sign_cursor(
+                &binding,
+                k.into_iter().filter_map(|(n, v)| v.as_s().ok().map(|s| (n, s.clone()))).collect(),
+            )
+        });
         Ok(Page { items, next_cursor })
     }
 }
@@ -476,7 +520,11 @@ impl Table {
 impl Table {
     /// Every item of a partition, page after page, up to `max_pages` pages;
     /// the flag says whether pages were left unread.
-    pub async fn query_all<T: DeserializeOwned>(&self, partition: String, max_pages: usize) -> Result<(Vec<Record<T>>, bool), StoreError> {
+    pub async fn query_all<T: DeserializeOwned>(
+        &self,
+        partition: String,
+        max_pages: usize,
+    ) -> Result<(Vec<Record<T>>, bool), StoreError> {
         // `limit` is not used here: each page is a whole one (up to 1 MB).
         let q = Query { index: None, partition, sort_prefix: None, forward: true, limit: 0, cursor: None };
         let mut out = Vec::new();

@@ -5,9 +5,9 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde_json::{json, Value};
 
 use super::http::{ApiRequest, Problem, Reply};
-use crate::domain::events::DomainEvent;
 use super::store::{put_new, put_versioned, record, Query, Record, Table};
 use crate::domain::documents::Document;
+use crate::domain::events::DomainEvent;
 use crate::domain::geo::local_time;
 use crate::domain::places::Gazetteer;
 use crate::domain::trips::{Trip, TripStatus};
@@ -45,11 +45,19 @@ pub fn saved(places: &Gazetteer, current: &Record<Trip>, mut trip: Trip) -> Repl
 
 /// The same, with the event the change causes (built from the trip and its
 /// new revision) in the outbox, in the same transaction.
-pub fn saved_with<E: DomainEvent>(req: &ApiRequest, places: &Gazetteer, current: &Record<Trip>, mut trip: Trip, event: impl FnOnce(&Trip, u64) -> E) -> Reply {
+pub fn saved_with<E: DomainEvent>(
+    req: &ApiRequest,
+    places: &Gazetteer,
+    current: &Record<Trip>,
+    mut trip: Trip,
+    event: impl FnOnce(&Trip, u64) -> E,
+) -> Reply {
     trip.updated_at = super::clock::now_rfc3339();
     let (write, revision) = save_trip(current, trip.clone());
     let e = event(&trip, revision);
-    Reply::ok(&trip_view(&trip, places, &[])).write(write, Some(changed_meanwhile())).write(super::outbox::event(&e, &req.correlation_id, req.actor()), None)
+    Reply::ok(&trip_view(&trip, places, &[]))
+        .write(write, Some(changed_meanwhile()))
+        .write(super::outbox::event(&e, &req.correlation_id, req.actor()), None)
 }
 
 pub fn changed_meanwhile() -> Problem {
@@ -81,7 +89,13 @@ pub fn visible_to(trip: &Trip, user_id: &str) -> bool {
 /// A document and the aggregate it belongs to, read together (one
 /// BatchGetItem); 404 unless the caller `owns` the aggregate, then unless the
 /// document exists.
-pub async fn owned_document<T: serde::de::DeserializeOwned>(table: &Table, owner: Key, document: Key, what: &str, owns: impl Fn(&T) -> bool) -> Result<Record<Document>, Problem> {
+pub async fn owned_document<T: serde::de::DeserializeOwned>(
+    table: &Table,
+    owner: Key,
+    document: Key,
+    what: &str,
+    owns: impl Fn(&T) -> bool,
+) -> Result<Record<Document>, Problem> {
     let mut found = table.get_many(&[owner, document], true).await?.into_iter();
     let aggregate: Option<Record<T>> = record(found.next().flatten())?;
     aggregate.filter(|r| owns(&r.data)).ok_or_else(|| Problem::not_found(what))?;
@@ -96,14 +110,29 @@ pub async fn own_vehicle(table: &Table, vehicle_id: &str, user_id: &str) -> Resu
 
 /// An aggregate and its documents, from one Query of its partition
 /// (`TRIP#…` or `VEHICLE#…`; documents are capped at 100 per owner).
-pub async fn with_documents<T: serde::de::DeserializeOwned>(table: &Table, partition: String, entity_name: &str) -> Result<(Option<Record<T>>, Vec<Document>), Problem> {
-    let page = table.query::<Value>(Query { index: None, partition, sort_prefix: None, forward: true, limit: 101, cursor: None }).await?;
+pub async fn with_documents<T: serde::de::DeserializeOwned>(
+    table: &Table,
+    partition: String,
+    entity_name: &str,
+) -> Result<(Option<Record<T>>, Vec<Document>), Problem> {
+    let page = table
+        .query::<Value>(Query { index: None, partition, sort_prefix: None, forward: true, limit: 101, cursor: None })
+        .await?;
     let mut head = None;
     let mut docs = Vec::new();
     for r in page.items {
         if r.entity == entity_name {
             let data: T = serde_json::from_value(r.data.clone()).map_err(|_| Problem::internal())?;
-            head = Some(Record { pk: r.pk, sk: r.sk, entity: r.entity, gsi1pk: r.gsi1pk, gsi1sk: r.gsi1sk, ttl: r.ttl, version: r.version, data });
+            head = Some(Record {
+                pk: r.pk,
+                sk: r.sk,
+                entity: r.entity,
+                gsi1pk: r.gsi1pk,
+                gsi1sk: r.gsi1sk,
+                ttl: r.ttl,
+                version: r.version,
+                data,
+            });
         } else if r.entity == entity::DOCUMENT {
             docs.extend(serde_json::from_value::<Document>(r.data).ok());
         }

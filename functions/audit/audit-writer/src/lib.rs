@@ -3,15 +3,16 @@
 use handoff::domain::audit::{day_of, subject_of, AuditEntry};
 use handoff::keys::{self, entity};
 use handoff::platform::context::Ctx;
-use handoff::platform::lambda::EventError;
 use handoff::platform::envelope::Envelope;
+use handoff::platform::lambda::EventError;
 use handoff::platform::store::{put, Record, WriteItem};
 
 /// Audit entries are kept for a year.
 pub const RETENTION_SECONDS: i64 = 365 * 24 * 3600;
 
 pub fn entry(e: &Envelope) -> Result<Record<AuditEntry>, EventError> {
-    let day = day_of(&e.occurred_at).ok_or_else(|| EventError::Invalid(format!("event {} has no valid occurred_at", e.id)))?;
+    let day = day_of(&e.occurred_at)
+        .ok_or_else(|| EventError::Invalid(format!("event {} has no valid occurred_at", e.id)))?;
     let entry = AuditEntry {
         event_id: e.id.clone(),
         occurred_at: e.occurred_at.clone(),
@@ -23,7 +24,8 @@ pub fn entry(e: &Envelope) -> Result<Record<AuditEntry>, EventError> {
         correlation_id: e.correlation_id.clone(),
         data: e.data.clone(),
     };
-    let occurred = time::OffsetDateTime::parse(&e.occurred_at, &time::format_description::well_known::Rfc3339).map_err(|err| EventError::Invalid(format!("event {}: occurred_at: {err}", e.id)))?;
+    let occurred = time::OffsetDateTime::parse(&e.occurred_at, &time::format_description::well_known::Rfc3339)
+        .map_err(|err| EventError::Invalid(format!("event {}: occurred_at: {err}", e.id)))?;
     Ok(Record::new(keys::audit(day, &e.occurred_at, &e.id), entity::AUDIT, entry)
         .gsi1(keys::audit_by_actor(&e.actor.id, &e.occurred_at, &e.id))
         .expires(occurred.unix_timestamp() + RETENTION_SECONDS))
@@ -32,7 +34,6 @@ pub fn entry(e: &Envelope) -> Result<Record<AuditEntry>, EventError> {
 pub async fn handle(_ctx: &Ctx, event: &Envelope) -> Result<Vec<WriteItem>, EventError> {
     Ok(vec![put(&entry(event)?, None)])
 }
-
 
 #[cfg(test)]
 mod tests {

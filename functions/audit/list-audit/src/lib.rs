@@ -18,11 +18,21 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let (limit, cursor) = req.page()?;
     let query = match (req.query.get("actor"), req.query.get("day")) {
         (Some(_), Some(_)) => return Err(Problem::field("actor", "filter by actor or by day, not both")),
-        (Some(actor), None) => Query { index: Some("gsi1"), partition: keys::audit_actor(actor), sort_prefix: None, forward: false, limit, cursor },
+        (Some(actor), None) => Query {
+            index: Some("gsi1"),
+            partition: keys::audit_actor(actor),
+            sort_prefix: None,
+            forward: false,
+            limit,
+            cursor,
+        },
         (None, day) => {
             let today = ctx.now_rfc3339();
             let day = match day {
-                Some(d) => day_of(d).filter(|x| x.len() == d.len()).ok_or_else(|| Problem::field("day", "must be a date such as 2026-11-21"))?.to_string(),
+                Some(d) => day_of(d)
+                    .filter(|x| x.len() == d.len())
+                    .ok_or_else(|| Problem::field("day", "must be a date such as 2026-11-21"))?
+                    .to_string(),
                 None => day_of(&today).expect("now is a date").to_string(),
             };
             Query { index: None, partition: keys::audit_day(&day), sort_prefix: None, forward: false, limit, cursor }
@@ -32,4 +42,3 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let items: Vec<AuditEntry> = page.items.into_iter().map(|r| r.data).collect();
     Ok(Reply::ok(&json!({"items": items, "next_cursor": page.next_cursor})))
 }
-

@@ -42,7 +42,8 @@ async fn authenticate(ctx: &Ctx<Config>, header: Option<&str>) -> Result<Princip
         (TokenError::Unavailable, Some(claims.sub.clone()))
     };
     let table = ctx.table().map_err(|e| unavailable(&e))?;
-    let session: Option<Record<Session>> = table.get(&keys::session(&claims.sub, &claims.sid), false).await.map_err(|e| unavailable(&e))?;
+    let session: Option<Record<Session>> =
+        table.get(&keys::session(&claims.sub, &claims.sid), false).await.map_err(|e| unavailable(&e))?;
     match session {
         Some(s) if s.data.status == SessionStatus::Active && s.data.expires_at > ctx.now() => {
             Ok(Principal { user_id: claims.sub, session_id: claims.sid, roles: roles_from_str(&claims.roles) })

@@ -8,7 +8,7 @@ use handoff::platform::store::Record;
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let me = req.principal()?;
-    let user: Record<User> = table.get(&keys::user(&me.user_id), true).await?.ok_or_else(|| Problem::not_found("user"))?;
+    let user: Record<User> =
+        table.get(&keys::user(&me.user_id), true).await?.ok_or_else(|| Problem::not_found("user"))?;
     Ok(Reply::ok(&user.data))
 }
-

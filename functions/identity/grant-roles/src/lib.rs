@@ -23,18 +23,33 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let user_id = req.path_param("id")?;
     let body: Body = req.json()?;
     let mut errors = Errors::new();
-    let roles: Roles = body.roles.iter().enumerate().filter_map(|(i, r)| errors.check(&format!("roles.{i}"), r.parse::<Role>())).collect();
+    let roles: Roles = body
+        .roles
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| errors.check(&format!("roles.{i}"), r.parse::<Role>()))
+        .collect();
     errors.into_result().map_err(Problem::validation)?;
     if user_id == admin.user_id && !roles.contains(&Role::Admin) {
-        return Err(Problem::conflict("cannot-remove-own-admin", "an administrator cannot remove their own admin role"));
+        return Err(Problem::conflict(
+            "cannot-remove-own-admin",
+            "an administrator cannot remove their own admin role",
+        ));
     }
-    let current: Record<User> = table.get(&keys::user(user_id), true).await?.ok_or_else(|| Problem::not_found("user"))?;
+    let current: Record<User> =
+        table.get(&keys::user(user_id), true).await?.ok_or_else(|| Problem::not_found("user"))?;
     let mut user = current.data.clone();
     user.roles = roles;
     user.updated_at = ctx.now_rfc3339();
-    let event = RolesChanged { user_id: user.user_id.clone(), roles: user.roles.iter().map(|r| r.to_string()).collect(), granted_by: admin.user_id.clone() };
+    let event = RolesChanged {
+        user_id: user.user_id.clone(),
+        roles: user.roles.iter().map(|r| r.to_string()).collect(),
+        granted_by: admin.user_id.clone(),
+    };
     Ok(Reply::ok(&user)
-        .write(put_versioned(&current.next(user.clone())), Some(Problem::conflict("profile-changed", "the user was changed by another request; retry")))
+        .write(
+            put_versioned(&current.next(user.clone())),
+            Some(Problem::conflict("profile-changed", "the user was changed by another request; retry")),
+        )
         .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
 }
-

@@ -12,7 +12,14 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let (partition, prefix) = keys::sessions_of(&me.user_id);
     let page = ctx
         .table()?
-        .query::<Session>(Query { index: None, partition, sort_prefix: Some(prefix.into()), forward: false, limit, cursor })
+        .query::<Session>(Query {
+            index: None,
+            partition,
+            sort_prefix: Some(prefix.into()),
+            forward: false,
+            limit,
+            cursor,
+        })
         .await?;
     let items: Vec<_> = page
         .items
@@ -28,4 +35,3 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         .collect();
     Ok(Reply::ok(&json!({"items": items, "next_cursor": page.next_cursor})))
 }
-

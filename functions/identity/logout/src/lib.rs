@@ -9,9 +9,11 @@ pub async fn handle(_ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let me = req.principal()?;
     let ended = Problem::new(401, "session-ended", "Unauthenticated", "this session has already ended");
     let mut reply = Reply::no_content();
-    for (i, w) in revoke_session(&me.user_id, &me.session_id, RevokeReason::Logout, &req.correlation_id, req.actor()).into_iter().enumerate() {
+    for (i, w) in revoke_session(&me.user_id, &me.session_id, RevokeReason::Logout, &req.correlation_id, req.actor())
+        .into_iter()
+        .enumerate()
+    {
         reply = reply.write(w, (i == 0).then(|| ended.clone()));
     }
     Ok(reply)
 }
-

@@ -5,10 +5,12 @@
 use handoff::domain::identity::User;
 use handoff::domain::session::{decide_refresh, RefreshDecision, RefreshStatus, RevokeReason};
 use handoff::keys;
-use handoff::platform::envelope::Actor;
 use handoff::platform::context::Ctx;
+use handoff::platform::envelope::Actor;
 use handoff::platform::http::{ApiRequest, Problem, Reply};
-use handoff::platform::sessions::{new_refresh_token, parse_refresh, revoke_session, AuthConfig, RefreshToken, Session, Tokens};
+use handoff::platform::sessions::{
+    new_refresh_token, parse_refresh, revoke_session, AuthConfig, RefreshToken, Session, Tokens,
+};
 use handoff::platform::store::{self, record, Record, UpdateSpec};
 use serde::Deserialize;
 
@@ -19,14 +21,23 @@ struct Body {
 }
 
 fn invalid() -> Problem {
-    Problem::new(401, "refresh-token-invalid", "Unauthenticated", "the refresh token is unknown, expired, or its session has ended; sign in again")
+    Problem::new(
+        401,
+        "refresh-token-invalid",
+        "Unauthenticated",
+        "the refresh token is unknown, expired, or its session has ended; sign in again",
+    )
 }
 
 pub async fn handle(ctx: &Ctx<AuthConfig>, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let body: Body = req.json()?;
     let presented = parse_refresh(&body.refresh_token).ok_or_else(invalid)?;
-    let keys = [keys::refresh_token(&presented.hash), keys::session(&presented.user_id, &presented.session_id), keys::user(&presented.user_id)];
+    let keys = [
+        keys::refresh_token(&presented.hash),
+        keys::session(&presented.user_id, &presented.session_id),
+        keys::user(&presented.user_id),
+    ];
     let mut found = table.get_many(&keys, true).await?.into_iter();
     let token: Option<Record<RefreshToken>> = record(found.next().flatten())?;
     let session: Option<Record<Session>> = record(found.next().flatten())?;
@@ -34,17 +45,32 @@ pub async fn handle(ctx: &Ctx<AuthConfig>, req: &ApiRequest) -> Result<Reply, Pr
     // The token must belong to the session its text names.
     let token = token.filter(|t| t.data.user_id == presented.user_id && t.data.session_id == presented.session_id);
     let now = ctx.now();
-    match decide_refresh(token.as_ref().map(|t| t.data.status), session.as_ref().map(|s| (s.data.status, s.data.expires_at)), now) {
+    match decide_refresh(
+        token.as_ref().map(|t| t.data.status),
+        session.as_ref().map(|s| (s.data.status, s.data.expires_at)),
+        now,
+    ) {
         RefreshDecision::Refuse => Err(invalid()),
         RefreshDecision::RevokeForReuse => {
             tracing::warn!(session_id = %presented.session_id, "rotated refresh token presented again; revoking the session");
             let actor = Actor::user(&presented.user_id, req.source_ip.as_deref());
-            let writes = revoke_session(&presented.user_id, &presented.session_id, RevokeReason::RefreshTokenReuse, &req.correlation_id, actor);
+            let writes = revoke_session(
+                &presented.user_id,
+                &presented.session_id,
+                RevokeReason::RefreshTokenReuse,
+                &req.correlation_id,
+                actor,
+            );
             match table.transact(writes).await {
                 Ok(()) | Err(store::StoreError::ConditionFailed { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
-            Err(Problem::new(401, "refresh-token-reused", "Unauthenticated", "this refresh token was already used; the session has been revoked for safety"))
+            Err(Problem::new(
+                401,
+                "refresh-token-reused",
+                "Unauthenticated",
+                "this refresh token was already used; the session has been revoked for safety",
+            ))
         }
         RefreshDecision::Rotate => {
             let (Some(token), Some(session)) = (token, session) else { return Err(invalid()) };
@@ -53,7 +79,11 @@ pub async fn handle(ctx: &Ctx<AuthConfig>, req: &ApiRequest) -> Result<Reply, Pr
             let (refresh, new_token) = new_refresh_token(&user.user_id, &session.data.session_id, expires_at);
             let rotate = store::update(
                 &token.key(),
-                UpdateSpec::new("SET #status = :rotated").when("#status = :active").name("#status", "status").value(":rotated", RefreshStatus::Rotated).value(":active", RefreshStatus::Active),
+                UpdateSpec::new("SET #status = :rotated")
+                    .when("#status = :active")
+                    .name("#status", "status")
+                    .value(":rotated", RefreshStatus::Rotated)
+                    .value(":active", RefreshStatus::Active),
             );
             let touch = store::update(
                 &session.key(),
@@ -66,7 +96,12 @@ pub async fn handle(ctx: &Ctx<AuthConfig>, req: &ApiRequest) -> Result<Reply, Pr
                     .value(":active", handoff::domain::session::SessionStatus::Active),
             );
             let tokens = Tokens::issue(&ctx.config.signer, user, &session.data.session_id, refresh, now);
-            let raced = Problem::new(401, "refresh-token-reused", "Unauthenticated", "this refresh token was used by another request at the same time");
+            let raced = Problem::new(
+                401,
+                "refresh-token-reused",
+                "Unauthenticated",
+                "this refresh token was used by another request at the same time",
+            );
             Ok(Reply::ok(&tokens)
                 .header("cache-control", "no-store")
                 .write(rotate, Some(raced))
@@ -75,4 +110,3 @@ pub async fn handle(ctx: &Ctx<AuthConfig>, req: &ApiRequest) -> Result<Reply, Pr
         }
     }
 }
-

@@ -9,13 +9,13 @@
 use handoff::domain::identity::Email;
 use handoff::domain::otp::{OtpRecord, CODE_TTL_SECONDS, RATE_WINDOW_SECONDS, REQUESTS_PER_WINDOW};
 use handoff::keys::{self, entity};
-use handoff::platform::crypto::{random_code, sha256_hex};
 use handoff::platform::context::{Ctx, FromEnv};
+use handoff::platform::crypto::{random_code, sha256_hex};
 use handoff::platform::env::{ConfigError, Env};
 use handoff::platform::error::Chain;
 use handoff::platform::http::{ApiRequest, Problem, Reply};
-use handoff::platform::sessions::otp_hash;
 use handoff::platform::ratelimit::Limit;
+use handoff::platform::sessions::otp_hash;
 use handoff::platform::store::{put, Record, StoreError};
 use serde::Deserialize;
 
@@ -48,16 +48,28 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
     let per_email = Limit { scope: "otp-email", max: REQUESTS_PER_WINDOW, window_seconds: RATE_WINDOW_SECONDS };
     let per_ip = Limit { scope: "otp-ip", max: ctx.config.max_per_ip, window_seconds: RATE_WINDOW_SECONDS };
     let code = random_code();
-    let otp = OtpRecord { code_hash: otp_hash(&ctx.config.pepper, email.as_str(), &code), attempts: 0, expires_at: now + CODE_TTL_SECONDS };
+    let otp = OtpRecord {
+        code_hash: otp_hash(&ctx.config.pepper, email.as_str(), &code),
+        attempts: 0,
+        expires_at: now + CODE_TTL_SECONDS,
+    };
     let mut writes = vec![per_email.count(&sha256_hex(email.as_str().as_bytes()), now)];
     if let Some(ip) = &req.source_ip {
         writes.push(per_ip.count(ip, now));
     }
-    writes.push(put(&Record::new(keys::otp(email.as_str()), entity::OTP, otp).expires(now + CODE_TTL_SECONDS + KEEP_EXPIRED_SECONDS), None));
+    writes.push(put(
+        &Record::new(keys::otp(email.as_str()), entity::OTP, otp)
+            .expires(now + CODE_TTL_SECONDS + KEEP_EXPIRED_SECONDS),
+        None,
+    ));
     match table.transact(writes).await {
         Ok(()) => {}
         Err(StoreError::ConditionFailed { .. }) => {
-            return Err(Problem::too_many("otp-rate-limited", "too many codes were requested for this email or from this address; wait and try again", per_email.retry_after(now)))
+            return Err(Problem::too_many(
+                "otp-rate-limited",
+                "too many codes were requested for this email or from this address; wait and try again",
+                per_email.retry_after(now),
+            ))
         }
         Err(e) => return Err(e.into()),
     }
@@ -74,4 +86,3 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
         &serde_json::json!({"message": "if this address can receive email, a sign-in code is on its way", "expires_in": CODE_TTL_SECONDS}),
     ))
 }
-

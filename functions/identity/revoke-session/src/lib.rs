@@ -15,13 +15,19 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     if !is_session_id(id) {
         return Err(Problem::not_found("session"));
     }
-    let session: Record<Session> = table.get(&keys::session(&me.user_id, id), true).await?.ok_or_else(|| Problem::not_found("session"))?;
+    let session: Record<Session> =
+        table.get(&keys::session(&me.user_id, id), true).await?.ok_or_else(|| Problem::not_found("session"))?;
     if session.data.status == SessionStatus::Revoked {
         return Ok(Reply::no_content());
     }
-    Ok(Reply::no_content().writes(revoke_session(&me.user_id, id, RevokeReason::RevokedByUser, &req.correlation_id, req.actor())))
+    Ok(Reply::no_content().writes(revoke_session(
+        &me.user_id,
+        id,
+        RevokeReason::RevokedByUser,
+        &req.correlation_id,
+        req.actor(),
+    )))
 }
-
 
 /// Session ids are UUIDs; anything else cannot name a session.
 fn is_session_id(s: &str) -> bool {

@@ -32,7 +32,14 @@ struct Patch {
 }
 
 /// Applies a field of the patch: parse if given, clear if null.
-fn field<T>(errors: &mut Errors, name: &str, patch: Option<Option<String>>, parse: impl Fn(&str) -> Result<T, handoff::domain::identity::InvalidInput>, slot: &mut Option<T>, changed: &mut Vec<String>) {
+fn field<T>(
+    errors: &mut Errors,
+    name: &str,
+    patch: Option<Option<String>>,
+    parse: impl Fn(&str) -> Result<T, handoff::domain::identity::InvalidInput>,
+    slot: &mut Option<T>,
+    changed: &mut Vec<String>,
+) {
     match patch {
         None => {}
         Some(None) => {
@@ -52,7 +59,8 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let me = req.principal()?;
     let patch: Patch = req.json()?;
-    let current: Record<User> = table.get(&keys::user(&me.user_id), true).await?.ok_or_else(|| Problem::not_found("user"))?;
+    let current: Record<User> =
+        table.get(&keys::user(&me.user_id), true).await?.ok_or_else(|| Problem::not_found("user"))?;
     let mut user = current.data.clone();
     let mut errors = Errors::new();
     let mut changed = Vec::new();
@@ -79,7 +87,9 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let write = put_versioned(&current.next(user.clone()));
     let event = ProfileUpdated { user_id: me.user_id.clone(), fields: changed };
     Ok(Reply::ok(&user)
-        .write(write, Some(Problem::conflict("profile-changed", "the profile was changed by another request; read it and retry")))
+        .write(
+            write,
+            Some(Problem::conflict("profile-changed", "the profile was changed by another request; read it and retry")),
+        )
         .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
 }
-

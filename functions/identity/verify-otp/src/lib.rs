@@ -7,16 +7,16 @@
 use handoff::domain::events::UserSignedUp;
 use handoff::domain::identity::{Email, Roles, User};
 use handoff::domain::otp::{self, OtpRecord, OtpRefusal};
-use handoff::keys::{self, entity};
-use handoff::platform::crypto::{ct_eq, new_id};
-use handoff::platform::envelope::Actor;
-use handoff::platform::context::{Ctx, FromEnv};
-use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, Problem, Reply};
-use handoff::platform::sessions::{otp_hash, start_session, AuthConfig, EmailClaim};
-use handoff::platform::outbox;
-use handoff::platform::store::{self, put_new, record, Cond, Record, StoreError, UpdateSpec};
 use handoff::domain::validation::{all, field};
+use handoff::keys::{self, entity};
+use handoff::platform::context::{Ctx, FromEnv};
+use handoff::platform::crypto::{ct_eq, new_id};
+use handoff::platform::env::{ConfigError, Env};
+use handoff::platform::envelope::Actor;
+use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::outbox;
+use handoff::platform::sessions::{otp_hash, start_session, AuthConfig, EmailClaim};
+use handoff::platform::store::{self, put_new, record, Cond, Record, StoreError, UpdateSpec};
 use serde::Deserialize;
 
 /// The token signer (`JWT_PRIVATE_KEY`) and the pepper of code hashes (`OTP_PEPPER`).
@@ -65,7 +65,10 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
         if let (OtpRefusal::Wrong { .. }, Some(rec)) = (&r, &otp_rec) {
             let count = store::update(
                 &rec.key(),
-                UpdateSpec::new("SET attempts = attempts + :one").when("attempts = :seen").value(":one", 1).value(":seen", rec.data.attempts),
+                UpdateSpec::new("SET attempts = attempts + :one")
+                    .when("attempts = :seen")
+                    .value(":one", 1)
+                    .value(":seen", rec.data.attempts),
             );
             match table.write_one(count).await {
                 Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
@@ -78,7 +81,11 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
     let consumed = Problem::bad_request("otp-not-found", OtpRefusal::NoCode.to_string());
     let consume = store::delete(
         &otp_rec.key(),
-        Some(Cond::new("attempts = :seen AND code_hash = :hash").value(":seen", otp_rec.data.attempts).value(":hash", &otp_rec.data.code_hash)),
+        Some(
+            Cond::new("attempts = :seen AND code_hash = :hash")
+                .value(":seen", otp_rec.data.attempts)
+                .value(":hash", &otp_rec.data.code_hash),
+        ),
     );
     let mut reply_writes = vec![(consume, Some(consumed))];
 
@@ -104,19 +111,35 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
                 created_at: stamp.clone(),
                 updated_at: stamp,
             };
-            let race = Problem::conflict("signup-in-progress", "this email is being signed up by another request; retry");
-            reply_writes.push((put_new(&Record::new(keys::email(email.as_str()), entity::EMAIL, EmailClaim { user_id: user.user_id.clone() })), Some(race)));
+            let race =
+                Problem::conflict("signup-in-progress", "this email is being signed up by another request; retry");
+            reply_writes.push((
+                put_new(&Record::new(
+                    keys::email(email.as_str()),
+                    entity::EMAIL,
+                    EmailClaim { user_id: user.user_id.clone() },
+                )),
+                Some(race),
+            ));
             reply_writes.push((put_new(&Record::new(keys::user(&user.user_id), entity::USER, user.clone())), None));
             let signed_up = UserSignedUp { user_id: user.user_id.clone(), email: email.to_string() };
-            reply_writes.push((outbox::event(&signed_up, &req.correlation_id, Actor::user(&user.user_id, req.source_ip.as_deref())), None));
+            reply_writes.push((
+                outbox::event(&signed_up, &req.correlation_id, Actor::user(&user.user_id, req.source_ip.as_deref())),
+                None,
+            ));
             user
         }
     };
-    let (session_writes, tokens) = start_session(&ctx.config.auth.signer, &user, &req.correlation_id, req.source_ip.as_deref(), req.user_agent.as_deref());
+    let (session_writes, tokens) = start_session(
+        &ctx.config.auth.signer,
+        &user,
+        &req.correlation_id,
+        req.source_ip.as_deref(),
+        req.user_agent.as_deref(),
+    );
     let mut reply = Reply::ok(&tokens).header("cache-control", "no-store");
     for (w, p) in reply_writes {
         reply = reply.write(w, p);
     }
     Ok(reply.writes(session_writes))
 }
-

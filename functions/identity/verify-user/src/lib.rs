@@ -22,13 +22,20 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let admin = req.require_role(Role::Admin)?;
     let b: Body = req.json()?;
     let decision = Verification::parse_decision(&b.status).map_err(|e| Problem::field("status", e))?;
-    let current: Record<User> = table.get(&keys::user(req.path_param("id")?), true).await?.ok_or_else(|| Problem::not_found("user"))?;
+    let current: Record<User> =
+        table.get(&keys::user(req.path_param("id")?), true).await?.ok_or_else(|| Problem::not_found("user"))?;
     let mut user = current.data.clone();
     user.verification = decision;
     user.updated_at = ctx.now_rfc3339();
-    let event = UserVerificationChanged { user_id: user.user_id.clone(), verification: decision, decided_by: admin.user_id.clone() };
+    let event = UserVerificationChanged {
+        user_id: user.user_id.clone(),
+        verification: decision,
+        decided_by: admin.user_id.clone(),
+    };
     Ok(Reply::ok(&user)
-        .write(put_versioned(&current.next(user.clone())), Some(Problem::conflict("profile-changed", "the user was changed by another request; retry")))
+        .write(
+            put_versioned(&current.next(user.clone())),
+            Some(Problem::conflict("profile-changed", "the user was changed by another request; retry")),
+        )
         .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
 }
-

@@ -26,4 +26,3 @@ pub async fn handle(_ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     }
     Ok(Reply::ok(&json!({ "items": Gazetteer::embedded().geocode(text, limit) })))
 }
-

@@ -13,4 +13,3 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     body["local_time"] = json!(local_time(ctx.now(), place.zone));
     Ok(Reply::ok(&body).header("cache-control", "public, max-age=60"))
 }
-

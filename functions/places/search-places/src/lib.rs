@@ -14,9 +14,12 @@ pub async fn handle(_ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     }
     let limit = match req.query.get("limit") {
         None => 10,
-        Some(l) => l.parse::<usize>().ok().filter(|n| (1..=50).contains(n)).ok_or_else(|| Problem::field("limit", "must be a whole number from 1 to 50"))?,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=50).contains(n))
+            .ok_or_else(|| Problem::field("limit", "must be a whole number from 1 to 50"))?,
     };
     let hits = Gazetteer::embedded().search(q, limit);
     Ok(Reply::ok(&json!({ "items": hits })).header("cache-control", "public, max-age=3600"))
 }
-

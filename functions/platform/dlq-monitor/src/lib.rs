@@ -15,7 +15,15 @@ pub struct Config {
 
 impl FromEnv for Config {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        Ok(Self { queues: env.require("DLQ_URLS")?.split(',').map(str::trim).filter(|q| !q.is_empty()).map(str::to_string).collect() })
+        Ok(Self {
+            queues: env
+                .require("DLQ_URLS")?
+                .split(',')
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(str::to_string)
+                .collect(),
+        })
     }
 }
 
@@ -56,4 +64,3 @@ pub async fn handle(ctx: &Ctx<Config>, _scheduled: serde_json::Value) -> Result<
     }
     Ok(Report { queues: out })
 }
-

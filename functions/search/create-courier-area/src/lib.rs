@@ -9,8 +9,8 @@ use handoff::domain::places::Gazetteer;
 use handoff::domain::search::CourierArea;
 use handoff::domain::validation::Errors;
 use handoff::keys::{self, entity};
-use handoff::platform::crypto::new_id;
 use handoff::platform::context::Ctx;
+use handoff::platform::crypto::new_id;
 use handoff::platform::http::{ApiRequest, Problem, Reply};
 use handoff::platform::store::{put_new, Record};
 use serde::Deserialize;
@@ -61,7 +61,10 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         errors.push("radius_km", "must be from 1 to 100");
     }
     if !(0..=100_000).contains(&b.price_per_km) || !(0..=1_000_000).contains(&b.base_price) {
-        errors.push("price_per_km", "prices are non-negative minor units (price_per_km at most 100000, base_price at most 1000000)");
+        errors.push(
+            "price_per_km",
+            "prices are non-negative minor units (price_per_km at most 100000, base_price at most 1000000)",
+        );
     }
     let speed = b.speed_kmh.unwrap_or(30.0);
     if !(5.0..=120.0).contains(&speed) {
@@ -87,7 +90,7 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         speed_kmh: speed,
         created_at: ctx.now_rfc3339(),
     };
-    let record = Record::new(keys::courier_area(&area.area_id), entity::COURIER_AREA, area.clone()).gsi1(keys::areas_of(&area.courier_id, &area.created_at, &area.area_id));
+    let record = Record::new(keys::courier_area(&area.area_id), entity::COURIER_AREA, area.clone())
+        .gsi1(keys::areas_of(&area.courier_id, &area.created_at, &area.area_id));
     Ok(Reply::json(201, &area).write(put_new(&record), None))
 }
-

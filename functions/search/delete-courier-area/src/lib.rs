@@ -11,8 +11,14 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let me = req.principal()?;
     let key = keys::courier_area(req.path_param("id")?);
-    let area: Record<CourierArea> = table.get(&key, true).await?.filter(|r: &Record<CourierArea>| r.data.courier_id == me.user_id).ok_or_else(|| Problem::not_found("courier area"))?;
+    let area: Record<CourierArea> = table
+        .get(&key, true)
+        .await?
+        .filter(|r: &Record<CourierArea>| r.data.courier_id == me.user_id)
+        .ok_or_else(|| Problem::not_found("courier area"))?;
     let cond = Cond::new("#version = :v").name("#version", "version").value(":v", area.version);
-    Ok(Reply::no_content().write(delete(&key, Some(cond)), Some(Problem::conflict("area-changed", "the area was changed by another request; retry"))))
+    Ok(Reply::no_content().write(
+        delete(&key, Some(cond)),
+        Some(Problem::conflict("area-changed", "the area was changed by another request; retry")),
+    ))
 }
-

@@ -11,8 +11,16 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let me = req.principal()?;
     let (limit, cursor) = req.page()?;
-    let page = table.query::<CourierArea>(Query { index: Some("gsi1"), partition: keys::areas_of_courier(&me.user_id), sort_prefix: None, forward: false, limit, cursor }).await?;
+    let page = table
+        .query::<CourierArea>(Query {
+            index: Some("gsi1"),
+            partition: keys::areas_of_courier(&me.user_id),
+            sort_prefix: None,
+            forward: false,
+            limit,
+            cursor,
+        })
+        .await?;
     let items: Vec<CourierArea> = page.items.into_iter().map(|r| r.data).collect();
     Ok(Reply::ok(&json!({ "items": items, "next_cursor": page.next_cursor })))
 }
-

@@ -8,8 +8,8 @@ use handoff::domain::events::{DomainEvent, TripCancelled, TripPublished, TripUnp
 use handoff::domain::search::{search_legs, SearchLeg};
 use handoff::keys::{self, entity, Key};
 use handoff::platform::context::Ctx;
-use handoff::platform::lambda::EventError;
 use handoff::platform::envelope::Envelope;
+use handoff::platform::lambda::EventError;
 use handoff::platform::store::{delete, put, put_new, put_versioned, Record, WriteItem};
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +53,12 @@ pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventErro
     };
     let current: Option<Record<TripState>> = table.get(&keys::search_trip(&trip_id), true).await?;
     if current.as_ref().is_some_and(|c| c.data.revision >= revision) {
-        tracing::info!(trip_id, revision, applied = current.map(|c| c.data.revision), "older trip event: nothing to do");
+        tracing::info!(
+            trip_id,
+            revision,
+            applied = current.map(|c| c.data.revision),
+            "older trip event: nothing to do"
+        );
         return Ok(Vec::new());
     }
     let new_keys: Vec<Key> = legs.iter().map(|l| keys::search_leg(l.depart_at, &l.trip_id, l.leg_no)).collect();
@@ -72,4 +77,3 @@ pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventErro
     });
     Ok(writes)
 }
-

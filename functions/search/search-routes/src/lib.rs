@@ -12,8 +12,8 @@ use handoff::domain::places::Gazetteer;
 use handoff::domain::search::{days, parse_search, run, CourierArea, SearchLeg};
 use handoff::domain::trips::{Category, Instant};
 use handoff::keys::{self, entity};
-use handoff::platform::crypto::{new_id, sha256_hex};
 use handoff::platform::context::{Ctx, FromEnv};
+use handoff::platform::crypto::{new_id, sha256_hex};
 use handoff::platform::env::{ConfigError, Env};
 use handoff::platform::http::{ApiRequest, Problem, Reply};
 use handoff::platform::store::{put_new, Record};
@@ -59,14 +59,19 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
     let table = ctx.table()?;
     let me = req.principal()?;
     let now = ctx.now();
-    let (s, limit, sort_name) = parse_search(&req.query, Gazetteer::embedded(), ctx.config.buffer_seconds, now).map_err(Problem::validation)?;
+    let (s, limit, sort_name) =
+        parse_search(&req.query, Gazetteer::embedded(), ctx.config.buffer_seconds, now).map_err(Problem::validation)?;
     // The cursor is bound to the query it continues (everything but the cursor).
     let mut canonical: Vec<(&String, &String)> = req.query.iter().filter(|(k, _)| *k != "cursor").collect();
     canonical.sort();
     let binding = format!("search|{}", sha256_hex(format!("{canonical:?}").as_bytes()));
     let offset: usize = match req.query.get("cursor").filter(|c| !c.is_empty()) {
         None => 0,
-        Some(c) => table.open_cursor(&binding, c)?.get("offset").and_then(|o| o.parse().ok()).ok_or_else(|| Problem::bad_request("invalid-cursor", "cursor is malformed"))?,
+        Some(c) => table
+            .open_cursor(&binding, c)?
+            .get("offset")
+            .and_then(|o| o.parse().ok())
+            .ok_or_else(|| Problem::bad_request("invalid-cursor", "cursor is malformed"))?,
     };
     let record = SearchRecord {
         search_id: new_id(),
@@ -80,8 +85,17 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
         sort: sort_name,
         at: ctx.now_rfc3339(),
     };
-    let record = Record::new(keys::search_record(&Instant(now).day(), &record.at, &record.search_id), entity::SEARCH_LOG, record).expires(now + RECORD_SECONDS);
-    let day_reads = join_all(days(s.depart_after, s.arrive_before).into_iter().map(|d| table.query_all::<SearchLeg>(keys::search_day(&d), MAX_PAGES)));
+    let record = Record::new(
+        keys::search_record(&Instant(now).day(), &record.at, &record.search_id),
+        entity::SEARCH_LOG,
+        record,
+    )
+    .expires(now + RECORD_SECONDS);
+    let day_reads = join_all(
+        days(s.depart_after, s.arrive_before)
+            .into_iter()
+            .map(|d| table.query_all::<SearchLeg>(keys::search_day(&d), MAX_PAGES)),
+    );
     let areas = table.query_all::<CourierArea>(keys::courier_areas().to_string(), MAX_PAGES);
     let recorded = async {
         // Analytics must not fail a search.
@@ -105,7 +119,9 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
     let total = all.len();
     let items: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
     let next = offset + items.len();
-    let next_cursor = (next < total).then(|| table.sign_cursor(&binding, BTreeMap::from([("offset".to_string(), next.to_string())])));
-    Ok(Reply::ok(&json!({ "items": items, "total": total, "next_cursor": next_cursor, "sort": sort_name, "legs_considered": legs.len() })))
+    let next_cursor =
+        (next < total).then(|| table.sign_cursor(&binding, BTreeMap::from([("offset".to_string(), next.to_string())])));
+    Ok(Reply::ok(
+        &json!({ "items": items, "total": total, "next_cursor": next_cursor, "sort": sort_name, "legs_considered": legs.len() }),
+    ))
 }
-

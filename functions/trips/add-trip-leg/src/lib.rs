@@ -39,7 +39,11 @@ fn carrier(raw: &str) -> Result<String, &'static str> {
 /// A flight number: the designator and 1–4 digits, optionally a letter (LX318, BA 2490).
 fn flight_number(raw: &str) -> Result<String, &'static str> {
     let f: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    let ok = f.len() >= 3 && f.len() <= 7 && f[..2].chars().all(|c| c.is_ascii_alphanumeric()) && f[2..].chars().next().is_some_and(|c| c.is_ascii_digit()) && f[2..].chars().all(|c| c.is_ascii_alphanumeric());
+    let ok = f.len() >= 3
+        && f.len() <= 7
+        && f[..2].chars().all(|c| c.is_ascii_alphanumeric())
+        && f[2..].chars().next().is_some_and(|c| c.is_ascii_digit())
+        && f[2..].chars().all(|c| c.is_ascii_alphanumeric());
     if ok {
         Ok(f)
     } else {
@@ -62,23 +66,32 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         }
     }
     errors.into_result().map_err(Problem::validation)?;
-    let current = own_trip(&table, req.path_param("id")?, &me.user_id).await?;
+    let current = own_trip(table, req.path_param("id")?, &me.user_id).await?;
     let mut trip = current.data.clone();
     if trip.mode != Mode::Car && b.vehicle_id.is_some() {
         return Err(Problem::field("vehicle_id", "only car legs name a vehicle"));
     }
     if trip.mode == Mode::Car {
         if let Some(v) = &b.vehicle_id {
-            let vehicle = own_vehicle(&table, v, &me.user_id).await.map_err(|_| Problem::field("vehicle_id", "no vehicle of yours has this id"))?;
+            let vehicle = own_vehicle(table, v, &me.user_id)
+                .await
+                .map_err(|_| Problem::field("vehicle_id", "no vehicle of yours has this id"))?;
             if vehicle.data.verification != Verification::Verified {
                 return Err(Problem::new(422, "vehicle-not-verified", "The vehicle is not verified", "a car leg needs a verified vehicle; upload its registration and insurance and wait for verification"));
             }
         }
     }
-    let leg = NewLeg { origin: b.origin, destination: b.destination, depart_at: dep.expect("checked"), arrive_at: arr.expect("checked"), carrier, flight_number: number, vehicle_id: b.vehicle_id };
+    let leg = NewLeg {
+        origin: b.origin,
+        destination: b.destination,
+        depart_at: dep.expect("checked"),
+        arrive_at: arr.expect("checked"),
+        carrier,
+        flight_number: number,
+        vehicle_id: b.vehicle_id,
+    };
     trip.add_leg(leg, Gazetteer::embedded())?;
     let mut reply = saved(Gazetteer::embedded(), &current, trip);
     reply.status = 201;
     Ok(reply)
 }
-

@@ -22,9 +22,13 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     if body.reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
         return Err(Problem::field("reason", "must be at most 500 characters"));
     }
-    let current = own_trip(&table, req.path_param("id")?, &me.user_id).await?;
+    let current = own_trip(table, req.path_param("id")?, &me.user_id).await?;
     let mut trip = current.data.clone();
     trip.cancel()?;
-    Ok(saved_with(req, Gazetteer::embedded(), &current, trip, |t, revision| TripCancelled { trip_id: t.trip_id.clone(), traveler_id: t.traveler_id.clone(), revision, reason: body.reason }))
+    Ok(saved_with(req, Gazetteer::embedded(), &current, trip, |t, revision| TripCancelled {
+        trip_id: t.trip_id.clone(),
+        traveler_id: t.traveler_id.clone(),
+        revision,
+        reason: body.reason,
+    }))
 }
-

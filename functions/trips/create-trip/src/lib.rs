@@ -5,8 +5,8 @@ use handoff::domain::identity::Role;
 use handoff::domain::places::Gazetteer;
 use handoff::domain::trips::{Instant, Mode, NewTrip, Trip};
 use handoff::domain::validation::Errors;
-use handoff::platform::crypto::new_id;
 use handoff::platform::context::Ctx;
+use handoff::platform::crypto::new_id;
 use handoff::platform::http::{ApiRequest, Problem, Reply};
 use handoff::platform::trip_records::{new_trip, trip_view};
 use serde::Deserialize;
@@ -29,8 +29,15 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let dep = errors.check("earliest_departure", Instant::parse(&b.earliest_departure));
     let arr = errors.check("latest_arrival", Instant::parse(&b.latest_arrival));
     errors.into_result().map_err(Problem::validation)?;
-    let new = NewTrip { mode: mode.expect("checked"), origin: b.origin, destination: b.destination, earliest_departure: dep.expect("checked"), latest_arrival: arr.expect("checked") };
+    let new = NewTrip {
+        mode: mode.expect("checked"),
+        origin: b.origin,
+        destination: b.destination,
+        earliest_departure: dep.expect("checked"),
+        latest_arrival: arr.expect("checked"),
+    };
     let trip = Trip::draft(new_id(), me.user_id.clone(), new, Gazetteer::embedded(), ctx.now(), ctx.now_rfc3339())?;
-    Ok(Reply::json(201, &trip_view(&trip, Gazetteer::embedded(), &[])).header("location", &format!("/trips/{}", trip.trip_id)).write(new_trip(trip), None))
+    Ok(Reply::json(201, &trip_view(&trip, Gazetteer::embedded(), &[]))
+        .header("location", &format!("/trips/{}", trip.trip_id))
+        .write(new_trip(trip), None))
 }
-

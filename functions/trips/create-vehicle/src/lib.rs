@@ -5,8 +5,8 @@ use handoff::domain::identity::{Role, Verification};
 use handoff::domain::validation::Errors;
 use handoff::domain::vehicles::{parse_label, parse_plate, Vehicle};
 use handoff::keys::{self, entity};
-use handoff::platform::crypto::new_id;
 use handoff::platform::context::Ctx;
+use handoff::platform::crypto::new_id;
 use handoff::platform::http::{ApiRequest, Problem, Reply};
 use handoff::platform::store::{put_new, Record};
 use serde::Deserialize;
@@ -44,7 +44,10 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         created_at: now.clone(),
         updated_at: now,
     };
-    let record = Record::new(keys::vehicle(&v.vehicle_id), entity::VEHICLE, v.clone()).gsi1(keys::vehicles_of(&v.owner_id, &v.created_at, &v.vehicle_id));
+    let record = Record::new(keys::vehicle(&v.vehicle_id), entity::VEHICLE, v.clone()).gsi1(keys::vehicles_of(
+        &v.owner_id,
+        &v.created_at,
+        &v.vehicle_id,
+    ));
     Ok(Reply::json(201, &v).header("location", &format!("/vehicles/{}", v.vehicle_id)).write(put_new(&record), None))
 }
-

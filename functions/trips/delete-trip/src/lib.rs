@@ -14,10 +14,13 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let me = req.principal()?;
     let partition = keys::trip_partition(req.path_param("id")?);
-    let (trip, docs) = with_documents::<Trip>(&table, partition.clone(), entity::TRIP).await?;
+    let (trip, docs) = with_documents::<Trip>(table, partition.clone(), entity::TRIP).await?;
     let trip = trip.filter(|r| r.data.traveler_id == me.user_id).ok_or_else(|| Problem::not_found("trip"))?;
     trip.data.ensure_deletable()?;
-    let mut writes = vec![delete(&trip.key(), Some(Cond::new("#version = :v").name("#version", "version").value(":v", trip.version)))];
+    let mut writes = vec![delete(
+        &trip.key(),
+        Some(Cond::new("#version = :v").name("#version", "version").value(":v", trip.version)),
+    )];
     writes.extend(docs.iter().map(|d| delete(&keys::document(&partition, &d.document_id), None)));
     table.transact(writes).await.map_err(|e| match e {
         handoff::platform::store::StoreError::ConditionFailed { .. } => changed_meanwhile(),
@@ -27,4 +30,3 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     files.remove(&objects).await;
     Ok(Reply::no_content())
 }
-

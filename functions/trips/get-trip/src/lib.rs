@@ -11,11 +11,11 @@ use handoff::platform::trip_records::{trip_view, visible_to, with_documents};
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let me = req.principal()?;
-    let (trip, mut docs) = with_documents::<Trip>(&table, keys::trip_partition(req.path_param("id")?), entity::TRIP).await?;
+    let (trip, mut docs) =
+        with_documents::<Trip>(table, keys::trip_partition(req.path_param("id")?), entity::TRIP).await?;
     let trip = trip.map(|r| r.data).filter(|t| visible_to(t, &me.user_id)).ok_or_else(|| Problem::not_found("trip"))?;
     if trip.traveler_id != me.user_id {
         docs.clear();
     }
     Ok(Reply::ok(&trip_view(&trip, Gazetteer::embedded(), &docs)))
 }
-

@@ -11,10 +11,13 @@ use serde_json::json;
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let me = req.principal()?;
-    let (v, docs) = with_documents::<Vehicle>(&table, keys::vehicle_partition(req.path_param("id")?), entity::VEHICLE).await?;
-    let v = v.map(|r| r.data).filter(|v| v.owner_id == me.user_id || me.has(Role::Admin)).ok_or_else(|| Problem::not_found("vehicle"))?;
+    let (v, docs) =
+        with_documents::<Vehicle>(table, keys::vehicle_partition(req.path_param("id")?), entity::VEHICLE).await?;
+    let v = v
+        .map(|r| r.data)
+        .filter(|v| v.owner_id == me.user_id || me.has(Role::Admin))
+        .ok_or_else(|| Problem::not_found("vehicle"))?;
     let mut body = json!(v);
     body["documents"] = json!(docs);
     Ok(Reply::ok(&body))
 }
-

@@ -19,9 +19,15 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     };
     let page = ctx
         .table()?
-        .query::<Trip>(Query { index: Some("gsi1"), partition: keys::trips_of_traveler(&me.user_id), sort_prefix: status.map(|s| format!("{s}#")), forward: false, limit, cursor })
+        .query::<Trip>(Query {
+            index: Some("gsi1"),
+            partition: keys::trips_of_traveler(&me.user_id),
+            sort_prefix: status.map(|s| format!("{s}#")),
+            forward: false,
+            limit,
+            cursor,
+        })
         .await?;
     let items: Vec<_> = page.items.iter().map(|r| trip_view(&r.data, Gazetteer::embedded(), &[])).collect();
     Ok(Reply::ok(&json!({ "items": items, "next_cursor": page.next_cursor })))
 }
-

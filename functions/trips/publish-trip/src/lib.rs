@@ -13,14 +13,16 @@ use handoff::keys;
 use handoff::platform::context::Ctx;
 use handoff::platform::http::{ApiRequest, Problem, Reply};
 use handoff::platform::store::{record, Record};
-use handoff::platform::trip_records::{saved_with};
+use handoff::platform::trip_records::saved_with;
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let me = req.principal()?;
     let trip_id = req.path_param("id")?;
     let mut items = table.get_many(&[keys::trip(trip_id), keys::user(&me.user_id)], true).await?.into_iter();
-    let current: Record<Trip> = record(items.next().flatten())?.filter(|r: &Record<Trip>| r.data.traveler_id == me.user_id).ok_or_else(|| Problem::not_found("trip"))?;
+    let current: Record<Trip> = record(items.next().flatten())?
+        .filter(|r: &Record<Trip>| r.data.traveler_id == me.user_id)
+        .ok_or_else(|| Problem::not_found("trip"))?;
     let user: Option<Record<User>> = record(items.next().flatten())?;
     let verified = user.is_some_and(|u| u.data.verification == Verification::Verified);
     let mut trip = current.data.clone();
@@ -42,4 +44,3 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         constraints: t.constraints.clone().expect("publish checked"),
     }))
 }
-

@@ -13,10 +13,9 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let files = ctx.files()?;
     let table = ctx.table()?;
     let me = req.principal()?;
-    let trip = own_trip(&table, req.path_param("id")?, &me.user_id).await?;
+    let trip = own_trip(table, req.path_param("id")?, &me.user_id).await?;
     if trip.data.status == TripStatus::Cancelled {
         return Err(Problem::conflict("trip-not-editable", "a cancelled trip takes no documents"));
     }
     files.request_upload(&keys::trip_partition(&trip.data.trip_id), req, DocType::FOR_TRIPS).await
 }
-

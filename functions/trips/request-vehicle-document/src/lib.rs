@@ -11,7 +11,6 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let files = ctx.files()?;
     let table = ctx.table()?;
     let me = req.principal()?;
-    let v = own_vehicle(&table, req.path_param("id")?, &me.user_id).await?;
+    let v = own_vehicle(table, req.path_param("id")?, &me.user_id).await?;
     files.request_upload(&keys::vehicle_partition(&v.data.vehicle_id), req, DocType::FOR_VEHICLES).await
 }
-

@@ -28,7 +28,12 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let me = req.principal()?;
     let b: Body = req.json()?;
     let mut errors = Errors::new();
-    let categories = b.categories.iter().enumerate().filter_map(|(i, c)| errors.check(&format!("categories.{i}"), c.parse::<Category>())).collect();
+    let categories = b
+        .categories
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| errors.check(&format!("categories.{i}"), c.parse::<Category>()))
+        .collect();
     let currency = errors.check("currency", Currency::parse(&b.currency));
     errors.into_result().map_err(Problem::validation)?;
     let c = Constraints {
@@ -40,9 +45,8 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         min_price: b.min_price,
         currency: currency.expect("checked"),
     };
-    let current = own_trip(&table, req.path_param("id")?, &me.user_id).await?;
+    let current = own_trip(table, req.path_param("id")?, &me.user_id).await?;
     let mut trip = current.data.clone();
     trip.set_constraints(c)?;
     Ok(saved(Gazetteer::embedded(), &current, trip))
 }
-

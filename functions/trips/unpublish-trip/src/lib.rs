@@ -10,9 +10,12 @@ use handoff::platform::trip_records::{own_trip, saved_with};
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let me = req.principal()?;
-    let current = own_trip(&table, req.path_param("id")?, &me.user_id).await?;
+    let current = own_trip(table, req.path_param("id")?, &me.user_id).await?;
     let mut trip = current.data.clone();
     trip.unpublish()?;
-    Ok(saved_with(req, Gazetteer::embedded(), &current, trip, |t, revision| TripUnpublished { trip_id: t.trip_id.clone(), traveler_id: t.traveler_id.clone(), revision }))
+    Ok(saved_with(req, Gazetteer::embedded(), &current, trip, |t, revision| TripUnpublished {
+        trip_id: t.trip_id.clone(),
+        traveler_id: t.traveler_id.clone(),
+        revision,
+    }))
 }
-

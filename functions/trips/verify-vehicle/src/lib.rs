@@ -30,21 +30,38 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     if b.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
         return Err(Problem::field("note", "must be at most 500 characters"));
     }
-    let (current, docs) = with_documents::<Vehicle>(&table, keys::vehicle_partition(req.path_param("id")?), entity::VEHICLE).await?;
+    let (current, docs) =
+        with_documents::<Vehicle>(table, keys::vehicle_partition(req.path_param("id")?), entity::VEHICLE).await?;
     let current = current.ok_or_else(|| Problem::not_found("vehicle"))?;
     if decision == Verification::Verified {
-        let missing: Vec<&str> = DocType::FOR_VEHICLES.iter().filter(|t| !docs.iter().any(|d| d.doc_type == **t && d.status == DocStatus::Accepted)).map(|t| t.as_str()).collect();
+        let missing: Vec<&str> = DocType::FOR_VEHICLES
+            .iter()
+            .filter(|t| !docs.iter().any(|d| d.doc_type == **t && d.status == DocStatus::Accepted))
+            .map(|t| t.as_str())
+            .collect();
         if !missing.is_empty() {
-            return Err(Problem::new(422, "documents-missing", "Documents are missing", format!("verifying needs an accepted {} document", missing.join(" and "))));
+            return Err(Problem::new(
+                422,
+                "documents-missing",
+                "Documents are missing",
+                format!("verifying needs an accepted {} document", missing.join(" and ")),
+            ));
         }
     }
     let mut v = current.data.clone();
     v.verification = decision;
     v.verification_note = b.note;
     v.updated_at = ctx.now_rfc3339();
-    let event = VehicleVerificationChanged { vehicle_id: v.vehicle_id.clone(), owner_id: v.owner_id.clone(), verification: decision, decided_by: admin.user_id.clone() };
+    let event = VehicleVerificationChanged {
+        vehicle_id: v.vehicle_id.clone(),
+        owner_id: v.owner_id.clone(),
+        verification: decision,
+        decided_by: admin.user_id.clone(),
+    };
     Ok(Reply::ok(&v)
-        .write(put_versioned(&current.next(v.clone())), Some(Problem::conflict("vehicle-changed", "the vehicle was changed by another request; retry")))
+        .write(
+            put_versioned(&current.next(v.clone())),
+            Some(Problem::conflict("vehicle-changed", "the vehicle was changed by another request; retry")),
+        )
         .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
 }
-

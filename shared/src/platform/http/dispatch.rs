@@ -68,7 +68,12 @@ where
 
 fn check_size(req: &ApiRequest) -> Result<(), Problem> {
     if req.body.len() > MAX_BODY_BYTES {
-        return Err(Problem::new(413, "payload-too-large", "Payload too large", format!("request bodies are limited to {MAX_BODY_BYTES} bytes")));
+        return Err(Problem::new(
+            413,
+            "payload-too-large",
+            "Payload too large",
+            format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
+        ));
     }
     Ok(())
 }
@@ -97,7 +102,8 @@ where
             let scope = req.subject.as_deref().unwrap_or("anonymous");
             match idempotency::claim(table, ctx.name, scope, &key, print, ctx.now()).await? {
                 Claim::Replay(stored) => {
-                    let mut answer: Answer = serde_json::from_slice(&stored).map_err(|_| Problem::from(idempotency::IdempotencyError::Unreadable))?;
+                    let mut answer: Answer = serde_json::from_slice(&stored)
+                        .map_err(|_| Problem::from(idempotency::IdempotencyError::Unreadable))?;
                     answer.headers.push(("idempotent-replayed".into(), "true".into()));
                     return Ok(answer);
                 }
@@ -140,7 +146,9 @@ where
             c.release(table).await;
         }
         return Err(match e {
-            StoreError::ConditionFailed { index, .. } => problems.get_mut(index.unwrap_or(0)).and_then(Option::take).unwrap_or_else(|| e.into()),
+            StoreError::ConditionFailed { index, .. } => {
+                problems.get_mut(index.unwrap_or(0)).and_then(Option::take).unwrap_or_else(|| e.into())
+            }
             other => other.into(),
         });
     }

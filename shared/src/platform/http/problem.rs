@@ -20,13 +20,21 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: u16, slug: &str, title: &str, detail: impl Into<String>) -> Self {
-        Self { status, slug: slug.into(), title: title.into(), detail: detail.into(), errors: vec![], retry_after: None }
+        Self {
+            status,
+            slug: slug.into(),
+            title: title.into(),
+            detail: detail.into(),
+            errors: vec![],
+            retry_after: None,
+        }
     }
     pub fn bad_request(slug: &str, detail: impl Into<String>) -> Self {
         Self::new(400, slug, "Bad request", detail)
     }
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let mut p = Self::new(422, "validation-failed", "Validation failed", "one or more fields are invalid; see errors");
+        let mut p =
+            Self::new(422, "validation-failed", "Validation failed", "one or more fields are invalid; see errors");
         p.errors = errors;
         p
     }
@@ -54,7 +62,12 @@ impl Problem {
         p
     }
     pub fn unavailable() -> Self {
-        let mut p = Self::new(503, "service-unavailable", "Service unavailable", "a dependency is unavailable; retry shortly with the same Idempotency-Key");
+        let mut p = Self::new(
+            503,
+            "service-unavailable",
+            "Service unavailable",
+            "a dependency is unavailable; retry shortly with the same Idempotency-Key",
+        );
         p.retry_after = Some(1);
         p
     }
@@ -82,7 +95,9 @@ impl From<crate::platform::store::StoreError> for Problem {
     fn from(e: crate::platform::store::StoreError) -> Self {
         use crate::platform::store::StoreError;
         match &e {
-            StoreError::ConditionFailed { .. } => Problem::conflict("conflict", "the resource was changed by another request; read it again and retry"),
+            StoreError::ConditionFailed { .. } => {
+                Problem::conflict("conflict", "the resource was changed by another request; read it again and retry")
+            }
             StoreError::Unavailable(_) => {
                 tracing::warn!(error = %crate::platform::error::Chain(&e), "store unavailable");
                 Problem::unavailable()
@@ -95,7 +110,6 @@ impl From<crate::platform::store::StoreError> for Problem {
         }
     }
 }
-
 
 /// A route used a client its function was not configured with: a bug in
 /// template.yaml, answered 500 and logged.

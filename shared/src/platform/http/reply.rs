@@ -87,4 +87,3 @@ impl Answer {
         b.body(if self.body.is_empty() { Body::Empty } else { Body::Text(self.body) }).expect("valid response parts")
     }
 }
-

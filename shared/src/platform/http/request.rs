@@ -29,10 +29,14 @@ pub struct ApiRequest {
 
 impl ApiRequest {
     pub fn from_lambda(req: Request) -> Self {
-        let query: HashMap<String, String> =
-            req.query_string_parameters_ref().map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap_or_default();
-        let path_params: HashMap<String, String> =
-            req.path_parameters_ref().map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap_or_default();
+        let query: HashMap<String, String> = req
+            .query_string_parameters_ref()
+            .map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+            .unwrap_or_default();
+        let path_params: HashMap<String, String> = req
+            .path_parameters_ref()
+            .map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+            .unwrap_or_default();
         let (mut source_ip, mut request_id, mut auth, mut subject) = (None, None, Err(TokenError::Missing), None);
         if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
             source_ip = ctx.http.source_ip.clone();
@@ -91,7 +95,12 @@ impl ApiRequest {
         if let Some(ct) = self.header("content-type") {
             let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
             if media != "application/json" && !media.ends_with("+json") {
-                return Err(Problem::new(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json"));
+                return Err(Problem::new(
+                    415,
+                    "unsupported-media-type",
+                    "Unsupported media type",
+                    "send the body as application/json",
+                ));
             }
         }
         if self.body.is_empty() {
@@ -110,14 +119,21 @@ impl ApiRequest {
     }
 
     pub fn path_param(&self, name: &str) -> Result<&str, Problem> {
-        self.path_params.get(name).map(String::as_str).ok_or_else(|| Problem::bad_request("missing-parameter", format!("path parameter {name} is missing")))
+        self.path_params
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| Problem::bad_request("missing-parameter", format!("path parameter {name} is missing")))
     }
 
     /// `limit` (1–100, default 20) and `cursor` from the query string.
     pub fn page(&self) -> Result<(i32, Option<&str>), Problem> {
         let limit = match self.query.get("limit") {
             None => 20,
-            Some(l) => l.parse::<i32>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| Problem::field("limit", "must be a whole number from 1 to 100"))?,
+            Some(l) => l
+                .parse::<i32>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| Problem::field("limit", "must be a whole number from 1 to 100"))?,
         };
         Ok((limit, self.query.get("cursor").map(String::as_str).filter(|c| !c.is_empty())))
     }
@@ -126,7 +142,6 @@ impl ApiRequest {
         matches!(self.method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
     }
 }
-
 
 /// Requests built by hand, for unit tests of routes.
 impl ApiRequest {
