@@ -7,6 +7,7 @@ mod faults;
 mod negative;
 mod places;
 mod profile;
+mod samples;
 mod search;
 mod signin;
 mod stack;

@@ -269,22 +269,20 @@ pub fn parse_search(
             None
         }
     };
-    errors.into_result()?;
+    let (from, to, depart_after, arrive_before, weight_grams, category, currency, limit) = errors.finish((|| {
+        Some((q("from")?, q("to")?, depart_after?, arrive_before?, weight?, category?, currency?, limit?))
+    })())?;
+    let parcel = Parcel { weight_grams, dimensions, category, currency };
     let s = RouteSearch {
-        from: q("from").expect("checked").to_string(),
-        to: q("to").expect("checked").to_string(),
-        depart_after: depart_after.expect("checked"),
-        arrive_before: arrive_before.expect("checked"),
-        parcel: Parcel {
-            weight_grams: weight.expect("checked"),
-            dimensions,
-            category: category.expect("checked"),
-            currency: currency.expect("checked"),
-        },
+        from: from.to_string(),
+        to: to.to_string(),
+        depart_after,
+        arrive_before,
+        parcel,
         sort,
         buffer_seconds,
     };
-    Ok((s, limit.expect("checked"), sort_name))
+    Ok((s, limit, sort_name))
 }
 
 /// The days (UTC, `YYYY-MM-DD`) whose projection partitions a search reads.

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::geo::great_circle_km;
 use super::money::Currency;
-use super::places::{Gazetteer, PlaceKind};
+use super::places::{Gazetteer, Place, PlaceKind};
 
 /// A UTC instant, written as RFC 3339 with `Z`; any offset is accepted on input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -260,13 +260,14 @@ pub struct NewLeg {
     pub vehicle_id: Option<String>,
 }
 
-fn place_error(places: &Gazetteer, field: &str, id: &str, mode: Mode) -> Option<TripRule> {
+/// The place `id` names, if a trip of `mode` can use it.
+fn usable_place(places: &Gazetteer, field: &str, id: &str, mode: Mode) -> Result<Place, TripRule> {
     match places.get(id) {
-        None => Some(TripRule::invalid(field, format!("unknown place {id:?}; find places with GET /places/search"))),
+        None => Err(TripRule::invalid(field, format!("unknown place {id:?}; find places with GET /places/search"))),
         Some(p) if mode == Mode::Flight && p.kind != PlaceKind::Airport => {
-            Some(TripRule::invalid(field, format!("a flight starts and ends at an airport; {id} is a city")))
+            Err(TripRule::invalid(field, format!("a flight starts and ends at an airport; {id} is a city")))
         }
-        _ => None,
+        Some(p) => Ok(p),
     }
 }
 
@@ -280,9 +281,7 @@ impl Trip {
         now_text: String,
     ) -> Result<Trip, TripRule> {
         for (field, id) in [("origin", &t.origin), ("destination", &t.destination)] {
-            if let Some(e) = place_error(places, field, id, t.mode) {
-                return Err(e);
-            }
+            usable_place(places, field, id, t.mode)?;
         }
         if t.origin == t.destination {
             return Err(TripRule::invalid("destination", "must differ from the origin"));
@@ -331,11 +330,8 @@ impl Trip {
         if self.legs.len() >= MAX_LEGS {
             return Err(TripRule::TooManyLegs);
         }
-        for (field, id) in [("origin", &leg.origin), ("destination", &leg.destination)] {
-            if let Some(e) = place_error(places, field, id, self.mode) {
-                return Err(e);
-            }
-        }
+        let a = usable_place(places, "origin", &leg.origin, self.mode)?;
+        let b = usable_place(places, "destination", &leg.destination, self.mode)?;
         if leg.origin == leg.destination {
             return Err(TripRule::invalid("destination", "must differ from the origin"));
         }
@@ -372,7 +368,6 @@ impl Trip {
                 to: self.latest_arrival.rfc3339(),
             });
         }
-        let (a, b) = (places.get(&leg.origin).expect("checked"), places.get(&leg.destination).expect("checked"));
         let km = great_circle_km(a.position(), b.position());
         let hours = (leg.arrive_at.0 - leg.depart_at.0) as f64 / 3600.0;
         let speed = km / hours;
@@ -425,16 +420,17 @@ impl Trip {
     }
 
     /// Draft or unpublished → published, if the trip is complete.
-    pub fn publish(&mut self, traveler_verified: bool, now: i64) -> Result<(), TripRule> {
+    /// Publishes the trip; the constraints it is published with.
+    pub fn publish(&mut self, traveler_verified: bool, now: i64) -> Result<Constraints, TripRule> {
         if !matches!(self.status, TripStatus::Draft | TripStatus::Unpublished) {
             return Err(TripRule::WrongStatus { action: "publish", status: self.status });
         }
         if self.legs.is_empty() {
             return Err(TripRule::NotReady("at least one leg"));
         }
-        if self.constraints.is_none() {
+        let Some(constraints) = self.constraints.clone() else {
             return Err(TripRule::NotReady("constraints (PUT /trips/{id}/constraints)"));
-        }
+        };
         if !traveler_verified {
             return Err(TripRule::NotReady("a verified traveler"));
         }
@@ -445,7 +441,7 @@ impl Trip {
             return Err(TripRule::Departed);
         }
         self.status = TripStatus::Published;
-        Ok(())
+        Ok(constraints)
     }
 
     /// The vehicles a car trip's legs name, each once.

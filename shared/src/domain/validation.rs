@@ -90,6 +90,16 @@ impl_all!(A a, B b, C c, D d, E e, F f);
 impl_all!(A a, B b, C c, D d, E e, F f, G g);
 impl_all!(A a, B b, C c, D d, E e, F f, G g, H h);
 
+impl Errors {
+    /// The parsed values once no field failed: `errors.finish((|| Some((a?, b?)))())`.
+    /// Values missing without a recorded error (a parser bug) answer a
+    /// generic field error rather than panicking.
+    pub fn finish<T>(self, parsed: Option<T>) -> Result<T, Vec<FieldError>> {
+        self.into_result()?;
+        parsed.ok_or_else(|| vec![FieldError::new("body", "is invalid")])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,18 +33,34 @@ pub mod sdk {
 /// Calls per `Service.Operation`.
 pub type CallCounts = BTreeMap<String, u64>;
 
+/// The AWS calls made in a scope: how many of each, and the time spent
+/// waiting for them (every attempt, from sending to the answer read).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Calls {
+    pub counts: CallCounts,
+    pub micros: u64,
+}
+
 tokio::task_local! {
-    static SCOPE: Arc<Mutex<CallCounts>>;
+    static SCOPE: Arc<Mutex<Calls>>;
 }
 
 static TOTAL: Mutex<CallCounts> = Mutex::new(BTreeMap::new());
 
 /// Runs `f`, returning its output and the AWS calls it made (on any client).
-pub async fn metered<F: std::future::Future>(f: F) -> (F::Output, CallCounts) {
-    let counts = Arc::new(Mutex::new(CallCounts::new()));
-    let out = SCOPE.scope(counts.clone(), f).await;
-    let c = counts.lock().unwrap().clone();
+pub async fn metered<F: std::future::Future>(f: F) -> (F::Output, Calls) {
+    let calls = Arc::new(Mutex::new(Calls::default()));
+    let out = SCOPE.scope(calls.clone(), f).await;
+    let c = calls.lock().unwrap().clone();
     (out, c)
+}
+
+/// When an attempt was sent (kept in the request's config bag).
+#[derive(Debug, Clone)]
+struct AttemptStart(std::time::Instant);
+
+impl aws_smithy_types::config_bag::Storable for AttemptStart {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
 }
 
 /// Every call counted since the process started.
@@ -90,7 +106,30 @@ impl Intercept for CallMeter {
         let op =
             cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
         *TOTAL.lock().unwrap().entry(op.clone()).or_default() += 1;
-        let _ = SCOPE.try_with(|s| *s.lock().unwrap().entry(op).or_default() += 1);
+        let _ = SCOPE.try_with(|s| *s.lock().unwrap().counts.entry(op).or_default() += 1);
+        Ok(())
+    }
+
+    fn read_before_attempt(
+        &self,
+        _ctx: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        cfg.interceptor_state().store_put(AttemptStart(std::time::Instant::now()));
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        _ctx: &aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(start) = cfg.load::<AttemptStart>() {
+            let micros = start.0.elapsed().as_micros() as u64;
+            let _ = SCOPE.try_with(|s| s.lock().unwrap().micros += micros);
+        }
         Ok(())
     }
 

@@ -51,8 +51,7 @@ impl Files {
         if !(MIN_BYTES..=MAX_BYTES).contains(&body.size_bytes) {
             errors.push("size_bytes", format!("must be from {MIN_BYTES} to {MAX_BYTES} bytes"));
         }
-        errors.into_result().map_err(Problem::validation)?;
-        let (doc_type, file_type) = (doc_type.expect("checked"), file_type.expect("checked"));
+        let (doc_type, file_type) = errors.finish((|| Some((doc_type?, file_type?)))())?;
         let document_id = new_id();
         let doc = Document {
             object_key: format!("documents/{}/{document_id}", owner_partition.replace('#', "/").to_lowercase()),

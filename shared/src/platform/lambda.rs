@@ -87,7 +87,8 @@ where
     let (out, calls) = super::aws::metered(handler.call(ctx, e)).await;
     let mut v = serde_json::to_value(out?).map_err(EventError::Malformed)?;
     if let (true, Some(obj)) = (ctx.meter, v.as_object_mut()) {
-        obj.insert("_aws_calls".into(), serde_json::Value::String(super::aws::format_counts(&calls)));
+        obj.insert("_aws_calls".into(), serde_json::Value::String(super::aws::format_counts(&calls.counts)));
+        obj.insert("_aws_time_us".into(), serde_json::Value::from(calls.micros));
     }
     Ok(v)
 }

@@ -73,8 +73,7 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let currency = errors.check("currency", Currency::parse(&b.currency));
     let opens = errors.check("opens", minute_of_day(&b.opens));
     let closes = errors.check("closes", minute_of_day(&b.closes));
-    errors.into_result().map_err(Problem::validation)?;
-    let centre = centre.expect("checked");
+    let (centre, currency, opens, closes) = errors.finish((|| Some((centre?, currency?, opens?, closes?)))())?;
     let area = CourierArea {
         area_id: new_id(),
         courier_id: me.user_id.clone(),
@@ -83,9 +82,9 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         radius_km: b.radius_km,
         price_per_km: b.price_per_km,
         base_price: b.base_price,
-        currency: currency.expect("checked"),
-        open_minute: opens.expect("checked"),
-        close_minute: closes.expect("checked"),
+        currency,
+        open_minute: opens,
+        close_minute: closes,
         zone: centre.zone.to_string(),
         speed_kmh: speed,
         created_at: ctx.now_rfc3339(),

@@ -65,7 +65,7 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
             errors.push("flight_number", format!("must start with the carrier code {c}"));
         }
     }
-    errors.into_result().map_err(Problem::validation)?;
+    let (depart_at, arrive_at) = errors.finish((|| Some((dep?, arr?)))())?;
     let current = own_trip(table, req.path_param("id")?, &me.user_id).await?;
     let mut trip = current.data.clone();
     if trip.mode != Mode::Car && b.vehicle_id.is_some() {
@@ -84,8 +84,8 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let leg = NewLeg {
         origin: b.origin,
         destination: b.destination,
-        depart_at: dep.expect("checked"),
-        arrive_at: arr.expect("checked"),
+        depart_at,
+        arrive_at,
         carrier,
         flight_number: number,
         vehicle_id: b.vehicle_id,

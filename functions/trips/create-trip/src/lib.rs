@@ -28,14 +28,8 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let mode = errors.check("mode", b.mode.parse::<Mode>());
     let dep = errors.check("earliest_departure", Instant::parse(&b.earliest_departure));
     let arr = errors.check("latest_arrival", Instant::parse(&b.latest_arrival));
-    errors.into_result().map_err(Problem::validation)?;
-    let new = NewTrip {
-        mode: mode.expect("checked"),
-        origin: b.origin,
-        destination: b.destination,
-        earliest_departure: dep.expect("checked"),
-        latest_arrival: arr.expect("checked"),
-    };
+    let (mode, earliest_departure, latest_arrival) = errors.finish((|| Some((mode?, dep?, arr?)))())?;
+    let new = NewTrip { mode, origin: b.origin, destination: b.destination, earliest_departure, latest_arrival };
     let trip = Trip::draft(new_id(), me.user_id.clone(), new, Gazetteer::embedded(), ctx.now(), ctx.now_rfc3339())?;
     Ok(Reply::json(201, &trip_view(&trip, Gazetteer::embedded(), &[]))
         .header("location", &format!("/trips/{}", trip.trip_id))

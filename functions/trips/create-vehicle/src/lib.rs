@@ -30,14 +30,14 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     if !(1..=2_000_000).contains(&b.capacity_grams) {
         errors.push("capacity_grams", "must be from 1 to 2000000");
     }
-    errors.into_result().map_err(Problem::validation)?;
+    let (make, model, plate) = errors.finish((|| Some((make?, model?, plate?)))())?;
     let now = ctx.now_rfc3339();
     let v = Vehicle {
         vehicle_id: new_id(),
         owner_id: me.user_id.clone(),
-        make: make.expect("checked"),
-        model: model.expect("checked"),
-        plate: plate.expect("checked"),
+        make,
+        model,
+        plate,
         capacity_grams: b.capacity_grams,
         verification: Verification::Unverified,
         verification_note: None,

@@ -34,13 +34,13 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
             trip.check_vehicle(id, v.as_ref().map(|r| &r.data))?;
         }
     }
-    trip.publish(verified, ctx.now())?;
+    let constraints = trip.publish(verified, ctx.now())?;
     Ok(saved_with(req, Gazetteer::embedded(), &current, trip, |t, revision| TripPublished {
         trip_id: t.trip_id.clone(),
         traveler_id: t.traveler_id.clone(),
         revision,
         mode: t.mode,
         legs: t.legs.clone(),
-        constraints: t.constraints.clone().expect("publish checked"),
+        constraints,
     }))
 }

@@ -35,7 +35,7 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         .filter_map(|(i, c)| errors.check(&format!("categories.{i}"), c.parse::<Category>()))
         .collect();
     let currency = errors.check("currency", Currency::parse(&b.currency));
-    errors.into_result().map_err(Problem::validation)?;
+    let currency = errors.finish(currency)?;
     let c = Constraints {
         max_weight_grams: b.max_weight_grams,
         max_dimensions_cm: b.max_dimensions_cm,
@@ -43,7 +43,7 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         capacity_grams: b.capacity_grams.unwrap_or(b.max_weight_grams),
         price_per_kg: b.price_per_kg,
         min_price: b.min_price,
-        currency: currency.expect("checked"),
+        currency,
     };
     let current = own_trip(table, req.path_param("id")?, &me.user_id).await?;
     let mut trip = current.data.clone();

@@ -58,7 +58,8 @@ where
         }
         metric(ctx.name, if answer.status >= 500 { "ServerErrors" } else { "Requests" }, 1.0, "Count");
         if ctx.meter {
-            answer.headers.push(("x-aws-calls".into(), crate::platform::aws::format_counts(&calls)));
+            answer.headers.push(("x-aws-calls".into(), crate::platform::aws::format_counts(&calls.counts)));
+            answer.headers.push(("x-aws-time-us".into(), calls.micros.to_string()));
         }
         answer
     }

@@ -2,10 +2,18 @@
 //! built by `infra/data/places.sh`; sources and licences in `docs/places.md`).
 //! Search is prefix and fuzzy, accent- and case-insensitive, ranked by size;
 //! geocoding turns free text into places with a confidence.
+//!
+//! The data is compiled at build time into a blob ([`compile`]) that is read
+//! where it lies: opening it costs nothing, and a place is built from it
+//! only when asked for.
 use serde::Serialize;
-use std::collections::HashMap;
 
 use super::geo::LatLon;
+
+pub mod compile;
+mod fold;
+use compile::{HEADER, MAGIC, NONE, RECORD};
+pub use fold::fold;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -15,7 +23,7 @@ pub enum PlaceKind {
 }
 
 /// One place. Ids are `airport:<IATA>` or `city:<GeoNames id>`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct Place {
     pub id: &'static str,
     pub kind: PlaceKind,
@@ -54,132 +62,183 @@ pub enum MatchKind {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Hit<'a> {
+pub struct Hit {
     #[serde(flatten)]
-    pub place: &'a Place,
+    pub place: Place,
     #[serde(rename = "match")]
     pub kind: MatchKind,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Geocoded<'a> {
+pub struct Geocoded {
     #[serde(flatten)]
-    pub place: &'a Place,
+    pub place: Place,
     /// 0..1: how much of the text the place explains.
     pub confidence: f64,
 }
 
+/// The gazetteer: a view of a compiled blob (see [`compile`]).
 pub struct Gazetteer {
-    places: Vec<Place>,
-    /// Folded name (and for airports, folded city) of each place.
-    folded: Vec<(String, String)>,
-    by_id: HashMap<&'static str, usize>,
-    /// Folded country names and codes → ISO code.
-    countries: HashMap<String, &'static str>,
+    strings: &'static [u8],
+    records: &'static [u8],
+    countries: &'static [u8],
+    by_id: &'static [u8],
+    keys: &'static [u8],
+    len: usize,
 }
 
-/// Lower-case ASCII with accents removed, every run of non-alphanumerics one space.
-pub fn fold(s: &str) -> String {
-    let ascii;
-    let s = if s.is_ascii() {
-        s
-    } else {
-        ascii = deunicode::deunicode(s);
-        &ascii
-    };
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with(' ') {
-            out.push(' ');
-        }
-    }
-    while out.ends_with(' ') {
-        out.pop();
-    }
-    out
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut x = [0u8; 8];
+    x.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(x)
 }
 
 const AIRPORT_WORDS: &[&str] =
     &["airport", "aeroport", "aeropuerto", "aeroporto", "flughafen", "intl", "international", "airfield"];
 
 impl Gazetteer {
-    /// Parses the TSV format written by `infra/data/places.py`.
-    pub fn parse(text: &'static str) -> Result<Self, String> {
-        let mut country_names: HashMap<&'static str, &'static str> = HashMap::new();
-        let mut places = Vec::with_capacity(43_000);
-        for (n, line) in text.lines().enumerate() {
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let f: Vec<&'static str> = line.split('\t').collect();
-            let bad = || format!("places data line {}: malformed", n + 1);
-            match f[0] {
-                "C" if f.len() == 3 => {
-                    country_names.insert(f[1], f[2]);
-                }
-                "P" if f.len() == 10 => {
-                    let kind = match f[2] {
-                        "airport" => PlaceKind::Airport,
-                        "city" => PlaceKind::City,
-                        _ => return Err(bad()),
-                    };
-                    places.push(Place {
-                        id: f[1],
-                        kind,
-                        name: f[3],
-                        city: (!f[4].is_empty()).then_some(f[4]),
-                        country: f[5],
-                        country_name: country_names.get(f[5]).copied().unwrap_or(""),
-                        lat: f[6].parse().map_err(|_| bad())?,
-                        lon: f[7].parse().map_err(|_| bad())?,
-                        zone: f[8],
-                        population: f[9].parse().map_err(|_| bad())?,
-                        iata: f[1].strip_prefix("airport:"),
-                    });
-                }
-                _ => return Err(bad()),
-            }
-        }
-        let folded = places.iter().map(|p| (fold(p.name), p.city.map(fold).unwrap_or_default())).collect();
-        let by_id = places.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-        let mut countries = HashMap::new();
-        for (code, name) in &country_names {
-            countries.insert(fold(name), *code);
-            countries.insert(code.to_ascii_lowercase(), *code);
-        }
-        for (alias, code) in [("usa", "US"), ("united states of america", "US"), ("uk", "GB"), ("england", "GB")] {
-            countries.insert(alias.to_string(), code);
-        }
-        Ok(Self { places, folded, by_id, countries })
+    /// Parses the TSV format written by `infra/data/places.py` (tests, benchmarks).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Self::from_blob(Box::leak(compile::compile(text)?.into_boxed_slice()))
     }
 
-    /// The gazetteer compiled into the binary, parsed once per process.
+    /// A view of a compiled blob; checks its sections' bounds once (no parsing).
+    pub fn from_blob(blob: &'static [u8]) -> Result<Self, String> {
+        if blob.len() < HEADER || &blob[..4] != MAGIC {
+            return Err("not a compiled gazetteer".into());
+        }
+        let count = |i: usize| u32_at(blob, 4 + 4 * i) as usize;
+        let (places, countries, keys, strings) = (count(0), count(1), count(2), count(3));
+        let mut at = HEADER;
+        let mut take = |n: usize| -> Result<&'static [u8], String> {
+            let part = blob.get(at..at + n).ok_or("compiled gazetteer is truncated")?;
+            at += n;
+            Ok(part)
+        };
+        let g = Gazetteer {
+            strings: take(strings)?,
+            records: take(places * RECORD)?,
+            countries: take(countries * 8)?,
+            by_id: take(places * 4)?,
+            keys: take(keys * 8)?,
+            len: places,
+        };
+        Ok(g)
+    }
+
+    /// The gazetteer compiled into the binary (shared/build.rs): opened on
+    /// first use, at no cost.
     #[cfg(feature = "places")]
     pub fn embedded() -> &'static Gazetteer {
+        static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/places.bin"));
         static G: std::sync::OnceLock<Gazetteer> = std::sync::OnceLock::new();
-        G.get_or_init(|| {
-            Gazetteer::parse(include_str!("../../data/places.tsv")).expect("the embedded places data parses")
-        })
+        G.get_or_init(|| Gazetteer::from_blob(BLOB).expect("the compiled places data opens"))
     }
 
     pub fn len(&self) -> usize {
-        self.places.len()
+        self.len
     }
     pub fn is_empty(&self) -> bool {
-        self.places.is_empty()
+        self.len == 0
     }
 
-    pub fn get(&self, id: &str) -> Option<&Place> {
-        self.by_id.get(id).map(|&i| &self.places[i])
+    /// The string at offset `o` of the string table ("" if the blob is damaged).
+    fn str_at(&self, o: u32) -> &'static str {
+        let o = o as usize;
+        if o + 2 > self.strings.len() {
+            return "";
+        }
+        let n = u16_at(self.strings, o) as usize;
+        self.strings.get(o + 2..o + 2 + n).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
+    }
+    fn field(&self, i: usize, k: usize) -> u32 {
+        u32_at(self.records, i * RECORD + 4 * k)
+    }
+    fn id_of(&self, i: usize) -> &'static str {
+        self.str_at(self.field(i, 0))
+    }
+    /// Folded name and folded city of place `i`.
+    fn folded(&self, i: usize) -> (&'static str, &'static str) {
+        (self.str_at(self.field(i, 3)), self.str_at(self.field(i, 4)))
+    }
+    fn population(&self, i: usize) -> u64 {
+        u64_at(self.records, i * RECORD + 40)
+    }
+    fn iata_of(&self, i: usize) -> Option<&'static str> {
+        self.id_of(i).strip_prefix("airport:")
+    }
+    fn is_airport(&self, i: usize) -> bool {
+        self.records[i * RECORD + 50] == 0
+    }
+    fn country_idx(&self, i: usize) -> usize {
+        u16_at(self.records, i * RECORD + 48) as usize
+    }
+    fn country_code(&self, c: usize) -> &'static str {
+        self.str_at(u32_at(self.countries, c * 8))
+    }
+
+    /// Place `i`, built from its record.
+    fn place(&self, i: usize) -> Place {
+        let r = &self.records[i * RECORD..(i + 1) * RECORD];
+        let f64_at = |at: usize| f64::from_bits(u64_at(r, at));
+        let country = self.country_idx(i);
+        let id = self.str_at(u32_at(r, 0));
+        let city = u32_at(r, 8);
+        Place {
+            id,
+            kind: if r[50] == 0 { PlaceKind::Airport } else { PlaceKind::City },
+            name: self.str_at(u32_at(r, 4)),
+            city: (city != NONE).then(|| self.str_at(city)),
+            country: self.country_code(country),
+            country_name: self.str_at(u32_at(self.countries, country * 8 + 4)),
+            lat: f64_at(24),
+            lon: f64_at(32),
+            zone: self.str_at(u32_at(r, 20)),
+            population: u64_at(r, 40),
+            iata: id.strip_prefix("airport:"),
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<Place> {
+        let (mut lo, mut hi) = (0, self.len);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let i = u32_at(self.by_id, mid * 4) as usize;
+            match self.id_of(i).cmp(id) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(self.place(i)),
+            }
+        }
+        None
+    }
+
+    /// The country a folded name, code or alias names.
+    fn country_named(&self, key: &str) -> Option<&'static str> {
+        let n = self.keys.len() / 8;
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.str_at(u32_at(self.keys, mid * 8)).cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(self.country_code(u32_at(self.keys, mid * 8 + 4) as usize)),
+            }
+        }
+        None
     }
 
     /// Prefix and fuzzy search. Ranked by how it matched (IATA code, exact
     /// name, prefix of the name or of one of its words, then fuzzy: at most one
     /// edit for 4–7 characters, two from 8, same first letter, looked for only
     /// when the better matches do not fill `limit`), then by population.
-    pub fn search(&self, q: &str, limit: usize) -> Vec<Hit<'_>> {
+    pub fn search(&self, q: &str, limit: usize) -> Vec<Hit> {
         let q = fold(q);
         if q.is_empty() {
             return Vec::new();
@@ -191,11 +250,11 @@ impl Gazetteer {
             _ => 2,
         };
         let mut hits: Vec<(MatchKind, usize)> = Vec::new();
-        for (i, (name, city)) in self.folded.iter().enumerate() {
-            let p = &self.places[i];
-            let kind = if code.as_deref().is_some_and(|c| p.iata == Some(c)) {
+        for i in 0..self.len {
+            let (name, city) = self.folded(i);
+            let kind = if code.as_deref().is_some_and(|c| self.iata_of(i) == Some(c)) {
                 Some(MatchKind::Code)
-            } else if *name == q {
+            } else if name == q {
                 Some(MatchKind::Exact)
             } else if starts_word(name, &q) || (!city.is_empty() && starts_word(city, &q)) {
                 Some(MatchKind::Prefix)
@@ -211,7 +270,8 @@ impl Gazetteer {
         // hit the first letter; this skips most of the scan).
         if hits.len() < limit && max_edits > 0 {
             let first = q.as_bytes()[0];
-            for (i, (name, city)) in self.folded.iter().enumerate() {
+            for i in 0..self.len {
+                let (name, city) = self.folded(i);
                 let candidate = |t: &str| !t.is_empty() && t.as_bytes()[0] == first && within_edits(t, &q, max_edits);
                 if (candidate(name) || candidate(city)) && !hits.iter().any(|h| h.1 == i) {
                     hits.push((MatchKind::Fuzzy, i));
@@ -219,20 +279,19 @@ impl Gazetteer {
             }
         }
         hits.sort_by(|a, b| {
-            let (pa, pb) = (&self.places[a.1], &self.places[b.1]);
             a.0.cmp(&b.0)
-                .then(pb.population.cmp(&pa.population))
-                .then((pb.kind == PlaceKind::City).cmp(&(pa.kind == PlaceKind::City)))
-                .then(pa.id.cmp(pb.id))
+                .then(self.population(b.1).cmp(&self.population(a.1)))
+                .then((!self.is_airport(b.1)).cmp(&!self.is_airport(a.1)))
+                .then(self.id_of(a.1).cmp(self.id_of(b.1)))
         });
-        hits.into_iter().take(limit).map(|(kind, i)| Hit { place: &self.places[i], kind }).collect()
+        hits.into_iter().take(limit).map(|(kind, i)| Hit { place: self.place(i), kind }).collect()
     }
 
     /// Free text ("Zürich airport", "paris, france", "JFK") → best places with a
     /// confidence: the Jaro–Winkler similarity of the remaining text to the name
     /// (or served city), 1.0 for an IATA code; a named country filters, an
     /// airport word prefers airports, and size breaks near-ties (+0.02 at most).
-    pub fn geocode(&self, text: &str, limit: usize) -> Vec<Geocoded<'_>> {
+    pub fn geocode(&self, text: &str, limit: usize) -> Vec<Geocoded> {
         let folded = fold(text);
         let mut words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
         let wants_airport = words.iter().any(|w| AIRPORT_WORDS.contains(w));
@@ -241,8 +300,8 @@ impl Gazetteer {
         let mut country = None;
         for n in (1..=3.min(words.len().saturating_sub(1))).rev() {
             let tail = words[words.len() - n..].join(" ");
-            if let Some(c) = self.countries.get(&tail) {
-                country = Some(*c);
+            if let Some(c) = self.country_named(&tail) {
+                country = Some(c);
                 words.truncate(words.len() - n);
                 break;
             }
@@ -255,31 +314,31 @@ impl Gazetteer {
             (rest.len() == 3 && rest.chars().all(|c| c.is_ascii_alphabetic())).then(|| rest.to_ascii_uppercase());
         let n_words = words.len();
         let mut scored: Vec<(f64, usize)> = Vec::new();
-        for (i, (name, city)) in self.folded.iter().enumerate() {
-            let p = &self.places[i];
-            if country.is_some_and(|c| c != p.country) {
+        for i in 0..self.len {
+            let (name, city) = self.folded(i);
+            if country.is_some_and(|c| c != self.country_code(self.country_idx(i))) {
                 continue;
             }
-            let mut s = if code.as_deref().is_some_and(|c| p.iata == Some(c)) {
+            let mut s = if code.as_deref().is_some_and(|c| self.iata_of(i) == Some(c)) {
                 1.0
             } else {
                 let by_name = window_similarity(&rest, n_words, name);
                 let by_city = if city.is_empty() { 0.0 } else { window_similarity(&rest, n_words, city) - 0.03 };
                 by_name.max(by_city)
             };
-            if wants_airport != (p.kind == PlaceKind::Airport) {
+            if wants_airport != self.is_airport(i) {
                 s -= 0.1;
             }
-            s += 0.02 * ((p.population as f64 + 1.0).log10() / 8.0).min(1.0);
+            s += 0.02 * ((self.population(i) as f64 + 1.0).log10() / 8.0).min(1.0);
             if s >= 0.75 {
                 scored.push((s.min(1.0), i));
             }
         }
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(self.places[b.1].population.cmp(&self.places[a.1].population)));
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(self.population(b.1).cmp(&self.population(a.1))));
         scored
             .into_iter()
             .take(limit)
-            .map(|(s, i)| Geocoded { place: &self.places[i], confidence: (s * 100.0).round() / 100.0 })
+            .map(|(s, i)| Geocoded { place: self.place(i), confidence: (s * 100.0).round() / 100.0 })
             .collect()
     }
 }
