@@ -13,5 +13,6 @@ api_port=${PORT:-3000}
 source infra/moto.sh
 start_moto "$moto_port" .local/moto-dev.log
 trap 'kill $MOTO_PID 2>/dev/null || true' EXIT INT TERM
-cargo build -p handoff-local --locked
+# The local stack runs every function's binary: build them all.
+cargo build --workspace --bins --locked
 AWS_EC2_METADATA_DISABLED=true target/debug/handoff-local --endpoint "http://127.0.0.1:$moto_port" --port "$api_port" "$@"

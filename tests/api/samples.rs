@@ -42,7 +42,8 @@ async fn every_function_answers_its_sample_event() {
         }
         let answer = stack.functions[&f.id].invoke(sample).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         if route.is_some() {
-            let status = answer["statusCode"].as_u64().unwrap_or_else(|| panic!("{name}: not an HTTP answer: {answer}"));
+            let status =
+                answer["statusCode"].as_u64().unwrap_or_else(|| panic!("{name}: not an HTTP answer: {answer}"));
             assert!(status < 500, "{name} answered {status}: {answer}");
         } else {
             let failed = answer.get("batchItemFailures").and_then(|f| f.as_array()).map_or(0, |f| f.len());

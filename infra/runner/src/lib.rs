@@ -120,9 +120,22 @@ async fn sdk_config(opts: &Options) -> aws_config::SdkConfig {
     loader.load().await
 }
 
-pub async fn start(opts: Options) -> Result<Stack, String> {
+/// The stack's resources, provisioned, and how each function runs: what
+/// [`start`] builds on (and the benchmarks use without starting anything).
+pub struct Prepared {
+    pub template: Template,
+    pub names: Names,
+    pub sdk: aws_config::SdkConfig,
+    pub clients: provision::Clients,
+    /// Each function's binary, environment and timeout, as template.yaml gives them.
+    pub specs: Vec<FunctionSpec>,
+}
+
+/// Reads template.yaml, provisions every resource and resolves each
+/// function's environment.
+pub async fn prepare(opts: &Options) -> Result<Prepared, String> {
     let template = Template::load(&opts.template)?;
-    let sdk = sdk_config(&opts).await;
+    let sdk = sdk_config(opts).await;
     let infra = Aws::new(sdk.clone(), None);
     let clients = provision::Clients {
         dynamodb: infra.dynamodb(),
@@ -146,17 +159,13 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
     provision::provision(&template, &mut names, &clients, opts.visibility_timeout).await?;
 
     // Every function runs as its own binary with the template's environment.
-    let meter = lambda::Meter::default();
-    if let Some(dir) = &opts.log_dir {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let mut starting = Vec::new();
+    let mut specs = Vec::new();
     for f in &template.functions {
         let mut env = BTreeMap::new();
         for (k, v) in &f.env {
             env.insert(k.clone(), names.resolve(v).map_err(|e| format!("{}: {k}: {e}", f.id))?);
         }
-        env.extend(lambda_environment(&opts, &names.refs[&f.id], f.memory));
+        env.extend(lambda_environment(opts, &names.refs[&f.id], f.memory));
         // The binary the template builds (Metadata BuildProperties Binary), else the crate's folder name.
         let metadata = &template.resources[&f.id].metadata;
         let crate_name = metadata
@@ -171,8 +180,18 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
             timeout: Duration::from_secs(f.timeout),
             log: opts.log_dir.as_ref().map(|d| d.join(format!("{}.log", f.id))),
         };
-        starting.push(Pool::start(spec, meter.clone()));
+        specs.push(spec);
     }
+    Ok(Prepared { template, names, sdk, clients, specs })
+}
+
+pub async fn start(opts: Options) -> Result<Stack, String> {
+    let Prepared { template, names, sdk, clients, specs } = prepare(&opts).await?;
+    let meter = lambda::Meter::default();
+    if let Some(dir) = &opts.log_dir {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let starting = specs.into_iter().map(|spec| Pool::start(spec, meter.clone()));
     let mut functions = HashMap::new();
     let mut failed = Vec::new();
     for r in futures::future::join_all(starting).await {
@@ -280,7 +299,7 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
 
     let table_id =
         template.of_kind("AWS::DynamoDB::Table").next().map(|(id, _)| id.clone()).ok_or("template has no table")?;
-    let table = handoff::platform::store::Table::new(infra.dynamodb(), names.refs[&table_id].clone());
+    let table = handoff::platform::store::Table::new(clients.dynamodb.clone(), names.refs[&table_id].clone());
     Ok(Stack {
         url: format!("http://{addr}"),
         addr,

@@ -2,13 +2,12 @@
 //! configuration, the table, the AWS clients and the clock — built once per
 //! process from the environment template.yaml gives the function.
 //!
-//! A function crate writes no glue: the table, the files bucket and the
-//! mailer are there when `TABLE_NAME`, `FILES_BUCKET` and `MAIL_FROM` are set
-//! (building a client costs no I/O), SQS and EventBridge clients are built
-//! on first use, and a crate with settings of
+//! A function crate writes no glue: the table is there when `TABLE_NAME` is
+//! set; the files bucket (`FILES_BUCKET`), the mailer (`MAIL_FROM`), SQS and
+//! EventBridge are built on first use (so a function that never calls them
+//! neither builds nor links their clients), and a crate with settings of
 //! its own declares them as a [`FromEnv`] type, parsed once at start (a
 //! missing or invalid variable stops the function before it serves).
-use std::sync::OnceLock;
 
 use super::aws::Aws;
 use super::clock;
@@ -68,18 +67,18 @@ pub struct Ctx<C = ()> {
     #[cfg(feature = "dynamodb")]
     table: Option<super::store::Table>,
     #[cfg(all(feature = "http", feature = "dynamodb", feature = "s3"))]
-    files: Option<super::files::Files>,
+    files: std::sync::OnceLock<Option<super::files::Files>>,
     #[cfg(feature = "sesv2")]
-    mailer: Option<super::mail::Mailer>,
+    mailer: std::sync::OnceLock<Option<super::mail::Mailer>>,
     #[cfg(feature = "sqs")]
-    sqs: OnceLock<super::aws::sdk::aws_sdk_sqs::Client>,
+    sqs: std::sync::OnceLock<super::aws::sdk::aws_sdk_sqs::Client>,
     #[cfg(feature = "eventbridge")]
-    eventbridge: OnceLock<super::aws::sdk::aws_sdk_eventbridge::Client>,
+    eventbridge: std::sync::OnceLock<super::aws::sdk::aws_sdk_eventbridge::Client>,
 }
 
 impl<C: FromEnv> Ctx<C> {
-    /// Parses the function's settings and builds the clients its
-    /// environment names; SQS and EventBridge wait for their first use.
+    /// Parses the function's settings and builds the table client; the
+    /// other clients wait for their first use.
     pub fn new(name: &'static str, env: Env, aws: Aws) -> Result<Self, ConfigError> {
         let config = C::from_env(&env)?;
         Ok(Self::with_config(name, config, env, aws))
@@ -90,10 +89,6 @@ impl<C> Ctx<C> {
     pub fn with_config(name: &'static str, config: C, env: Env, aws: Aws) -> Self {
         #[cfg(feature = "dynamodb")]
         let table = super::store::Table::from_env(&env, &aws).ok();
-        #[cfg(all(feature = "http", feature = "dynamodb", feature = "s3"))]
-        let files = env.get("FILES_BUCKET").map(|b| super::files::Files::new(aws.s3(), b));
-        #[cfg(feature = "sesv2")]
-        let mailer = env.get("MAIL_FROM").map(|from| super::mail::Mailer::new(aws.sesv2(), from));
         Self {
             name,
             meter: env.get("HANDOFF_METER").is_some(),
@@ -104,13 +99,13 @@ impl<C> Ctx<C> {
             #[cfg(feature = "dynamodb")]
             table,
             #[cfg(all(feature = "http", feature = "dynamodb", feature = "s3"))]
-            files,
+            files: std::sync::OnceLock::new(),
             #[cfg(feature = "sesv2")]
-            mailer,
+            mailer: std::sync::OnceLock::new(),
             #[cfg(feature = "sqs")]
-            sqs: OnceLock::new(),
+            sqs: std::sync::OnceLock::new(),
             #[cfg(feature = "eventbridge")]
-            eventbridge: OnceLock::new(),
+            eventbridge: std::sync::OnceLock::new(),
         }
     }
 
@@ -145,12 +140,18 @@ impl<C> Ctx<C> {
     /// Document uploads in the files bucket (`FILES_BUCKET`).
     #[cfg(all(feature = "http", feature = "dynamodb", feature = "s3"))]
     pub fn files(&self) -> Result<&super::files::Files, Unconfigured> {
-        self.files.as_ref().ok_or_else(|| Unconfigured(ConfigError::Missing("FILES_BUCKET".into())))
+        self.files
+            .get_or_init(|| self.env.get("FILES_BUCKET").map(|b| super::files::Files::new(self.aws.s3(), b)))
+            .as_ref()
+            .ok_or_else(|| Unconfigured(ConfigError::Missing("FILES_BUCKET".into())))
     }
     /// Email through SES v2, from `MAIL_FROM`.
     #[cfg(feature = "sesv2")]
     pub fn mailer(&self) -> Result<&super::mail::Mailer, Unconfigured> {
-        self.mailer.as_ref().ok_or_else(|| Unconfigured(ConfigError::Missing("MAIL_FROM".into())))
+        self.mailer
+            .get_or_init(|| self.env.get("MAIL_FROM").map(|from| super::mail::Mailer::new(self.aws.sesv2(), from)))
+            .as_ref()
+            .ok_or_else(|| Unconfigured(ConfigError::Missing("MAIL_FROM".into())))
     }
     #[cfg(feature = "sqs")]
     pub fn sqs(&self) -> &super::aws::sdk::aws_sdk_sqs::Client {

@@ -27,13 +27,13 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
             cursor,
         },
         (None, day) => {
-            let today = ctx.now_rfc3339();
             let day = match day {
                 Some(d) => day_of(d)
                     .filter(|x| x.len() == d.len())
                     .ok_or_else(|| Problem::field("day", "must be a date such as 2026-11-21"))?
                     .to_string(),
-                None => day_of(&today).expect("now is a date").to_string(),
+                // RFC 3339 begins with the date.
+                None => ctx.now_rfc3339()[..10].to_string(),
             };
             Query { index: None, partition: keys::audit_day(&day), sort_prefix: None, forward: false, limit, cursor }
         }

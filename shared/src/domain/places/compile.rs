@@ -2,21 +2,26 @@
 //! at build time (shared/build.rs), into one byte blob that is used where it
 //! lies: no parsing, no allocation at start. Also used by tests on small data.
 //!
-//! Layout (little-endian): `HGZ2`, then the counts (u32 each) of places,
-//! countries, country keys and the string table's length; the string table
-//! (each string a u16 length and its UTF-8 bytes, stored once); the places
-//! ([`RECORD`] bytes each: id, name, city, folded name, folded city, time
-//! zone as string offsets, city `u32::MAX` when none; lat, lon as f64; population u64;
-//! country index u16; kind u8; padding); the countries (code, name: string
-//! offsets); the place indices ordered by id (u32 each); the country keys
-//! ordered (folded name, lower-case code or alias → country index: u32, u32).
+//! Layout (little-endian, unaligned): `HGZ3`, then the counts (u32 each) of
+//! places, countries, country keys, time zones and the string table's
+//! length; the string table (each string a u8 length and its UTF-8 bytes,
+//! stored once); the places ([`RECORD`] bytes each: id, name, city, folded
+//! name, folded city as u32 string offsets, city `u32::MAX` when none; time
+//! zone and country as u16 indices; lat and lon as i32 in 1e-5 degrees (the
+//! data has at most five decimals, so `n / 1e5` is exactly the f64 the text
+//! parses to); population u32; kind u8); the countries (code, name: string
+//! offsets); the time zones (string offsets); the place indices ordered by
+//! id (u32 each); the country keys ordered (folded name, lower-case code or
+//! alias → country index: u32, u32).
 use std::collections::HashMap;
 
 use super::fold::fold;
 
-pub const MAGIC: &[u8; 4] = b"HGZ2";
-pub const HEADER: usize = 4 + 4 * 4;
-pub const RECORD: usize = 6 * 4 + 8 + 8 + 8 + 2 + 1 + 1;
+pub const MAGIC: &[u8; 4] = b"HGZ3";
+pub const HEADER: usize = 4 + 5 * 4;
+pub const RECORD: usize = 5 * 4 + 2 + 2 + 4 + 4 + 4 + 1;
+/// Degrees are stored in units of 1e-5.
+pub const DEGREE_UNITS: f64 = 100_000.0;
 pub const NONE: u32 = u32::MAX;
 
 const ALIASES: [(&str, &str); 4] = [("usa", "US"), ("united states of america", "US"), ("uk", "GB"), ("england", "GB")];
@@ -32,7 +37,7 @@ impl Strings {
         if let Some(&o) = self.seen.get(s) {
             return Ok(o);
         }
-        let len = u16::try_from(s.len()).map_err(|_| format!("string too long: {s:.40}"))?;
+        let len = u8::try_from(s.len()).map_err(|_| format!("string too long: {s:.40}"))?;
         let o = u32::try_from(self.bytes.len()).map_err(|_| "string table too large".to_string())?;
         self.bytes.extend_from_slice(&len.to_le_bytes());
         self.bytes.extend_from_slice(s.as_bytes());
@@ -47,6 +52,8 @@ pub fn compile(text: &str) -> Result<Vec<u8>, String> {
     let mut countries: Vec<(String, String)> = Vec::new();
     let mut country_index: HashMap<String, u16> = HashMap::new();
     let mut records: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut zones: Vec<u32> = Vec::new();
+    let mut zone_index: HashMap<String, u16> = HashMap::new();
     let mut country_of =
         |code: &str, name: Option<&str>, countries: &mut Vec<(String, String)>| -> Result<u16, String> {
             if let Some(&i) = country_index.get(code) {
@@ -60,12 +67,12 @@ pub fn compile(text: &str) -> Result<Vec<u8>, String> {
             country_index.insert(code.to_string(), i);
             Ok(i)
         };
-    for (n, line) in text.lines().enumerate() {
+    for (n_line, line) in text.lines().enumerate() {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let f: Vec<&str> = line.split('\t').collect();
-        let bad = || format!("places data line {}: malformed", n + 1);
+        let bad = || format!("places data line {}: malformed", n_line + 1);
         match f[0] {
             "C" if f.len() == 3 => {
                 country_of(f[1], Some(f[2]), &mut countries)?;
@@ -76,29 +83,40 @@ pub fn compile(text: &str) -> Result<Vec<u8>, String> {
                     "city" => 1,
                     _ => return Err(bad()),
                 };
-                let lat: f64 = f[6].parse().map_err(|_| bad())?;
-                let lon: f64 = f[7].parse().map_err(|_| bad())?;
-                let population: u64 = f[9].parse().map_err(|_| bad())?;
+                let degrees = |t: &str| -> Result<i32, String> {
+                    let d: f64 = t.parse().map_err(|_| bad())?;
+                    let n = (d * DEGREE_UNITS).round();
+                    // Exactly representable: the text has at most five decimals.
+                    if (n / DEGREE_UNITS).to_bits() != d.to_bits() || n.abs() > 18_000_000.0 {
+                        return Err(format!("places data line {}: {t} has more than five decimals", n_line + 1));
+                    }
+                    Ok(n as i32)
+                };
+                let (lat, lon) = (degrees(f[6])?, degrees(f[7])?);
+                let population: u32 = f[9].parse().map_err(|_| bad())?;
                 let country = country_of(f[5], None, &mut countries)?;
+                let zone = match zone_index.get(f[8]) {
+                    Some(&z) => z,
+                    None => {
+                        let z = u16::try_from(zones.len()).map_err(|_| "too many time zones".to_string())?;
+                        zones.push(strings.add(f[8])?);
+                        zone_index.insert(f[8].to_string(), z);
+                        z
+                    }
+                };
                 let city = if f[4].is_empty() { NONE } else { strings.add(f[4])? };
                 let mut r = Vec::with_capacity(RECORD);
-                let zone = strings.add(f[8])?;
-                for o in [
-                    strings.add(f[1])?,
-                    strings.add(f[3])?,
-                    city,
-                    strings.add(&fold(f[3]))?,
-                    strings.add(&fold(f[4]))?,
-                    zone,
-                ] {
+                for o in
+                    [strings.add(f[1])?, strings.add(f[3])?, city, strings.add(&fold(f[3]))?, strings.add(&fold(f[4]))?]
+                {
                     r.extend_from_slice(&o.to_le_bytes());
                 }
+                r.extend_from_slice(&zone.to_le_bytes());
+                r.extend_from_slice(&country.to_le_bytes());
                 r.extend_from_slice(&lat.to_le_bytes());
                 r.extend_from_slice(&lon.to_le_bytes());
                 r.extend_from_slice(&population.to_le_bytes());
-                r.extend_from_slice(&country.to_le_bytes());
                 r.push(kind);
-                r.push(0);
                 records.push((f[1].to_string(), r));
             }
             _ => return Err(bad()),
@@ -134,7 +152,7 @@ pub fn compile(text: &str) -> Result<Vec<u8>, String> {
 
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
-    for n in [records.len(), countries.len(), keys.len(), strings.bytes.len()] {
+    for n in [records.len(), countries.len(), keys.len(), zones.len(), strings.bytes.len()] {
         out.extend_from_slice(&(n as u32).to_le_bytes());
     }
     out.extend_from_slice(&strings.bytes);
@@ -142,6 +160,9 @@ pub fn compile(text: &str) -> Result<Vec<u8>, String> {
         out.extend_from_slice(r);
     }
     out.extend_from_slice(&country_rows);
+    for z in zones {
+        out.extend_from_slice(&z.to_le_bytes());
+    }
     for i in by_id {
         out.extend_from_slice(&i.to_le_bytes());
     }

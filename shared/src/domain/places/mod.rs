@@ -12,7 +12,7 @@ use super::geo::LatLon;
 
 pub mod compile;
 mod fold;
-use compile::{HEADER, MAGIC, NONE, RECORD};
+use compile::{DEGREE_UNITS, HEADER, MAGIC, NONE, RECORD};
 pub use fold::fold;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,6 +82,7 @@ pub struct Gazetteer {
     strings: &'static [u8],
     records: &'static [u8],
     countries: &'static [u8],
+    zones: &'static [u8],
     by_id: &'static [u8],
     keys: &'static [u8],
     len: usize,
@@ -92,11 +93,6 @@ fn u16_at(b: &[u8], at: usize) -> u16 {
 }
 fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    let mut x = [0u8; 8];
-    x.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(x)
 }
 
 const AIRPORT_WORDS: &[&str] =
@@ -114,7 +110,7 @@ impl Gazetteer {
             return Err("not a compiled gazetteer".into());
         }
         let count = |i: usize| u32_at(blob, 4 + 4 * i) as usize;
-        let (places, countries, keys, strings) = (count(0), count(1), count(2), count(3));
+        let (places, countries, keys, zones, strings) = (count(0), count(1), count(2), count(3), count(4));
         let mut at = HEADER;
         let mut take = |n: usize| -> Result<&'static [u8], String> {
             let part = blob.get(at..at + n).ok_or("compiled gazetteer is truncated")?;
@@ -125,6 +121,7 @@ impl Gazetteer {
             strings: take(strings)?,
             records: take(places * RECORD)?,
             countries: take(countries * 8)?,
+            zones: take(zones * 4)?,
             by_id: take(places * 4)?,
             keys: take(keys * 8)?,
             len: places,
@@ -151,11 +148,11 @@ impl Gazetteer {
     /// The string at offset `o` of the string table ("" if the blob is damaged).
     fn str_at(&self, o: u32) -> &'static str {
         let o = o as usize;
-        if o + 2 > self.strings.len() {
+        if o >= self.strings.len() {
             return "";
         }
-        let n = u16_at(self.strings, o) as usize;
-        self.strings.get(o + 2..o + 2 + n).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
+        let n = self.strings[o] as usize;
+        self.strings.get(o + 1..o + 1 + n).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
     }
     fn field(&self, i: usize, k: usize) -> u32 {
         u32_at(self.records, i * RECORD + 4 * k)
@@ -168,16 +165,16 @@ impl Gazetteer {
         (self.str_at(self.field(i, 3)), self.str_at(self.field(i, 4)))
     }
     fn population(&self, i: usize) -> u64 {
-        u64_at(self.records, i * RECORD + 40)
+        u32_at(self.records, i * RECORD + 32) as u64
     }
     fn iata_of(&self, i: usize) -> Option<&'static str> {
         self.id_of(i).strip_prefix("airport:")
     }
     fn is_airport(&self, i: usize) -> bool {
-        self.records[i * RECORD + 50] == 0
+        self.records[i * RECORD + 36] == 0
     }
     fn country_idx(&self, i: usize) -> usize {
-        u16_at(self.records, i * RECORD + 48) as usize
+        u16_at(self.records, i * RECORD + 22) as usize
     }
     fn country_code(&self, c: usize) -> &'static str {
         self.str_at(u32_at(self.countries, c * 8))
@@ -186,21 +183,21 @@ impl Gazetteer {
     /// Place `i`, built from its record.
     fn place(&self, i: usize) -> Place {
         let r = &self.records[i * RECORD..(i + 1) * RECORD];
-        let f64_at = |at: usize| f64::from_bits(u64_at(r, at));
+        let degrees = |at: usize| u32_at(r, at) as i32 as f64 / DEGREE_UNITS;
         let country = self.country_idx(i);
         let id = self.str_at(u32_at(r, 0));
         let city = u32_at(r, 8);
         Place {
             id,
-            kind: if r[50] == 0 { PlaceKind::Airport } else { PlaceKind::City },
+            kind: if self.is_airport(i) { PlaceKind::Airport } else { PlaceKind::City },
             name: self.str_at(u32_at(r, 4)),
             city: (city != NONE).then(|| self.str_at(city)),
             country: self.country_code(country),
             country_name: self.str_at(u32_at(self.countries, country * 8 + 4)),
-            lat: f64_at(24),
-            lon: f64_at(32),
-            zone: self.str_at(u32_at(r, 20)),
-            population: u64_at(r, 40),
+            lat: degrees(24),
+            lon: degrees(28),
+            zone: self.str_at(u32_at(self.zones, u16_at(r, 20) as usize * 4)),
+            population: self.population(i),
             iata: id.strip_prefix("airport:"),
         }
     }

@@ -155,3 +155,86 @@ where
     }
     Ok(answer)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::aws::Aws;
+    use crate::platform::env::Env;
+    use http::Method;
+    use std::collections::HashMap;
+
+    fn ctx(vars: &[(&str, &str)]) -> Ctx {
+        let env = Env::from_map(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<HashMap<_, _>>());
+        Ctx::with_config("test-route", (), env, Aws::offline())
+    }
+
+    async fn echo(_ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
+        let body: serde_json::Value = req.json()?;
+        Ok(Reply::json(201, &body).header("location", "/things/1"))
+    }
+
+    async fn refuses(_ctx: &Ctx, _req: &ApiRequest) -> Result<Reply, Problem> {
+        Err(Problem::field("name", "is required"))
+    }
+
+    #[cfg(feature = "dynamodb")]
+    async fn writes(_ctx: &Ctx, _req: &ApiRequest) -> Result<Reply, Problem> {
+        let r = crate::platform::store::Record::new(crate::keys::user("u1"), "User", serde_json::json!({"x": 1}));
+        Ok(Reply::ok(&serde_json::json!({})).write(crate::platform::store::put_new(&r), None))
+    }
+
+    fn post(body: &serde_json::Value) -> ApiRequest {
+        ApiRequest::new(Method::POST, "/things").with_json(body)
+    }
+
+    #[tokio::test]
+    async fn a_reply_becomes_its_answer() {
+        let a = answer(&ctx(&[]), &echo, &post(&serde_json::json!({"name": "x"}))).await;
+        assert_eq!(a.status, 201);
+        assert_eq!(a.body, r#"{"name":"x"}"#);
+        assert!(a.headers.contains(&("location".to_string(), "/things/1".to_string())));
+        assert!(a.headers.contains(&("content-type".to_string(), "application/json".to_string())));
+        assert!(!a.headers.iter().any(|(k, _)| k == "x-aws-calls"), "no meter unless HANDOFF_METER is set");
+    }
+
+    #[tokio::test]
+    async fn problems_are_problem_json_with_field_errors() {
+        let a = answer(&ctx(&[]), &refuses, &post(&serde_json::json!({}))).await;
+        assert_eq!(a.status, 422);
+        assert!(a.headers.contains(&("content-type".to_string(), "application/problem+json".to_string())));
+        let body: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+        assert_eq!(body["type"], "https://problems.handoff.dev/validation-failed");
+        assert_eq!(body["errors"][0]["field"], "name");
+        assert_eq!(body["correlation_id"], "test");
+    }
+
+    #[tokio::test]
+    async fn bodies_over_the_limit_are_refused_before_the_handler() {
+        let mut req = post(&serde_json::json!({}));
+        req.body = vec![b' '; MAX_BODY_BYTES + 1];
+        let a = answer(&ctx(&[]), &echo, &req).await;
+        assert_eq!(a.status, 413);
+        let malformed = answer(
+            &ctx(&[]),
+            &echo,
+            &ApiRequest::new(Method::POST, "/things").with_header("content-type", "text/plain"),
+        )
+        .await;
+        assert_eq!(malformed.status, 415);
+    }
+
+    #[tokio::test]
+    async fn the_meter_reports_calls_when_asked() {
+        let a = answer(&ctx(&[("HANDOFF_METER", "1")]), &echo, &post(&serde_json::json!({}))).await;
+        assert!(a.headers.contains(&("x-aws-calls".to_string(), String::new())), "{:?}", a.headers);
+        assert!(a.headers.iter().any(|(k, v)| k == "x-aws-time-us" && v == "0"));
+    }
+
+    #[cfg(feature = "dynamodb")]
+    #[tokio::test]
+    async fn writes_without_a_table_are_a_500_not_a_panic() {
+        let a = answer(&ctx(&[]), &writes, &post(&serde_json::json!({}))).await;
+        assert_eq!(a.status, 500);
+    }
+}

@@ -1,0 +1,120 @@
+//! Queries on the table or an overloaded index: one page with a signed
+//! cursor, or every page of a partition; cursors for any resumable position.
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+
+use super::record::{from_item, item_live, Record};
+use super::{unavailable, Item, StoreError, Table};
+use crate::platform::clock::now_unix;
+use crate::platform::cursor;
+
+/// A query on the table or on an overloaded index.
+pub struct Query<'a> {
+    /// `None` for the table (`pk`/`sk`), `Some("gsi1")` for gsi1pk/gsi1sk.
+    pub index: Option<&'a str>,
+    pub partition: String,
+    pub sort_prefix: Option<String>,
+    pub forward: bool,
+    pub limit: i32,
+    pub cursor: Option<&'a str>,
+}
+
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl Table {
+    /// One page of a query from `start`: its live records and the key to go on from.
+    async fn page<T: DeserializeOwned>(
+        &self,
+        q: &Query<'_>,
+        limit: Option<i32>,
+        start: Option<Item>,
+    ) -> Result<(Vec<Record<T>>, Option<Item>), StoreError> {
+        let (pk_attr, sk_attr) = match q.index {
+            None => ("pk".to_string(), "sk".to_string()),
+            Some(ix) => (format!("{ix}pk"), format!("{ix}sk")),
+        };
+        let mut req = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .set_index_name(q.index.map(str::to_string))
+            .expression_attribute_names("#p", &pk_attr)
+            .expression_attribute_values(":p", AttributeValue::S(q.partition.clone()))
+            .scan_index_forward(q.forward)
+            .set_limit(limit)
+            .set_exclusive_start_key(start);
+        req = match &q.sort_prefix {
+            Some(prefix) => req
+                .key_condition_expression("#p = :p AND begins_with(#s, :s)")
+                .expression_attribute_names("#s", &sk_attr)
+                .expression_attribute_values(":s", AttributeValue::S(prefix.clone())),
+            None => req.key_condition_expression("#p = :p"),
+        };
+        let out = req.send().await.map_err(unavailable)?;
+        let now = now_unix();
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| item_live(i, now))
+            .map(from_item)
+            .collect::<Result<Vec<Record<T>>, _>>()?;
+        Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+
+    /// One page of a query, newest first unless `forward`; expired items are skipped.
+    pub async fn query<T: DeserializeOwned>(&self, q: Query<'_>) -> Result<Page<Record<T>>, StoreError> {
+        let binding = format!("{}|{}", q.index.unwrap_or("table"), q.partition);
+        let start = match q.cursor {
+            Some(c) => Some(
+                self.open_cursor(&binding, c)?.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect::<Item>(),
+            ),
+            None => None,
+        };
+        let (items, last) = self.page(&q, Some(q.limit), start).await?;
+        let next_cursor = last.map(|k| {
+            self.sign_cursor(
+                &binding,
+                k.into_iter().filter_map(|(n, v)| v.as_s().ok().map(|s| (n, s.clone()))).collect(),
+            )
+        });
+        Ok(Page { items, next_cursor })
+    }
+}
+
+impl Table {
+    /// Every item of a partition, page after page, up to `max_pages` pages;
+    /// the flag says whether pages were left unread.
+    pub async fn query_all<T: DeserializeOwned>(
+        &self,
+        partition: String,
+        max_pages: usize,
+    ) -> Result<(Vec<Record<T>>, bool), StoreError> {
+        // `limit` is not used here: each page is a whole one (up to 1 MB).
+        let q = Query { index: None, partition, sort_prefix: None, forward: true, limit: 0, cursor: None };
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        for _ in 0..max_pages {
+            let (items, last) = self.page(&q, None, start.take()).await?;
+            out.extend(items);
+            match last {
+                Some(k) => start = Some(k),
+                None => return Ok((out, false)),
+            }
+        }
+        Ok((out, true))
+    }
+
+    /// A signed, expiring cursor for any resumable position (not only a
+    /// query's last key), bound to `binding`.
+    pub fn sign_cursor(&self, binding: &str, position: BTreeMap<String, String>) -> String {
+        cursor::encode(&self.cursor_secret, binding, position, now_unix())
+    }
+    pub fn open_cursor(&self, binding: &str, c: &str) -> Result<BTreeMap<String, String>, StoreError> {
+        cursor::decode(&self.cursor_secret, binding, c, now_unix()).map_err(StoreError::BadCursor)
+    }
+}
