@@ -34,11 +34,31 @@ pub mod sdk {
 pub type CallCounts = BTreeMap<String, u64>;
 
 /// The AWS calls made in a scope: how many of each, and the time spent
-/// waiting for them (every attempt, from sending to the answer read).
+/// waiting for them: the wall-clock time while at least one attempt was in
+/// flight (concurrent calls count once).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Calls {
     pub counts: CallCounts,
     pub micros: u64,
+    in_flight: u32,
+    busy_since: Option<std::time::Instant>,
+}
+
+impl Calls {
+    fn attempt_started(&mut self) {
+        if self.in_flight == 0 {
+            self.busy_since = Some(std::time::Instant::now());
+        }
+        self.in_flight += 1;
+    }
+    fn attempt_ended(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        if self.in_flight == 0 {
+            if let Some(since) = self.busy_since.take() {
+                self.micros += since.elapsed().as_micros() as u64;
+            }
+        }
+    }
 }
 
 tokio::task_local! {
@@ -55,11 +75,11 @@ pub async fn metered<F: std::future::Future>(f: F) -> (F::Output, Calls) {
     (out, c)
 }
 
-/// When an attempt was sent (kept in the request's config bag).
+/// That an attempt was counted as in flight (kept in the request's config bag).
 #[derive(Debug, Clone)]
-struct AttemptStart(std::time::Instant);
+struct AttemptStarted;
 
-impl aws_smithy_types::config_bag::Storable for AttemptStart {
+impl aws_smithy_types::config_bag::Storable for AttemptStarted {
     type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
 }
 
@@ -116,7 +136,9 @@ impl Intercept for CallMeter {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        cfg.interceptor_state().store_put(AttemptStart(std::time::Instant::now()));
+        if SCOPE.try_with(|s| s.lock().unwrap().attempt_started()).is_ok() {
+            cfg.interceptor_state().store_put(AttemptStarted);
+        }
         Ok(())
     }
 
@@ -126,9 +148,8 @@ impl Intercept for CallMeter {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if let Some(start) = cfg.load::<AttemptStart>() {
-            let micros = start.0.elapsed().as_micros() as u64;
-            let _ = SCOPE.try_with(|s| s.lock().unwrap().micros += micros);
+        if cfg.load::<AttemptStarted>().is_some() {
+            let _ = SCOPE.try_with(|s| s.lock().unwrap().attempt_ended());
         }
         Ok(())
     }

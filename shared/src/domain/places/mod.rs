@@ -160,15 +160,34 @@ impl Gazetteer {
     fn id_of(&self, i: usize) -> &'static str {
         self.str_at(self.field(i, 0))
     }
-    /// Folded name and folded city of place `i`.
-    fn folded(&self, i: usize) -> (&'static str, &'static str) {
-        (self.str_at(self.field(i, 3)), self.str_at(self.field(i, 4)))
+    /// The bytes of the string at `o` (folded strings are ASCII: no check needed).
+    fn bytes_at(&self, o: u32) -> &'static [u8] {
+        let o = o as usize;
+        match self.strings.get(o) {
+            Some(&n) => self.strings.get(o + 1..o + 1 + n as usize).unwrap_or_default(),
+            None => &[],
+        }
+    }
+    /// Folded name and folded city of place `i` (ASCII).
+    fn folded(&self, i: usize) -> (&'static [u8], &'static [u8]) {
+        (self.bytes_at(self.field(i, 3)), self.bytes_at(self.field(i, 4)))
+    }
+    /// The index of the place `id` names.
+    fn index_of(&self, id: &str) -> Option<usize> {
+        let (mut lo, mut hi) = (0, self.len);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let i = u32_at(self.by_id, mid * 4) as usize;
+            match self.id_of(i).cmp(id) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(i),
+            }
+        }
+        None
     }
     fn population(&self, i: usize) -> u64 {
         u32_at(self.records, i * RECORD + 32) as u64
-    }
-    fn iata_of(&self, i: usize) -> Option<&'static str> {
-        self.id_of(i).strip_prefix("airport:")
     }
     fn is_airport(&self, i: usize) -> bool {
         self.records[i * RECORD + 36] == 0
@@ -203,17 +222,7 @@ impl Gazetteer {
     }
 
     pub fn get(&self, id: &str) -> Option<Place> {
-        let (mut lo, mut hi) = (0, self.len);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            let i = u32_at(self.by_id, mid * 4) as usize;
-            match self.id_of(i).cmp(id) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(self.place(i)),
-            }
-        }
-        None
+        self.index_of(id).map(|i| self.place(i))
     }
 
     /// The country a folded name, code or alias names.
@@ -240,7 +249,11 @@ impl Gazetteer {
         if q.is_empty() {
             return Vec::new();
         }
-        let code = (q.len() == 3 && q.chars().all(|c| c.is_ascii_alphabetic())).then(|| q.to_ascii_uppercase());
+        // An IATA code is looked up, not scanned for.
+        let code = (q.len() == 3 && q.chars().all(|c| c.is_ascii_alphabetic()))
+            .then(|| self.index_of(&format!("airport:{}", q.to_ascii_uppercase())))
+            .flatten();
+        let qb = q.as_bytes();
         let max_edits = match q.len() {
             0..=3 => 0,
             4..=7 => 1,
@@ -249,11 +262,11 @@ impl Gazetteer {
         let mut hits: Vec<(MatchKind, usize)> = Vec::new();
         for i in 0..self.len {
             let (name, city) = self.folded(i);
-            let kind = if code.as_deref().is_some_and(|c| self.iata_of(i) == Some(c)) {
+            let kind = if code == Some(i) {
                 Some(MatchKind::Code)
-            } else if name == q {
+            } else if name == qb {
                 Some(MatchKind::Exact)
-            } else if starts_word(name, &q) || (!city.is_empty() && starts_word(city, &q)) {
+            } else if starts_word(name, qb) || (!city.is_empty() && starts_word(city, qb)) {
                 Some(MatchKind::Prefix)
             } else {
                 None
@@ -269,7 +282,9 @@ impl Gazetteer {
             let first = q.as_bytes()[0];
             for i in 0..self.len {
                 let (name, city) = self.folded(i);
-                let candidate = |t: &str| !t.is_empty() && t.as_bytes()[0] == first && within_edits(t, &q, max_edits);
+                let candidate = |t: &[u8]| {
+                    t.first() == Some(&first) && within_edits(std::str::from_utf8(t).unwrap_or_default(), &q, max_edits)
+                };
                 if (candidate(name) || candidate(city)) && !hits.iter().any(|h| h.1 == i) {
                     hits.push((MatchKind::Fuzzy, i));
                 }
@@ -307,20 +322,32 @@ impl Gazetteer {
         if rest.is_empty() {
             return Vec::new();
         }
-        let code =
-            (rest.len() == 3 && rest.chars().all(|c| c.is_ascii_alphabetic())).then(|| rest.to_ascii_uppercase());
+        let code = (rest.len() == 3 && rest.chars().all(|c| c.is_ascii_alphabetic()))
+            .then(|| self.index_of(&format!("airport:{}", rest.to_ascii_uppercase())))
+            .flatten();
+        let country = country.map(|c| (0..self.countries.len() / 8).find(|&k| self.country_code(k) == c));
         let n_words = words.len();
+        let first = rest.as_bytes()[0];
+        // Only a name with a word starting like the text can be similar
+        // enough (window_similarity is 0 otherwise): a byte test first.
+        let similarity = |t: &[u8]| {
+            if has_word_starting(t, first) {
+                window_similarity(&rest, n_words, std::str::from_utf8(t).unwrap_or_default())
+            } else {
+                0.0
+            }
+        };
         let mut scored: Vec<(f64, usize)> = Vec::new();
         for i in 0..self.len {
-            let (name, city) = self.folded(i);
-            if country.is_some_and(|c| c != self.country_code(self.country_idx(i))) {
+            if country.is_some_and(|c| c != Some(self.country_idx(i))) {
                 continue;
             }
-            let mut s = if code.as_deref().is_some_and(|c| self.iata_of(i) == Some(c)) {
+            let (name, city) = self.folded(i);
+            let mut s = if code == Some(i) {
                 1.0
             } else {
-                let by_name = window_similarity(&rest, n_words, name);
-                let by_city = if city.is_empty() { 0.0 } else { window_similarity(&rest, n_words, city) - 0.03 };
+                let by_name = similarity(name);
+                let by_city = if city.is_empty() { 0.0 } else { similarity(city) - 0.03 };
                 by_name.max(by_city)
             };
             if wants_airport != self.is_airport(i) {
@@ -362,8 +389,13 @@ fn window_similarity(text: &str, n: usize, name: &str) -> f64 {
 }
 
 /// `text` starts with `q`, or one of its words does.
-fn starts_word(text: &str, q: &str) -> bool {
-    text.starts_with(q) || text.match_indices(' ').any(|(i, _)| text[i + 1..].starts_with(q))
+fn starts_word(text: &[u8], q: &[u8]) -> bool {
+    text.starts_with(q) || text.iter().enumerate().any(|(i, &c)| c == b' ' && text[i + 1..].starts_with(q))
+}
+
+/// One of the words of `text` starts with `first`.
+fn has_word_starting(text: &[u8], first: u8) -> bool {
+    text.first() == Some(&first) || text.windows(2).any(|w| w[0] == b' ' && w[1] == first)
 }
 
 /// The start of `text` (as long as `q`, give or take the allowed edits) is
