@@ -242,7 +242,7 @@ async fn main() {
         "{runs} cold starts each, medians; start = spawn → first `next`; first answer = spawn → the sample's answer;"
     );
     println!("answer ratio = (first answer − time in AWS calls) ÷ the floor's first answer.\n");
-    println!("| function | size MB | start ms | start ratio | first answer ms | AWS calls (time ms) | answer ratio | peak MB | answered |");
+    println!("| function | size MiB | start ms | start ratio | first answer ms | AWS calls (time ms) | answer ratio | peak MiB | answered |");
     println!("|---|---:|---:|---:|---:|---|---:|---:|---|");
     let mb = |b: u64| b as f64 / 1_048_576.0;
     println!(
@@ -285,7 +285,7 @@ async fn main() {
     if let (Some(p), false) = (places.iter().max(), others.is_empty()) {
         let median_other = median(others.iter().map(|&s| s as f64).collect());
         println!(
-            "largest places binary {:.1} MB = {:.2}× the median other binary ({:.1} MB)",
+            "largest places binary {:.1} MiB = {:.2}× the median other binary ({:.1} MiB)",
             mb(*p),
             *p as f64 / median_other,
             median_other / 1_048_576.0
