@@ -6,16 +6,6 @@ use handoff_local::template::EventSource;
 use handoff_tests::{root, stack};
 use serde_json::Value;
 
-fn binary(t: &handoff_local::template::Template, id: &str) -> String {
-    t.resources[id]
-        .metadata
-        .get("BuildProperties")
-        .and_then(|b| b.get("Binary"))
-        .and_then(|b| b.as_str())
-        .expect("every function names its binary")
-        .to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_function_answers_its_sample_event() {
     let stack = stack("samples").await;
@@ -25,12 +15,12 @@ async fn every_function_answers_its_sample_event() {
         .map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".json").to_string())
         .collect();
     names.sort();
-    let mut expected: Vec<String> = stack.template.functions.iter().map(|f| binary(&stack.template, &f.id)).collect();
+    let mut expected: Vec<String> = stack.template.functions.iter().map(|f| f.binary.clone()).collect();
     expected.sort();
     assert_eq!(names, expected, "one sample per function, named after its binary");
 
     for f in &stack.template.functions {
-        let name = binary(&stack.template, &f.id);
+        let name = &f.binary;
         let sample: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap())
             .unwrap_or_else(|e| panic!("{name}.json: {e}"));
         let route = f.events.iter().find_map(|e| match e {

@@ -90,12 +90,37 @@ impl Meter {
     }
 }
 
-/// The calls an answer reports, taken out of an event function's answer.
-pub fn take_calls(answer: &mut Value) -> Option<String> {
-    if let Some(c) = answer.as_object_mut().and_then(|o| o.remove("_aws_calls")) {
-        return c.as_str().map(str::to_string);
+/// What an answer reports of its AWS calls: `Service.Operation=N,…` and the
+/// microseconds spent in them (HTTP answers in headers, others in fields).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reported {
+    pub calls: String,
+    pub micros: u64,
+}
+
+impl Reported {
+    pub fn of(answer: &Value) -> Option<Reported> {
+        let headers = answer.get("headers");
+        let field = |event: &str, header: &str| answer.get(event).or_else(|| headers.and_then(|h| h.get(header)));
+        let calls = field("_aws_calls", "x-aws-calls")?.as_str()?.to_string();
+        let micros = match field("_aws_time_us", "x-aws-time-us") {
+            Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
+            Some(Value::String(s)) => s.parse().unwrap_or(0),
+            _ => 0,
+        };
+        Some(Reported { calls, micros })
     }
-    answer.get("headers").and_then(|h| h.get("x-aws-calls")).and_then(|c| c.as_str()).map(str::to_string)
+
+    /// The report of an event function's answer, taken out of it (it is not
+    /// part of what Lambda passes on).
+    pub fn take(answer: &mut Value) -> Option<Reported> {
+        let r = Reported::of(answer);
+        if let Some(o) = answer.as_object_mut() {
+            o.remove("_aws_calls");
+            o.remove("_aws_time_us");
+        }
+        r
+    }
 }
 
 /// The processes of one function.
@@ -166,14 +191,8 @@ impl Pool {
         if !worker.dead.load(Ordering::SeqCst) {
             self.idle.lock().unwrap().push(worker);
         }
-        if let Ok(v) = &out {
-            let calls = v
-                .get("_aws_calls")
-                .or_else(|| v.get("headers").and_then(|h| h.get("x-aws-calls")))
-                .and_then(|c| c.as_str());
-            if let Some(c) = calls {
-                self.meter.add(c);
-            }
+        if let Some(r) = out.as_ref().ok().and_then(Reported::of) {
+            self.meter.add(&r.calls);
         }
         out
     }

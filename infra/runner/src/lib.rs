@@ -166,16 +166,9 @@ pub async fn prepare(opts: &Options) -> Result<Prepared, String> {
             env.insert(k.clone(), names.resolve(v).map_err(|e| format!("{}: {k}: {e}", f.id))?);
         }
         env.extend(lambda_environment(opts, &names.refs[&f.id], f.memory));
-        // The binary the template builds (Metadata BuildProperties Binary), else the crate's folder name.
-        let metadata = &template.resources[&f.id].metadata;
-        let crate_name = metadata
-            .get("BuildProperties")
-            .and_then(|b| b.get("Binary"))
-            .and_then(|b| b.as_str())
-            .unwrap_or_else(|| f.code_uri.rsplit('/').next().unwrap_or_default());
         let spec = FunctionSpec {
             id: f.id.clone(),
-            binary: opts.bin_dir.join(crate_name),
+            binary: opts.bin_dir.join(&f.binary),
             env,
             timeout: Duration::from_secs(f.timeout),
             log: opts.log_dir.as_ref().map(|d| d.join(format!("{}.log", f.id))),

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::lambda::{take_calls, Meter, Pool};
+use crate::lambda::{Meter, Pool, Reported};
 use crate::mailbox;
 
 pub struct Route {
@@ -202,7 +202,7 @@ pub async fn handle(
             });
             let mut out = auth.invoke(event).await;
             if let Ok(v) = &mut out {
-                calls_authorizer = take_calls(v).unwrap_or_default();
+                calls_authorizer = Reported::take(v).map(|r| r.calls).unwrap_or_default();
             }
             match out {
                 Ok(v) if v.get("isAuthorized").and_then(|a| a.as_bool()) == Some(true) => {
@@ -277,7 +277,10 @@ async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -
             let id = &s["schedules/".len()..];
             match state.schedules.get(id) {
                 Some((invoke, event)) => match invoke.invoke(event.clone()).await {
-                    Ok(v) => json_resp(200, &v),
+                    Ok(mut v) => {
+                        Reported::take(&mut v);
+                        json_resp(200, &v)
+                    }
                     Err(e) => json_resp(500, &json!({"message": e})),
                 },
                 None => json_resp(404, &json!({"message": format!("no scheduled function {id}")})),

@@ -33,6 +33,8 @@ pub struct FunctionDef {
     pub timeout: u64,
     /// MemorySize in MB (the function's, else Globals', else Lambda's 128).
     pub memory: u64,
+    /// The binary `sam build` builds: Metadata BuildProperties Binary, else the crate's folder name.
+    pub binary: String,
 }
 
 #[derive(Debug, Clone)]
@@ -203,7 +205,13 @@ impl Template {
                     }
                 }
                 let (timeout, memory) = (setting(&props, "Timeout", 3), setting(&props, "MemorySize", 128));
-                functions.push(FunctionDef { id: id.clone(), code_uri, env, events, timeout, memory });
+                let binary = metadata
+                    .get("BuildProperties")
+                    .and_then(|b| b.get("Binary"))
+                    .and_then(|b| b.as_str())
+                    .unwrap_or_else(|| code_uri.rsplit('/').next().unwrap_or_default())
+                    .to_string();
+                functions.push(FunctionDef { id: id.clone(), code_uri, env, events, timeout, memory, binary });
             }
             resources.insert(id, Resource { kind, props, metadata });
         }

@@ -48,48 +48,6 @@ impl Errors {
     }
 }
 
-/// Every field parsed, or every field's error: `let (a, b) = all((pa, pb))?;`
-/// with each part a `Result<_, FieldError>` (see [`field`]). Parsing into
-/// the valid types once, with no "checked" unwraps after.
-pub trait All {
-    type Output;
-    fn all(self) -> Result<Self::Output, Vec<FieldError>>;
-}
-
-/// Names a parser's error after `field`.
-pub fn field<T, E: std::fmt::Display>(field: &str, r: Result<T, E>) -> Result<T, FieldError> {
-    r.map_err(|e| FieldError::new(field, e.to_string()))
-}
-
-pub fn all<A: All>(parts: A) -> Result<A::Output, Vec<FieldError>> {
-    parts.all()
-}
-
-macro_rules! impl_all {
-    ($($t:ident $v:ident),+) => {
-        impl<$($t),+> All for ($(Result<$t, FieldError>,)+) {
-            type Output = ($($t,)+);
-            fn all(self) -> Result<Self::Output, Vec<FieldError>> {
-                let ($($v,)+) = self;
-                let mut errors = Vec::new();
-                $(let $v = $v.map_err(|e| errors.push(e));)+
-                match ($($v,)+) {
-                    ($(Ok($v),)+) => Ok(($($v,)+)),
-                    _ => Err(errors),
-                }
-            }
-        }
-    };
-}
-impl_all!(A a);
-impl_all!(A a, B b);
-impl_all!(A a, B b, C c);
-impl_all!(A a, B b, C c, D d);
-impl_all!(A a, B b, C c, D d, E e);
-impl_all!(A a, B b, C c, D d, E e, F f);
-impl_all!(A a, B b, C c, D d, E e, F f, G g);
-impl_all!(A a, B b, C c, D d, E e, F f, G g, H h);
-
 impl Errors {
     /// The parsed values once no field failed: `errors.finish((|| Some((a?, b?)))())`.
     /// Values missing without a recorded error (a parser bug) answer a
@@ -105,12 +63,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn all_or_every_error() {
-        let ok = all((field("a", "1".parse::<u8>()), field("b", "x".parse::<String>())));
-        assert_eq!(ok.unwrap(), (1, "x".to_string()));
-        let bad =
-            all((field("a", "z".parse::<u8>()), field("b", "x".parse::<String>()), field("c", "-1".parse::<u8>())));
-        let errs = bad.unwrap_err();
+    fn finish_gives_every_value_or_every_error() {
+        let mut ok = Errors::new();
+        let (a, b) = (ok.check("a", "1".parse::<u8>()), ok.check("b", "x".parse::<String>()));
+        assert_eq!(ok.finish((|| Some((a?, b?)))()).unwrap(), (1, "x".to_string()));
+        let mut bad = Errors::new();
+        let a = bad.check("a", "z".parse::<u8>());
+        let b = bad.check("b", "x".parse::<String>());
+        let c = bad.check("c", "-1".parse::<u8>());
+        let errs = bad.finish((|| Some((a?, b?, c?)))()).unwrap_err();
         assert_eq!(errs.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["a", "c"]);
     }
 }

@@ -65,8 +65,6 @@ tokio::task_local! {
     static SCOPE: Arc<Mutex<Calls>>;
 }
 
-static TOTAL: Mutex<CallCounts> = Mutex::new(BTreeMap::new());
-
 /// Runs `f`, returning its output and the AWS calls it made (on any client).
 pub async fn metered<F: std::future::Future>(f: F) -> (F::Output, Calls) {
     let calls = Arc::new(Mutex::new(Calls::default()));
@@ -81,11 +79,6 @@ struct AttemptStarted;
 
 impl aws_smithy_types::config_bag::Storable for AttemptStarted {
     type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
-}
-
-/// Every call counted since the process started.
-pub fn total_calls() -> CallCounts {
-    TOTAL.lock().unwrap().clone()
 }
 
 /// `DynamoDB.GetItem=1,DynamoDB.TransactWriteItems=1`
@@ -125,7 +118,6 @@ impl Intercept for CallMeter {
     ) -> Result<(), BoxError> {
         let op =
             cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
-        *TOTAL.lock().unwrap().entry(op.clone()).or_default() += 1;
         let _ = SCOPE.try_with(|s| *s.lock().unwrap().counts.entry(op).or_default() += 1);
         Ok(())
     }

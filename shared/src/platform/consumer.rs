@@ -72,11 +72,8 @@ pub trait Commit: Sync {
 }
 
 impl Commit for Table {
-    async fn commit(&self, mut writes: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        match writes.len() {
-            1 => self.write_one(writes.remove(0)).await,
-            _ => self.transact(writes).await,
-        }
+    async fn commit(&self, writes: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        self.write_all(writes).await
     }
 }
 

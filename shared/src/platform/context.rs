@@ -120,12 +120,6 @@ impl<C> Ctx<C> {
     pub fn now_rfc3339(&self) -> String {
         self.clock.now_rfc3339()
     }
-    pub fn env(&self) -> &Env {
-        &self.env
-    }
-    pub fn aws(&self) -> &Aws {
-        &self.aws
-    }
 
     /// The table (`TABLE_NAME`), if the function has one.
     #[cfg(feature = "dynamodb")]

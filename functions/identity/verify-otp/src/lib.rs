@@ -7,7 +7,7 @@
 use handoff::domain::events::UserSignedUp;
 use handoff::domain::identity::{Email, Roles, User};
 use handoff::domain::otp::{self, OtpRecord, OtpRefusal};
-use handoff::domain::validation::{all, field};
+use handoff::domain::validation::Errors;
 use handoff::keys::{self, entity};
 use handoff::platform::context::{Ctx, FromEnv};
 use handoff::platform::crypto::{ct_eq, new_id};
@@ -51,7 +51,10 @@ fn refusal(r: &OtpRefusal) -> Problem {
 pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let body: Body = req.json()?;
-    let (email, code) = all((field("email", Email::parse(&body.email)), field("code", otp::parse_code(&body.code))))?;
+    let mut errors = Errors::new();
+    let email = errors.check("email", Email::parse(&body.email));
+    let code = errors.check("code", otp::parse_code(&body.code));
+    let (email, code) = errors.finish((|| Some((email?, code?)))())?;
 
     let found = table.get_many(&[keys::otp(email.as_str()), keys::email(email.as_str())], true).await?;
     let mut found = found.into_iter();

@@ -7,7 +7,7 @@
 //! (events/samples/<binary>.json) with the environment template.yaml gives
 //! it (first answer); the AWS calls the answer made and the time spent in
 //! them (the call meter); binary size and peak memory (VmHWM).
-use handoff_local::lambda::FunctionSpec;
+use handoff_local::lambda::{FunctionSpec, Reported};
 use handoff_local::{prepare, Options};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -129,18 +129,7 @@ async fn once(spec: &FunctionSpec, event: &Value) -> Result<Run, String> {
     let seen = seen.lock().unwrap();
     let started = seen.started.ok_or("no start")?;
     let (answered, v) = seen.answered.clone().ok_or("no answer")?;
-    let header = |k: &str| v.get("headers").and_then(|h| h.get(k)).and_then(|x| x.as_str()).map(str::to_string);
-    let calls = v
-        .get("_aws_calls")
-        .and_then(|c| c.as_str())
-        .map(str::to_string)
-        .or_else(|| header("x-aws-calls"))
-        .unwrap_or_default();
-    let aws_us = v
-        .get("_aws_time_us")
-        .and_then(|c| c.as_u64())
-        .or_else(|| header("x-aws-time-us").and_then(|t| t.parse().ok()))
-        .unwrap_or(0);
+    let Reported { calls, micros: aws_us } = Reported::of(&v).unwrap_or_default();
     let status = match v.get("statusCode") {
         Some(s) => s.to_string(),
         None if v.get("error").is_some() => "error".into(),

@@ -174,17 +174,8 @@ impl Gazetteer {
     }
     /// The index of the place `id` names.
     fn index_of(&self, id: &str) -> Option<usize> {
-        let (mut lo, mut hi) = (0, self.len);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            let i = u32_at(self.by_id, mid * 4) as usize;
-            match self.id_of(i).cmp(id) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(i),
-            }
-        }
-        None
+        let at = find(self.len, |k| self.id_of(u32_at(self.by_id, k * 4) as usize), id)?;
+        Some(u32_at(self.by_id, at * 4) as usize)
     }
     fn population(&self, i: usize) -> u64 {
         u32_at(self.records, i * RECORD + 32) as u64
@@ -226,18 +217,9 @@ impl Gazetteer {
     }
 
     /// The country a folded name, code or alias names.
-    fn country_named(&self, key: &str) -> Option<&'static str> {
-        let n = self.keys.len() / 8;
-        let (mut lo, mut hi) = (0, n);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            match self.str_at(u32_at(self.keys, mid * 8)).cmp(key) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(self.country_code(u32_at(self.keys, mid * 8 + 4) as usize)),
-            }
-        }
-        None
+    fn country_named(&self, key: &str) -> Option<usize> {
+        let at = find(self.keys.len() / 8, |k| self.str_at(u32_at(self.keys, k * 8)), key)?;
+        Some(u32_at(self.keys, at * 8 + 4) as usize)
     }
 
     /// Prefix and fuzzy search. Ranked by how it matched (IATA code, exact
@@ -325,7 +307,6 @@ impl Gazetteer {
         let code = (rest.len() == 3 && rest.chars().all(|c| c.is_ascii_alphabetic()))
             .then(|| self.index_of(&format!("airport:{}", rest.to_ascii_uppercase())))
             .flatten();
-        let country = country.map(|c| (0..self.countries.len() / 8).find(|&k| self.country_code(k) == c));
         let n_words = words.len();
         let first = rest.as_bytes()[0];
         // Only a name with a word starting like the text can be similar
@@ -339,7 +320,7 @@ impl Gazetteer {
         };
         let mut scored: Vec<(f64, usize)> = Vec::new();
         for i in 0..self.len {
-            if country.is_some_and(|c| c != Some(self.country_idx(i))) {
+            if country.is_some_and(|c| c != self.country_idx(i)) {
                 continue;
             }
             let (name, city) = self.folded(i);
@@ -391,6 +372,20 @@ fn window_similarity(text: &str, n: usize, name: &str) -> f64 {
 /// `text` starts with `q`, or one of its words does.
 fn starts_word(text: &[u8], q: &[u8]) -> bool {
     text.starts_with(q) || text.iter().enumerate().any(|(i, &c)| c == b' ' && text[i + 1..].starts_with(q))
+}
+
+/// Where `target` is among `n` keys in ascending order (`key(k)` is the k-th).
+fn find(n: usize, key: impl Fn(usize) -> &'static str, target: &str) -> Option<usize> {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match key(mid).cmp(target) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(mid),
+        }
+    }
+    None
 }
 
 /// One of the words of `text` starts with `first`.

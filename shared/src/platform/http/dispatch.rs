@@ -136,13 +136,7 @@ where
     if items.is_empty() {
         return Ok(answer);
     }
-    let table = ctx.table()?;
-    let result = match <[_; 1]>::try_from(items) {
-        // One write needs no transaction (a PutItem/UpdateItem is cheaper).
-        Ok([one]) => table.write_one(one).await,
-        Err(items) => table.transact(items).await,
-    };
-    if let Err(e) = result {
+    if let Err(e) = ctx.table()?.write_all(items).await {
         if let Some((c, table)) = &claim {
             c.release(table).await;
         }

@@ -165,19 +165,6 @@ impl ApiRequest {
         self.headers.insert("content-type", http::HeaderValue::from_static("application/json"));
         self
     }
-    pub fn with_principal(mut self, p: Principal) -> Self {
-        self.subject = Some(p.user_id.clone());
-        self.auth = Ok(p);
-        self
-    }
-    pub fn with_path_param(mut self, name: &str, value: &str) -> Self {
-        self.path_params.insert(name.into(), value.into());
-        self
-    }
-    pub fn with_query(mut self, name: &str, value: &str) -> Self {
-        self.query.insert(name.into(), value.into());
-        self
-    }
     pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
         if let Ok(v) = http::HeaderValue::from_str(value) {
             self.headers.insert(name, v);

@@ -45,7 +45,7 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError {
+fn sdk_unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError {
     StoreError::Unavailable(Box::new(e))
 }
 
@@ -89,7 +89,7 @@ impl Table {
             .consistent_read(consistent)
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(sdk_unavailable)?;
         match out.item {
             Some(item) if item_live(&item, now_unix()) => Ok(Some(from_item(item)?)),
             _ => Ok(None),
@@ -112,8 +112,9 @@ impl Table {
                 .set_keys(Some(std::mem::take(&mut pending)))
                 .consistent_read(consistent)
                 .build()
-                .map_err(unavailable)?;
-            let out = self.client.batch_get_item().request_items(&self.name, ka).send().await.map_err(unavailable)?;
+                .map_err(sdk_unavailable)?;
+            let out =
+                self.client.batch_get_item().request_items(&self.name, ka).send().await.map_err(sdk_unavailable)?;
             for item in out.responses.unwrap_or_default().remove(&self.name).unwrap_or_default() {
                 let k = (s_attr(&item, "pk"), s_attr(&item, "sk"));
                 found.insert(k, item);
@@ -155,10 +156,19 @@ impl Table {
                             )),
                         }
                     }
-                    other => Err(unavailable(other)),
+                    other => Err(sdk_unavailable(other)),
                 }
             }
-            Err(e) => Err(unavailable(e)),
+            Err(e) => Err(sdk_unavailable(e)),
+        }
+    }
+
+    /// Writes atomically: one write alone (a PutItem/UpdateItem/DeleteItem
+    /// is cheaper than a transaction), more in one transaction.
+    pub async fn write_all(&self, mut writes: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        match writes.len() {
+            1 => self.write_one(writes.remove(0)).await,
+            _ => self.transact(writes).await,
         }
     }
 
@@ -173,9 +183,9 @@ impl Table {
                     Ok(_) => Ok(()),
                     Err(SdkError::ServiceError(e)) => match e.into_err() {
                         $err(c) => Err(StoreError::ConditionFailed { index: None, item: c.item.map(Box::new) }),
-                        other => Err(unavailable(other)),
+                        other => Err(sdk_unavailable(other)),
                     },
-                    Err(e) => Err(unavailable(e)),
+                    Err(e) => Err(sdk_unavailable(e)),
                 }
             };
         }

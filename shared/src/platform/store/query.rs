@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
 use super::record::{from_item, item_live, Record};
-use super::{unavailable, Item, StoreError, Table};
+use super::{sdk_unavailable, Item, StoreError, Table};
 use crate::platform::clock::now_unix;
 use crate::platform::cursor;
 
@@ -54,7 +54,7 @@ impl Table {
                 .expression_attribute_values(":s", AttributeValue::S(prefix.clone())),
             None => req.key_condition_expression("#p = :p"),
         };
-        let out = req.send().await.map_err(unavailable)?;
+        let out = req.send().await.map_err(sdk_unavailable)?;
         let now = now_unix();
         let items = out
             .items

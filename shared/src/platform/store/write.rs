@@ -52,7 +52,7 @@ impl Cond {
         match c {
             None => (None, None, None),
             Some(c) => (
-                Some(c.expression),
+                (!c.expression.is_empty()).then_some(c.expression),
                 (!c.names.is_empty()).then_some(c.names),
                 (!c.values.is_empty()).then_some(c.values),
             ),
@@ -89,13 +89,13 @@ pub fn put_versioned<T: Serialize>(next: &Record<T>) -> TransactWriteItem {
     )
 }
 
-/// An update expression with its names, values and optional condition.
+/// An update expression, with the names and values both it and its
+/// optional condition use (held in a [`Cond`] whose expression stays empty
+/// until [`UpdateSpec::when`]).
 #[derive(Default)]
 pub struct UpdateSpec {
     pub update: String,
-    pub condition: Option<String>,
-    pub names: HashMap<String, String>,
-    pub values: HashMap<String, AttributeValue>,
+    pub cond: Cond,
 }
 
 impl UpdateSpec {
@@ -103,27 +103,28 @@ impl UpdateSpec {
         Self { update: update.into(), ..Default::default() }
     }
     pub fn when(mut self, condition: &str) -> Self {
-        self.condition = Some(condition.into());
+        self.cond.expression = condition.into();
         self
     }
     pub fn name(mut self, placeholder: &str, attr: &str) -> Self {
-        self.names.insert(placeholder.into(), attr.into());
+        self.cond = self.cond.name(placeholder, attr);
         self
     }
     pub fn value<T: Serialize>(mut self, placeholder: &str, v: T) -> Self {
-        self.values.insert(placeholder.into(), av(v));
+        self.cond = self.cond.value(placeholder, v);
         self
     }
 }
 
 pub fn update(key: &Key, spec: UpdateSpec) -> TransactWriteItem {
+    let (condition, names, values) = Cond::parts(Some(spec.cond));
     let u = Update::builder()
         .table_name(TABLE_PLACEHOLDER)
         .set_key(Some(key_item(key)))
         .update_expression(spec.update)
-        .set_condition_expression(spec.condition)
-        .set_expression_attribute_names((!spec.names.is_empty()).then_some(spec.names))
-        .set_expression_attribute_values((!spec.values.is_empty()).then_some(spec.values));
+        .set_condition_expression(condition)
+        .set_expression_attribute_names(names)
+        .set_expression_attribute_values(values);
     TransactWriteItem::builder().update(u.build().expect("update has key and expression")).build()
 }
 
