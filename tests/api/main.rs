@@ -2,8 +2,10 @@
 //! flows over HTTP against the local stack, which runs every function's
 //! real binary. Run with infra/test.sh (it starts moto and builds the
 //! functions first).
+mod contract;
 mod events;
 mod faults;
+mod fuzz;
 mod negative;
 mod places;
 mod profile;

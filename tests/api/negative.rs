@@ -80,6 +80,12 @@ async fn bad_sign_in_input() {
     a.problem(429, "otp-rate-limited");
     let retry: u64 = a.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=900).contains(&retry));
+    // Someone else's requests from their address do not lock the owner out:
+    // from another address the owner still gets a code.
+    let elsewhere = [("content-type", "application/json"), ("x-local-source-ip", "198.51.100.9")];
+    let body = json!({ "email": email }).to_string().into_bytes();
+    let owner = c.raw(Method::POST, "/auth/otp", None, &elsewhere, Some(body)).await;
+    assert_eq!(owner.status, 202, "{}", owner.body);
     c.post("/auth/refresh", None, json!({"refresh_token": "nonsense"})).await.problem(401, "refresh-token-invalid");
 }
 

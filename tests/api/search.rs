@@ -246,3 +246,51 @@ async fn senders_find_direct_and_connecting_routes() {
     let recorded = scan(&stack).await.into_iter().filter(|i| s(i, "entity") == "SearchRecord").count();
     assert!(recorded >= 8, "searches are recorded: {recorded}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_verification_withdraws_the_trips_that_needed_it() {
+    let stack = stack("withdraw").await;
+    let c = Client::new(&stack);
+    let admin = c.admin(&stack).await;
+    let (flyer, flyer_id) = c.verified_traveler(&email("wes"), &admin).await;
+    let sender = c.sign_in(&email("sal")).await["access_token"].as_str().unwrap().to_string();
+    let t = (time::OffsetDateTime::now_utc().unix_timestamp() / H + 48) * H;
+    let leg = json!({"origin": "airport:ZRH", "destination": "airport:CDG", "depart_at": at(t + 2 * H),
+                     "arrive_at": at(t + 3 * H), "carrier": "AF", "flight_number": "AF1115"});
+    let constraints = json!({"max_weight_grams": 5000, "max_dimensions_cm": {"length_cm": 50, "width_cm": 40, "height_cm": 30},
+        "categories": ["documents"], "price_per_kg": 1000, "min_price": 500, "currency": "EUR"});
+    let id = publish(&c, &flyer, "flight", &[leg], constraints, (t, t + 10 * H)).await;
+    let query = format!(
+        "/search/routes?from=airport:ZRH&to=airport:CDG&weight_grams=1000&category=documents&depart_after={}&arrive_before={}",
+        at(t).replace('+', "%2B"),
+        at(t + 12 * H).replace('+', "%2B")
+    );
+    let found = eventually(20, || async {
+        let r = c.get(&query, Some(&sender)).await;
+        (r.body["total"].as_u64() == Some(1)).then_some(())
+    })
+    .await;
+    assert!(found.is_some(), "the published trip is found");
+    assert_eq!(c.get(&format!("/trips/{id}"), Some(&sender)).await.status, 200);
+
+    let r = c.put(&format!("/admin/users/{flyer_id}/verification"), Some(&admin), json!({"status": "rejected"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let gone = eventually(20, || async {
+        let r = c.get(&format!("/trips/{id}"), Some(&sender)).await;
+        (r.status == 404).then_some(())
+    })
+    .await;
+    assert!(gone.is_some(), "the trip of a traveler no longer verified is not readable by others");
+    c.get(&format!("/trips/{id}"), Some(&sender)).await.problem(404, "not-found");
+    let own = c.get(&format!("/trips/{id}"), Some(&flyer)).await;
+    assert_eq!(own.body["status"], "unpublished", "{}", own.body);
+    let out_of_search = eventually(20, || async {
+        let r = c.get(&query, Some(&sender)).await;
+        (r.body["total"].as_u64() == Some(0)).then_some(())
+    })
+    .await;
+    assert!(out_of_search.is_some(), "the trip left search");
+    // Publishing again needs a verified traveler.
+    let again = c.put(&format!("/trips/{id}/publish"), Some(&flyer), json!({})).await;
+    assert_eq!(again.status, 422, "{}", again.body);
+}

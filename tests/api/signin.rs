@@ -124,34 +124,50 @@ async fn a_reused_refresh_token_revokes_the_session() {
     c.get("/me", r.body["access_token"].as_str()).await.problem(401, "session-ended");
 }
 
+async fn patch_me(c: &Client, token: &str, key: &str, name: &str) -> handoff_tests::Answer {
+    let auth = format!("Bearer {token}");
+    let h = [("content-type", "application/json"), ("idempotency-key", key), ("authorization", auth.as_str())];
+    c.raw(Method::PATCH, "/me", None, &h, Some(json!({ "name": name }).to_string().into_bytes())).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idempotency_keys_replay_answers_and_refuse_other_bodies() {
+async fn idempotency_keys_replay_answers_per_caller_and_refuse_other_bodies() {
     let stack = stack("idem").await;
     let c = Client::new(&stack);
-    c.post("/auth/otp", None, json!({"email": "idem@example.com"})).await;
-    let code = c.code_for("idem@example.com").await;
-    let body = json!({"email": "idem@example.com", "code": code}).to_string().into_bytes();
-    let h = [("content-type", "application/json"), ("idempotency-key", "k-123")];
+    let ada = c.sign_in("idem-ada@example.com").await["access_token"].as_str().unwrap().to_string();
+    let bob = c.sign_in("idem-bob@example.com").await["access_token"].as_str().unwrap().to_string();
+    let a = patch_me(&c, &ada, "k-123", "Ada").await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let b = patch_me(&c, &ada, "k-123", "Ada").await;
+    assert_eq!((b.status, &b.body), (a.status, &a.body), "the same key and body get the same answer");
+    assert_eq!(b.header("idempotent-replayed"), Some("true"));
+    patch_me(&c, &ada, "k-123", "Someone else").await.problem(422, "idempotency-key-reused");
+    // Keys are per caller: Bob's k-123 is his own.
+    let other = patch_me(&c, &bob, "k-123", "Bob").await;
+    assert_eq!(other.status, 200, "{}", other.body);
+    assert_eq!(other.body["name"], "Bob");
+    assert_eq!(other.header("idempotent-replayed"), None);
+    patch_me(&c, &ada, &"k".repeat(300), "Ada").await.problem(400, "invalid-idempotency-key");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_stay_single_use_whatever_the_headers() {
+    let stack = stack("single").await;
+    let c = Client::new(&stack);
+    c.post("/auth/otp", None, json!({"email": "single@example.com"})).await;
+    let code = c.code_for("single@example.com").await;
+    let body = json!({"email": "single@example.com", "code": code}).to_string().into_bytes();
+    let h = [("content-type", "application/json"), ("idempotency-key", "k-verify-1")];
     let a = c.raw(Method::POST, "/auth/otp/verify", None, &h, Some(body.clone())).await;
     assert_eq!(a.status, 200, "{}", a.body);
-    println!("calls POST /auth/otp/verify with Idempotency-Key: {}", a.header("x-aws-calls").unwrap());
-    let b = c.raw(Method::POST, "/auth/otp/verify", None, &h, Some(body)).await;
-    assert_eq!(b.status, 200, "{}", b.body);
-    assert_eq!(a.body, b.body, "the same key and body get the same answer");
-    assert_eq!(b.header("idempotent-replayed"), Some("true"));
-    println!("calls POST /auth/otp/verify replayed: {}", b.header("x-aws-calls").unwrap());
-    let other = json!({"email": "idem@example.com", "code": "000000"}).to_string().into_bytes();
-    c.raw(Method::POST, "/auth/otp/verify", None, &h, Some(other)).await.problem(422, "idempotency-key-reused");
-    // The code was used once: without the key, a second verify is refused.
-    let again = json!({"email": "idem@example.com", "code": code});
-    c.post("/auth/otp/verify", None, again).await.problem(400, "otp-not-found");
-    c.raw(
-        Method::POST,
-        "/auth/otp",
-        None,
-        &[("content-type", "application/json"), ("idempotency-key", &"k".repeat(300))],
-        Some(b"{}".to_vec()),
-    )
-    .await
-    .problem(400, "invalid-idempotency-key");
+    // The same code with the same key is not a replay of the session: the code is spent.
+    c.raw(Method::POST, "/auth/otp/verify", None, &h, Some(body)).await.problem(400, "otp-not-found");
+    // A rotated refresh token presented again with the key of its first use
+    // is reuse: the session ends, no token pair comes back.
+    let refresh = json!({"refresh_token": a.body["refresh_token"]}).to_string().into_bytes();
+    let h = [("content-type", "application/json"), ("idempotency-key", "k-refresh-1")];
+    let r = c.raw(Method::POST, "/auth/refresh", None, &h, Some(refresh.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    c.raw(Method::POST, "/auth/refresh", None, &h, Some(refresh)).await.problem(401, "refresh-token-reused");
+    c.get("/me", r.body["access_token"].as_str()).await.problem(401, "session-ended");
 }

@@ -24,8 +24,28 @@ pub fn options(name: &str) -> Options {
     opts
 }
 
-pub async fn stack(name: &str) -> Stack {
-    start(options(name)).await.expect("the local stack starts")
+pub async fn stack(name: &str) -> TestStack {
+    TestStack(start(options(name)).await.expect("the local stack starts"))
+}
+
+/// A local stack that, when the test ends, fails it if any event that went
+/// through its queues did not match its schema in events/schemas/.
+pub struct TestStack(pub Stack);
+
+impl std::ops::Deref for TestStack {
+    type Target = Stack;
+    fn deref(&self) -> &Stack {
+        &self.0
+    }
+}
+
+impl Drop for TestStack {
+    fn drop(&mut self) {
+        let violations = self.0.events.violations();
+        if !violations.is_empty() && !std::thread::panicking() {
+            panic!("events that do not match their schema:\n{}", violations.join("\n"));
+        }
+    }
 }
 
 pub struct Answer {

@@ -8,6 +8,7 @@ pub mod lambda;
 pub mod mailbox;
 pub mod pollers;
 pub mod provision;
+pub mod schemas;
 pub mod secrets;
 pub mod server;
 pub mod template;
@@ -44,6 +45,10 @@ pub struct Options {
     pub bin_dir: PathBuf,
     /// A folder for the functions' logs, one file each (None: this process's output).
     pub log_dir: Option<PathBuf>,
+    /// The Swagger UI files served at /_local/docs/ (installed by infra/setup.sh).
+    pub docs_dir: PathBuf,
+    /// The event schemas every event on the stack's queues is checked against.
+    pub event_schemas: PathBuf,
 }
 
 impl Options {
@@ -66,6 +71,8 @@ impl Options {
                     .join("debug")
             }),
             log_dir: None,
+            docs_dir: template.parent().unwrap_or(std::path::Path::new(".")).join(".local/swagger-ui"),
+            event_schemas: template.parent().unwrap_or(std::path::Path::new(".")).join("events/schemas"),
         }
     }
 }
@@ -81,6 +88,8 @@ pub struct Stack {
     pub sdk: aws_config::SdkConfig,
     /// Each function's processes, by logical id.
     pub functions: HashMap<String, Arc<Pool>>,
+    /// Events seen on the queues that did not match their schema.
+    pub events: schemas::EventSchemas,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -202,6 +211,7 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
 
     let mut routes = Vec::new();
     let mut schedules = HashMap::new();
+    let events = schemas::EventSchemas::load(&opts.event_schemas)?;
     let mut tasks = Vec::new();
     for f in &template.functions {
         for ev in &f.events {
@@ -230,6 +240,7 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
                         *batch_size,
                         pool(&f.id)?,
                         f.id.clone(),
+                        events.clone(),
                     );
                     tasks.push(tokio::spawn(task));
                 }
@@ -283,6 +294,7 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
         redrive,
         sqs: clients.sqs.clone(),
         meter,
+        docs_dir: opts.docs_dir.clone(),
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
         .await
@@ -302,6 +314,7 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
         endpoint: opts.endpoint,
         sdk,
         functions,
+        events,
         tasks,
     })
 }

@@ -52,6 +52,7 @@ pub async fn sqs(
     batch_size: usize,
     invoke: Arc<Pool>,
     function: String,
+    schemas: crate::schemas::EventSchemas,
 ) {
     let mut idle = Idle::new(200, 1000);
     loop {
@@ -77,6 +78,9 @@ pub async fn sqs(
             continue;
         }
         idle.busy();
+        for m in &messages {
+            schemas.check(m.body.as_deref().unwrap_or_default());
+        }
         let records: Vec<Value> = messages
             .iter()
             .map(|m| {

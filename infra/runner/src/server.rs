@@ -32,6 +32,8 @@ pub struct State {
     pub redrive: HashMap<String, (String, String)>,
     pub sqs: aws_sdk_sqs::Client,
     pub meter: Meter,
+    /// Swagger UI's files, for the API reference at /_local/docs/.
+    pub docs_dir: std::path::PathBuf,
 }
 
 /// Moves every message of a dead-letter queue back to its source queue (what
@@ -187,7 +189,7 @@ pub async fn handle(
     let route_key = format!("{} /{}", route.method, route.segments.join("/"));
     let mut context = json!({
         "accountId": state.account, "apiId": "local", "domainName": "localhost", "domainPrefix": "localhost",
-        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": peer.ip().to_string(), "userAgent": header("user-agent").unwrap_or_default()},
+        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": header("x-local-source-ip").unwrap_or_else(|| peer.ip().to_string()), "userAgent": header("user-agent").unwrap_or_default()},
         "requestId": uuid::Uuid::new_v4().to_string(), "routeKey": route_key, "stage": "$default",
         "time": now.to_string(), "timeEpoch": (now.unix_timestamp_nanos() / 1_000_000) as i64,
     });
@@ -266,6 +268,8 @@ async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -
             Err(e) => respond(502, "text/plain", e),
         },
         ("GET", "calls") => json_resp(200, &json!(state.meter.totals())),
+        ("GET", "docs" | "docs/") => respond(200, "text/html; charset=utf-8", REFERENCE_PAGE),
+        ("GET", s) if s.starts_with("docs/") => reference_file(&state.docs_dir, &s["docs/".len()..]),
         ("POST", s) if s.starts_with("redrive/") => match state.redrive.get(&s["redrive/".len()..]) {
             Some((dlq, source)) => match redrive(&state.sqs, dlq, source).await {
                 Ok(n) => json_resp(200, &json!({"moved": n})),
@@ -287,6 +291,43 @@ async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -
             }
         }
         _ => json_resp(404, &json!({"message": "Not Found"})),
+    }
+}
+
+/// The API reference: Swagger UI (installed by infra/setup.sh) reading GET /openapi.json.
+const REFERENCE_PAGE: &str = r##"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Handoff API reference</title>
+<link rel="stylesheet" href="/_local/docs/swagger-ui.css"></head>
+<body><div id="reference"></div>
+<script src="/_local/docs/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#reference", deepLinking: true,
+  persistAuthorization: true, tryItOutEnabled: true, servers: [{ url: window.location.origin }] });
+</script></body></html>
+"##;
+
+/// One of Swagger UI's files (a plain name: no folders, no `..`).
+fn reference_file(dir: &std::path::Path, name: &str) -> Resp {
+    if name.is_empty()
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        || name.starts_with('.')
+    {
+        return json_resp(404, &json!({"message": "Not Found"}));
+    }
+    let kind = match name.rsplit('.').next() {
+        Some("js") => "text/javascript",
+        Some("css") => "text/css",
+        Some("png") => "image/png",
+        Some("html") => "text/html; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    match std::fs::read(dir.join(name)) {
+        Ok(bytes) => respond(200, kind, bytes),
+        Err(_) => respond(
+            404,
+            "text/plain",
+            format!("{name} is not in {}: run infra/setup.sh to install the API reference", dir.display()),
+        ),
     }
 }
 

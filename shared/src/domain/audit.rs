@@ -1,7 +1,7 @@
 //! The audit log: who did what, when, from where. One entry per event.
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct AuditEntry {
     pub event_id: String,
     pub occurred_at: String,
@@ -23,12 +23,12 @@ pub fn subject_of(data: &serde_json::Value) -> Option<String> {
     get("session_id").map(|s| format!("session/{s}")).or_else(|| get("user_id").map(|u| format!("user/{u}")))
 }
 
-/// The day partition (`YYYY-MM-DD`) of an RFC 3339 timestamp.
+/// The day partition (`YYYY-MM-DD`) of an RFC 3339 timestamp: a real
+/// calendar day (2026-13-45 is none).
 pub fn day_of(occurred_at: &str) -> Option<&str> {
     let d = occurred_at.get(..10)?;
-    let b = d.as_bytes();
-    (b.len() == 10 && b[4] == b'-' && b[7] == b'-' && d.chars().filter(|c| c.is_ascii_digit()).count() == 8)
-        .then_some(d)
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(d, &format).ok().map(|_| d)
 }
 
 #[cfg(test)]
@@ -42,5 +42,9 @@ mod tests {
         assert_eq!(subject_of(&serde_json::json!({})), None);
         assert_eq!(day_of("2026-11-21T10:00:00Z"), Some("2026-11-21"));
         assert_eq!(day_of("nonsense"), None);
+        assert_eq!(day_of("2026-13-45"), None);
+        assert_eq!(day_of("2026-02-29"), None);
+        assert_eq!(day_of("2028-02-29"), Some("2028-02-29"));
+        assert_eq!(day_of("2026-1é-01"), None);
     }
 }

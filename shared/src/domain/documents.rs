@@ -11,7 +11,7 @@ pub const MIN_BYTES: u64 = 16;
 /// How long an upload URL stays valid.
 pub const UPLOAD_URL_SECONDS: u64 = 900;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocType {
     Ticket,
@@ -44,7 +44,7 @@ impl DocType {
 }
 
 /// The file types accepted, by their media type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub enum FileType {
     #[serde(rename = "application/pdf")]
     Pdf,
@@ -88,7 +88,7 @@ impl FromStr for FileType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocStatus {
     /// The upload URL was issued; the file is not checked yet.
@@ -97,7 +97,7 @@ pub enum DocStatus {
     Rejected,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Document {
     pub document_id: String,
     pub doc_type: DocType,

@@ -13,7 +13,7 @@ pub trait DomainEvent: Serialize + DeserializeOwned {
     const SCHEMA_VERSION: u32 = 1;
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct UserSignedUp {
     pub user_id: String,
     pub email: String,
@@ -23,7 +23,7 @@ impl DomainEvent for UserSignedUp {
     const DETAIL_TYPE: &'static str = "UserSignedUp";
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct SessionStarted {
     pub user_id: String,
     pub session_id: String,
@@ -35,7 +35,7 @@ impl DomainEvent for SessionStarted {
     const DETAIL_TYPE: &'static str = "SessionStarted";
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct SessionRevoked {
     pub user_id: String,
     pub session_id: String,
@@ -46,7 +46,7 @@ impl DomainEvent for SessionRevoked {
     const DETAIL_TYPE: &'static str = "SessionRevoked";
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct ProfileUpdated {
     pub user_id: String,
     pub fields: Vec<String>,
@@ -56,7 +56,7 @@ impl DomainEvent for ProfileUpdated {
     const DETAIL_TYPE: &'static str = "ProfileUpdated";
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct RolesChanged {
     pub user_id: String,
     pub roles: Vec<String>,
@@ -69,7 +69,7 @@ impl DomainEvent for RolesChanged {
 
 /// A trip became searchable. Carries what the search projection needs, so
 /// the projection never reads the trip; `revision` orders a trip's events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct TripPublished {
     pub trip_id: String,
     pub traveler_id: String,
@@ -83,7 +83,7 @@ impl DomainEvent for TripPublished {
     const DETAIL_TYPE: &'static str = "TripPublished";
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct TripUnpublished {
     pub trip_id: String,
     pub traveler_id: String,
@@ -94,7 +94,7 @@ impl DomainEvent for TripUnpublished {
     const DETAIL_TYPE: &'static str = "TripUnpublished";
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct TripCancelled {
     pub trip_id: String,
     pub traveler_id: String,
@@ -108,7 +108,7 @@ impl DomainEvent for TripCancelled {
 }
 
 /// An administrator decided a vehicle's verification.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct VehicleVerificationChanged {
     pub vehicle_id: String,
     pub owner_id: String,
@@ -121,7 +121,7 @@ impl DomainEvent for VehicleVerificationChanged {
 }
 
 /// An administrator decided a user's identity verification.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct UserVerificationChanged {
     pub user_id: String,
     pub verification: super::identity::Verification,

@@ -2,7 +2,7 @@
 //! and IANA zones.
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct LatLon {
     pub lat: f64,
     pub lon: f64,

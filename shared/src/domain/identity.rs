@@ -20,7 +20,7 @@ pub enum InvalidInput {
 }
 
 /// A syntactically valid, normalised (trimmed, lower-cased) email address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
@@ -75,7 +75,7 @@ impl fmt::Display for Email {
 }
 
 /// A phone number in E.164: `+`, a non-zero digit, 7 to 14 more digits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
 impl Phone {
@@ -105,7 +105,7 @@ impl From<Phone> for String {
 
 /// A BCP 47 language tag of the common shape `ll`, `lll`, `ll-CC` or `ll-123`,
 /// normalised to lower-case language and upper-case region.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Locale(String);
 impl Locale {
@@ -141,7 +141,7 @@ impl From<Locale> for String {
 }
 
 /// A display name: trimmed, 1 to 100 characters, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct DisplayName(String);
 impl DisplayName {
@@ -169,7 +169,7 @@ impl From<DisplayName> for String {
 
 /// What a user may do. Sender, traveler and driver are chosen by the user;
 /// support and admin are elevated and granted only by an admin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Sender,
@@ -237,7 +237,7 @@ pub fn self_service_roles(current: &Roles, requested: &Roles) -> Result<Roles, R
 }
 
 /// A verification decision, for users and vehicles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Verification {
     #[default]
@@ -257,7 +257,7 @@ impl Verification {
 }
 
 /// A user's profile as the domain sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct User {
     pub user_id: String,
     pub email: Email,

@@ -4,12 +4,16 @@ use thiserror::Error;
 
 pub const CODE_TTL_SECONDS: i64 = 600;
 pub const MAX_ATTEMPTS: u32 = 5;
-/// Codes one email, or one source address, may request per window.
+/// Codes one email may request from one source address per window.
 pub const REQUESTS_PER_WINDOW: u32 = 5;
+/// Codes one email may request per window from all addresses together: an
+/// upper bound on the mail one inbox gets, well above what a person asks for,
+/// so someone else's five requests do not lock its owner out.
+pub const EMAIL_REQUESTS_PER_WINDOW: u32 = 30;
 pub const RATE_WINDOW_SECONDS: i64 = 900;
 
 /// A stored code: only its keyed hash is kept.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct OtpRecord {
     pub code_hash: String,
     pub attempts: u32,

@@ -141,7 +141,7 @@ pub struct Query {
     pub last_mile: Vec<LastMile>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub enum Segment {
     /// Courier from the origin to `stop` (index into the query's first_mile).
     FirstMile { option: u32 },
@@ -151,7 +151,7 @@ pub enum Segment {
     LastMile { option: u32, pickup: i64, deliver: i64 },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Itinerary {
     pub arrive: i64,
     pub price: i64,

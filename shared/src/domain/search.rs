@@ -2,7 +2,7 @@
 //! parcel a sender asks about, local courier areas, and the step from
 //! projection legs to the planner's network and back to answers.
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+
 use std::collections::{BTreeSet, HashMap};
 use thiserror::Error;
 
@@ -10,12 +10,12 @@ use super::geo::{great_circle_km, local_time, utc_offset, LatLon};
 use super::money::Currency;
 use super::places::Gazetteer;
 use super::planner::{self, Connection, FirstMile, Hours, Itinerary, LastMile, Network, Planner, Query, Segment, Sort};
-use super::trips::{Category, Constraints, Dimensions, Instant, Mode};
+use super::trips::{Category, Constraints, Dimensions, Instant, Mode, MAX_AHEAD_SECONDS};
 use super::validation::{Errors, FieldError};
 
 /// One published leg as the search projection stores it: everything the
 /// planner needs, so a search reads nothing else.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct SearchLeg {
     pub trip_id: String,
     pub traveler_id: String,
@@ -114,7 +114,7 @@ impl SearchLeg {
 
 /// A local courier's service area: a centre, a radius, a price per km, and
 /// daily hours in the area's zone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct CourierArea {
     pub area_id: String,
     pub courier_id: String,
@@ -213,6 +213,9 @@ pub fn parse_search(
         None => depart_after.map(|d| d + 3 * 86_400),
         Some(s) => errors.check("arrive_before", Instant::parse(s)).map(|i| i.0),
     };
+    if depart_after.is_some_and(|d| d > now.saturating_add(MAX_AHEAD_SECONDS)) {
+        errors.push("depart_after", "a search looks at most a year ahead");
+    }
     if let (Some(d), Some(a)) = (depart_after, arrive_before) {
         if a <= d {
             errors.push("arrive_before", "must be after depart_after (and after now)");
@@ -296,6 +299,67 @@ pub fn days(depart_after: i64, arrive_before: i64) -> Vec<String> {
     out
 }
 
+/// A price in minor units of a currency.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Price {
+    pub amount: i64,
+    pub currency: Currency,
+}
+
+/// One way to send the parcel: its price, times, handoffs and segments.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct RouteOption {
+    pub price: Price,
+    pub depart_at: Instant,
+    pub arrive_at: Instant,
+    pub arrive_local: Option<String>,
+    pub handoffs: u8,
+    pub trips: u8,
+    /// Where the parcel changes hands, in order.
+    pub handoff_places: Vec<String>,
+    pub segments: Vec<RouteSegment>,
+    /// The price holds until then.
+    pub expires_at: Instant,
+}
+
+/// A courier job or a ride on a traveler's trip.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RouteSegment {
+    Courier {
+        area_id: String,
+        courier_id: String,
+        name: String,
+        from: String,
+        to: String,
+        pickup_at: Instant,
+        deliver_at: Instant,
+        deliver_local: Option<String>,
+        /// Minor units.
+        price: i64,
+    },
+    Trip {
+        trip_id: String,
+        traveler_id: String,
+        mode: Mode,
+        /// Minor units.
+        price: i64,
+        legs: Vec<RouteLeg>,
+    },
+}
+
+/// A leg of a trip as a route rides it.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct RouteLeg {
+    pub leg_no: u32,
+    pub origin: String,
+    pub destination: String,
+    pub depart_at: Instant,
+    pub arrive_at: Instant,
+    pub depart_local: Option<String>,
+    pub arrive_local: Option<String>,
+}
+
 /// The whole search: legs and courier areas in, ranked itineraries (as
 /// answers show them) out.
 pub fn run(
@@ -304,7 +368,7 @@ pub fn run(
     areas: &[CourierArea],
     places: &Gazetteer,
     now: i64,
-) -> Result<Vec<Value>, SearchError> {
+) -> Result<Vec<RouteOption>, SearchError> {
     let from = places.get(&s.from).ok_or_else(|| SearchError::UnknownPlace(s.from.clone()))?;
     let to = places.get(&s.to).ok_or_else(|| SearchError::UnknownPlace(s.to.clone()))?;
     // Places get dense indices; legs that refuse the parcel are left out.
@@ -372,7 +436,7 @@ pub fn run(
     planner::sort(&mut found, s.sort);
     let zone = |id: &str| places.get(id).map(|p| p.zone).unwrap_or("UTC");
     let stop_name = |i: u32| stop_ids[i as usize].to_string();
-    let view = |it: &Itinerary| -> Value {
+    let view = |it: &Itinerary| -> RouteOption {
         let mut segments = Vec::new();
         let mut handoff_places = Vec::new();
         let mut first_departure = None;
@@ -384,42 +448,75 @@ pub fn run(
                     let start = first_mile_pickup[*option as usize];
                     first_departure.get_or_insert(start);
                     handoff_places.push(stop_name(fm.stop));
-                    segments.push(json!({"kind": "courier", "area_id": a.area_id, "courier_id": a.courier_id, "name": a.name, "from": s.from, "to": stop_name(fm.stop),
-                        "pickup_at": Instant(start), "deliver_at": Instant(fm.ready_at), "deliver_local": local_time(fm.ready_at, zone(&stop_name(fm.stop))), "price": fm.price}));
+                    segments.push(RouteSegment::Courier {
+                        area_id: a.area_id.clone(),
+                        courier_id: a.courier_id.clone(),
+                        name: a.name.clone(),
+                        from: s.from.clone(),
+                        to: stop_name(fm.stop),
+                        pickup_at: Instant(start),
+                        deliver_at: Instant(fm.ready_at),
+                        deliver_local: local_time(fm.ready_at, zone(&stop_name(fm.stop))),
+                        price: fm.price,
+                    });
                 }
                 Segment::Ride { conns, .. } => {
                     let legs: Vec<&SearchLeg> =
                         conns.iter().map(|c| kept[net.connections()[*c as usize].id as usize]).collect();
                     let price: i64 = legs.iter().map(|l| l.price_for(weight)).sum();
                     first_departure.get_or_insert(legs[0].depart_at.0);
-                    if segments.last().is_some_and(|s: &Value| s["kind"] == "trip") {
+                    if matches!(segments.last(), Some(RouteSegment::Trip { .. })) {
                         handoff_places.push(legs[0].origin.clone());
                     }
-                    segments.push(json!({
-                        "kind": "trip", "trip_id": legs[0].trip_id, "traveler_id": legs[0].traveler_id, "mode": legs[0].mode, "price": price,
-                        "legs": legs.iter().map(|l| json!({"leg_no": l.leg_no, "origin": l.origin, "destination": l.destination,
-                            "depart_at": l.depart_at, "arrive_at": l.arrive_at,
-                            "depart_local": local_time(l.depart_at.0, zone(&l.origin)), "arrive_local": local_time(l.arrive_at.0, zone(&l.destination))})).collect::<Vec<_>>(),
-                    }));
+                    segments.push(RouteSegment::Trip {
+                        trip_id: legs[0].trip_id.clone(),
+                        traveler_id: legs[0].traveler_id.clone(),
+                        mode: legs[0].mode,
+                        price,
+                        legs: legs
+                            .iter()
+                            .map(|l| RouteLeg {
+                                leg_no: l.leg_no,
+                                origin: l.origin.clone(),
+                                destination: l.destination.clone(),
+                                depart_at: l.depart_at,
+                                arrive_at: l.arrive_at,
+                                depart_local: local_time(l.depart_at.0, zone(&l.origin)),
+                                arrive_local: local_time(l.arrive_at.0, zone(&l.destination)),
+                            })
+                            .collect(),
+                    });
                 }
                 Segment::LastMile { option, pickup, deliver } => {
                     let lm = q.last_mile[*option as usize];
                     let a = area_ok[lm.courier as usize];
                     handoff_places.push(stop_name(lm.stop));
-                    segments.push(json!({"kind": "courier", "area_id": a.area_id, "courier_id": a.courier_id, "name": a.name, "from": stop_name(lm.stop), "to": s.to,
-                        "pickup_at": Instant(*pickup), "deliver_at": Instant(*deliver), "deliver_local": local_time(*deliver, zone(&s.to)), "price": lm.price}));
+                    segments.push(RouteSegment::Courier {
+                        area_id: a.area_id.clone(),
+                        courier_id: a.courier_id.clone(),
+                        name: a.name.clone(),
+                        from: stop_name(lm.stop),
+                        to: s.to.clone(),
+                        pickup_at: Instant(*pickup),
+                        deliver_at: Instant(*deliver),
+                        deliver_local: local_time(*deliver, zone(&s.to)),
+                        price: lm.price,
+                    });
                 }
             }
         }
         let depart = first_departure.unwrap_or(s.depart_after);
-        json!({
-            "price": {"amount": it.price, "currency": s.parcel.currency},
-            "depart_at": Instant(depart), "arrive_at": Instant(it.arrive),
-            "arrive_local": local_time(it.arrive, zone(&s.to)),
-            "handoffs": it.handoffs, "trips": it.trips, "handoff_places": handoff_places,
-            "segments": segments,
-            "expires_at": Instant((now + QUOTE_SECONDS).min(depart).max(now)),
-        })
+        RouteOption {
+            price: Price { amount: it.price, currency: s.parcel.currency.clone() },
+            depart_at: Instant(depart),
+            arrive_at: Instant(it.arrive),
+            arrive_local: local_time(it.arrive, zone(&s.to)),
+            handoffs: it.handoffs,
+            trips: it.trips,
+            handoff_places,
+            segments,
+            expires_at: Instant((now + QUOTE_SECONDS).min(depart).max(now)),
+        }
     };
     Ok(found.iter().map(view).collect())
 }
@@ -522,10 +619,11 @@ P\tcity:2988507\tcity\tParis\t\tFR\t48.85341\t2.34880\tEurope/Paris\t2138551\n";
         };
         let r = run(&search(2000, Category::Documents), &legs, std::slice::from_ref(&area), &g, T).unwrap();
         assert_eq!(r.len(), 1, "{r:?}");
+        let r: Vec<serde_json::Value> = r.iter().map(|o| serde_json::to_value(o).unwrap()).collect();
         assert_eq!(r[0]["segments"][0]["kind"], "courier");
         assert_eq!(r[0]["segments"][1]["kind"], "trip");
         assert_eq!(r[0]["handoffs"], 1);
-        assert_eq!(r[0]["handoff_places"], json!(["airport:CDG"]));
+        assert_eq!(r[0]["handoff_places"], serde_json::json!(["airport:CDG"]));
         let courier = r[0]["segments"][0]["price"].as_i64().unwrap();
         assert!(courier > 500 && courier < 2000, "{courier}");
         assert_eq!(r[0]["price"]["amount"].as_i64().unwrap(), courier + 2000);

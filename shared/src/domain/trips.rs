@@ -14,24 +14,34 @@ use super::money::Currency;
 use super::places::{Gazetteer, Place, PlaceKind};
 
 /// A UTC instant, written as RFC 3339 with `Z`; any offset is accepted on input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Instant(pub i64);
 
 #[derive(Debug, Error, PartialEq, Eq)]
-#[error("must be an RFC 3339 date-time with an offset, such as 2026-12-01T09:30:00+01:00")]
+#[error("must be an RFC 3339 date-time with an offset, such as 2026-12-01T09:30:00+01:00, between 1970 and 9999")]
 pub struct InvalidInstant;
 
 impl Instant {
+    /// The latest instant written back as RFC 3339: 9999-12-31T23:59:59Z.
+    /// Later ones (9999-12-31 with a negative offset is year 10000 in UTC)
+    /// and ones before 1970 are refused, so every Instant can be stored and read.
+    pub const MAX: i64 = 253_402_300_799;
+
     pub fn parse(raw: &str) -> Result<Self, InvalidInstant> {
-        OffsetDateTime::parse(raw.trim(), &Rfc3339).map(|t| Self(t.unix_timestamp())).map_err(|_| InvalidInstant)
+        let t = OffsetDateTime::parse(raw.trim(), &Rfc3339).map_err(|_| InvalidInstant)?.unix_timestamp();
+        if (0..=Self::MAX).contains(&t) {
+            Ok(Self(t))
+        } else {
+            Err(InvalidInstant)
+        }
     }
     pub fn rfc3339(self) -> String {
         OffsetDateTime::from_unix_timestamp(self.0).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
     }
     /// `YYYY-MM-DD` of the UTC day.
     pub fn day(self) -> String {
-        self.rfc3339()[..10].to_string()
+        self.rfc3339().get(..10).unwrap_or_default().to_string()
     }
 }
 impl TryFrom<String> for Instant {
@@ -48,7 +58,7 @@ impl From<Instant> for String {
 
 macro_rules! string_enum {
     ($name:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
         impl $name {
@@ -96,7 +106,7 @@ impl Mode {
 }
 
 /// Outer size in centimetres.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Dimensions {
     pub length_cm: u32,
     pub width_cm: u32,
@@ -117,7 +127,7 @@ impl Dimensions {
 }
 
 /// What a trip accepts and its price for a parcel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Constraints {
     pub max_weight_grams: u32,
     pub max_dimensions_cm: Dimensions,
@@ -140,7 +150,7 @@ impl Constraints {
 }
 
 /// One leg: from a place to the next, at given UTC times.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Leg {
     pub leg_no: u32,
     pub origin: String,
@@ -156,7 +166,7 @@ pub struct Leg {
     pub vehicle_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Trip {
     pub trip_id: String,
     pub traveler_id: String,
@@ -177,6 +187,8 @@ pub struct Trip {
 pub const MAX_LEGS: usize = 20;
 /// The longest trip window accepted.
 pub const MAX_WINDOW_SECONDS: i64 = 30 * 24 * 3600;
+/// How far ahead a trip may start: within the next year.
+pub const MAX_AHEAD_SECONDS: i64 = 366 * 24 * 3600;
 
 /// A broken trip rule: an HTTP status, a problem slug and a message.
 #[derive(Debug, Error, PartialEq)]
@@ -238,6 +250,47 @@ impl TripRule {
     fn invalid(field: &str, message: impl Into<String>) -> Self {
         TripRule::Invalid(field.to_string(), message.into())
     }
+    /// One rule of each kind (the API contract lists their slugs).
+    pub fn kinds() -> Vec<TripRule> {
+        let s = TripStatus::Draft;
+        vec![
+            TripRule::NotEditable(s),
+            TripRule::WrongStatus { action: "", status: s },
+            TripRule::NotContiguous { expected: String::new(), why: "" },
+            TripRule::OutOfOrder { depart: String::new(), previous_arrival: String::new() },
+            TripRule::ArrivalBeforeDeparture,
+            TripRule::OutsideWindow { from: String::new(), to: String::new() },
+            TripRule::ImplausibleSpeed { km: 0.0, hours: 0.0, speed: 0.0, mode: Mode::Car, max: 0.0 },
+            TripRule::TooManyLegs,
+            TripRule::NotReady(""),
+            TripRule::Incomplete(String::new()),
+            TripRule::Departed,
+            TripRule::VehicleNotUsable(String::new()),
+            TripRule::VehicleTooSmall { vehicle: String::new(), capacity: 0, takes: 0 },
+        ]
+    }
+}
+
+/// IATA airline designator: two letters or digits.
+pub fn parse_carrier(raw: &str) -> Result<String, &'static str> {
+    let c = raw.trim().to_ascii_uppercase();
+    if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(c)
+    } else {
+        Err("must be a two-character IATA airline code such as LX")
+    }
+}
+
+/// A flight number: the designator and 1–4 digits, optionally a letter (LX318, BA 2490).
+pub fn parse_flight_number(raw: &str) -> Result<String, &'static str> {
+    let f: Vec<char> = raw.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+    // Characters, not bytes: "Aé123" is refused, not sliced inside the é.
+    let ok = (3..=7).contains(&f.len()) && f.iter().all(char::is_ascii_alphanumeric) && f[2].is_ascii_digit();
+    if ok {
+        Ok(f.into_iter().collect())
+    } else {
+        Err("must be a flight number such as LX318")
+    }
 }
 
 /// A draft's fields, parsed.
@@ -289,11 +342,14 @@ impl Trip {
         if t.latest_arrival <= t.earliest_departure {
             return Err(TripRule::invalid("latest_arrival", "must be after earliest_departure"));
         }
-        if t.latest_arrival.0 - t.earliest_departure.0 > MAX_WINDOW_SECONDS {
+        if t.latest_arrival.0.saturating_sub(t.earliest_departure.0) > MAX_WINDOW_SECONDS {
             return Err(TripRule::invalid("latest_arrival", "a trip window is at most 30 days"));
         }
         if t.latest_arrival.0 <= now {
             return Err(TripRule::invalid("latest_arrival", "must be in the future"));
+        }
+        if t.earliest_departure.0 > now.saturating_add(MAX_AHEAD_SECONDS) {
+            return Err(TripRule::invalid("earliest_departure", "a trip starts within the next year"));
         }
         Ok(Trip {
             trip_id,
@@ -369,7 +425,7 @@ impl Trip {
             });
         }
         let km = great_circle_km(a.position(), b.position());
-        let hours = (leg.arrive_at.0 - leg.depart_at.0) as f64 / 3600.0;
+        let hours = leg.arrive_at.0.saturating_sub(leg.depart_at.0) as f64 / 3600.0;
         let speed = km / hours;
         if speed > self.mode.max_speed_kmh() {
             return Err(TripRule::ImplausibleSpeed {

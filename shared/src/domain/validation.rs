@@ -2,7 +2,7 @@
 use serde::Serialize;
 
 /// One invalid field: which one (a JSON pointer-like dotted path) and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

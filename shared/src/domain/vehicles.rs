@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::identity::Verification;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Vehicle {
     pub vehicle_id: String,
     pub owner_id: String,

@@ -14,7 +14,7 @@ pub const ISSUER: &str = "handoff";
 pub const AUDIENCE: &str = "handoff-api";
 
 /// The claims of an access token.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Claims {
     pub iss: String,
     pub aud: String,
@@ -68,7 +68,7 @@ impl TokenError {
 }
 
 /// A P-256 public key as a JWK.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Jwk {
     pub kty: String,
     pub crv: String,
@@ -80,7 +80,7 @@ pub struct Jwk {
     pub alg: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Jwks {
     pub keys: Vec<Jwk>,
 }

@@ -6,7 +6,7 @@ use crate::domain::events::DomainEvent;
 
 /// `detail` of every event on the bus. `id` is the dedupe key: it is chosen
 /// once, when the event is written to the outbox, and never changes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Envelope<T = serde_json::Value> {
     pub id: String,
     pub source: String,
@@ -19,7 +19,7 @@ pub struct Envelope<T = serde_json::Value> {
 }
 
 /// Who caused an event, and from where.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Actor {
     /// A user id, or `system`.
     pub id: String,

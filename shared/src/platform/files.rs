@@ -4,7 +4,7 @@
 //! or rejects the file. The document item lives in its owner's partition.
 use aws_sdk_s3::presigning::PresigningConfig;
 use serde::Deserialize;
-use serde_json::json;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::clock::now_rfc3339;
@@ -22,13 +22,35 @@ pub struct Files {
     bucket: String,
 }
 
-#[derive(Deserialize)]
+/// At most this many documents (pending or accepted) per trip or vehicle.
+pub const MAX_DOCUMENTS: usize = 10;
+
+/// A request to upload a document.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct UploadRequest {
+pub struct UploadRequest {
+    /// ticket or boarding_pass (trips); registration or insurance (vehicles).
     #[serde(rename = "type")]
-    doc_type: String,
-    content_type: String,
-    size_bytes: u64,
+    pub doc_type: String,
+    /// application/pdf, image/jpeg or image/png.
+    pub content_type: String,
+    pub size_bytes: u64,
+}
+
+/// A pending document and where to PUT its file.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct UploadAnswer {
+    pub document: Document,
+    pub upload: UploadUrl,
+}
+
+/// A presigned upload: send these headers with the file's bytes.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct UploadUrl {
+    pub method: String,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+    pub expires_in_seconds: u64,
 }
 
 impl Files {
@@ -37,14 +59,22 @@ impl Files {
     }
 
     /// POST …/documents: records a pending document and answers 201 with a
-    /// URL to PUT the file to (content type and length are signed in).
+    /// URL to PUT the file to (content type and length are signed in). The
+    /// owner's `existing` documents count towards [`MAX_DOCUMENTS`].
     pub async fn request_upload(
         &self,
         owner_partition: &str,
         req: &ApiRequest,
         allowed: &[DocType],
+        existing: &[Document],
     ) -> Result<Reply, Problem> {
         let body: UploadRequest = req.json()?;
+        if existing.iter().filter(|d| d.status != DocStatus::Rejected).count() >= MAX_DOCUMENTS {
+            return Err(Problem::conflict(
+                "too-many-documents",
+                format!("at most {MAX_DOCUMENTS} documents (pending or accepted) are kept; complete or replace one"),
+            ));
+        }
         let mut errors = Errors::new();
         let doc_type = errors.check("type", DocType::parse_for(&body.doc_type, allowed));
         let file_type = errors.check("content_type", body.content_type.parse::<FileType>());
@@ -79,45 +109,55 @@ impl Files {
                 tracing::error!(error = %e, "presign failed");
                 Problem::unavailable()
             })?;
-        let headers: serde_json::Map<String, serde_json::Value> =
-            presigned.headers().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        let headers = presigned.headers().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let record = Record::new(keys::document(owner_partition, &doc.document_id), entity::DOCUMENT, doc.clone());
-        let body = json!({
-            "document": doc,
-            "upload": { "method": "PUT", "url": presigned.uri(), "headers": headers, "expires_in_seconds": UPLOAD_URL_SECONDS },
-        });
-        Ok(Reply::json(201, &body).write(put_new(&record), None))
+        let upload = UploadUrl {
+            method: "PUT".into(),
+            url: presigned.uri().to_string(),
+            headers,
+            expires_in_seconds: UPLOAD_URL_SECONDS,
+        };
+        Ok(Reply::json(201, &UploadAnswer { document: doc, upload }).write(put_new(&record), None))
     }
 
     /// POST …/documents/{document_id}/complete: checks what was uploaded
     /// (size as declared, PDF/JPEG/PNG as declared, by its first bytes) and
-    /// accepts or rejects the document; a rejected file is deleted. Checking
-    /// again answers the decision already made.
+    /// accepts or rejects the document. An accepted file is copied to a key
+    /// of its own (`accepted/…`, conditional on the ETag checked) and the
+    /// upload deleted, so the upload URL can no longer change it; a rejected
+    /// file is deleted. Checking again answers the decision already made.
     pub async fn complete_upload(&self, table: &Table, current: Record<Document>) -> Result<Reply, Problem> {
         if current.data.status != DocStatus::Pending {
             return Ok(Reply::ok(&current.data));
         }
-        let size = match self.s3.head_object().bucket(&self.bucket).key(&current.data.object_key).send().await {
-            Ok(h) => h.content_length().map(|n| n as u64),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => None,
+        let key = current.data.object_key.clone();
+        let (size, etag) = match self.s3.head_object().bucket(&self.bucket).key(&key).send().await {
+            Ok(h) => (h.content_length().map(|n| n as u64), h.e_tag().map(str::to_string)),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => (None, None),
             Err(e) => {
                 tracing::warn!(error = ?e, "HeadObject failed");
                 return Err(Problem::unavailable());
             }
         };
+        let changed =
+            || Problem::conflict("document-changed", "the file was replaced while it was checked; complete again");
         let head = match size {
             Some(_) => {
                 let o = self
                     .s3
                     .get_object()
                     .bucket(&self.bucket)
-                    .key(&current.data.object_key)
+                    .key(&key)
                     .range("bytes=0-15")
+                    .set_if_match(etag.clone())
                     .send()
                     .await
-                    .map_err(|e| {
-                        tracing::warn!(error = ?e, "GetObject failed");
-                        Problem::unavailable()
+                    .map_err(|e| match e.raw_response().map(|r| r.status().as_u16()) {
+                        Some(412) => changed(),
+                        _ => {
+                            tracing::warn!(error = ?e, "GetObject failed");
+                            Problem::unavailable()
+                        }
                     })?;
                 o.body.collect().await.map_err(|_| Problem::unavailable())?.into_bytes().to_vec()
             }
@@ -125,7 +165,28 @@ impl Files {
         };
         let mut doc = current.data.clone();
         match check_upload(&doc, size, &head) {
-            None => doc.status = DocStatus::Accepted,
+            None => {
+                // An accepted file is immutable: it is copied (exactly the
+                // version checked) to a key no upload URL was ever issued for.
+                let accepted = format!("accepted/{key}");
+                self.s3
+                    .copy_object()
+                    .bucket(&self.bucket)
+                    .key(&accepted)
+                    .copy_source(format!("{}/{key}", self.bucket))
+                    .set_copy_source_if_match(etag)
+                    .send()
+                    .await
+                    .map_err(|e| match e.raw_response().map(|r| r.status().as_u16()) {
+                        Some(412) => changed(),
+                        _ => {
+                            tracing::warn!(error = ?e, "CopyObject failed");
+                            Problem::unavailable()
+                        }
+                    })?;
+                doc.status = DocStatus::Accepted;
+                doc.object_key = accepted;
+            }
             Some(reason) if size.is_none() => return Err(Problem::conflict("document-not-uploaded", reason)),
             Some(reason) => {
                 doc.status = DocStatus::Rejected;
@@ -134,10 +195,8 @@ impl Files {
         }
         // The decision is recorded first; a failed delete leaves only an unused object.
         table.write_one(put_versioned(&current.next(doc.clone()))).await?;
-        if doc.status == DocStatus::Rejected {
-            if let Err(e) = self.s3.delete_object().bucket(&self.bucket).key(&doc.object_key).send().await {
-                tracing::warn!(error = ?e, key = %doc.object_key, "could not delete a rejected upload");
-            }
+        if let Err(e) = self.s3.delete_object().bucket(&self.bucket).key(&key).send().await {
+            tracing::warn!(error = ?e, key = %key, "could not delete the uploaded file");
         }
         Ok(Reply::ok(&doc))
     }

@@ -3,6 +3,7 @@ pub mod auth;
 pub mod aws;
 pub mod clock;
 pub mod context;
+pub mod contract;
 pub mod crypto;
 pub mod env;
 pub mod envelope;

@@ -17,7 +17,7 @@ use crate::domain::session::{
 };
 use crate::keys::{self, entity};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Session {
     pub session_id: String,
     pub user_id: String,
@@ -33,7 +33,7 @@ pub struct Session {
     pub revoked_reason: Option<RevokeReason>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct RefreshToken {
     pub user_id: String,
     pub session_id: String,
@@ -41,7 +41,7 @@ pub struct RefreshToken {
     pub expires_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct EmailClaim {
     pub user_id: String,
 }
@@ -71,7 +71,7 @@ pub fn otp_hash(pepper: &str, email: &str, code: &str) -> String {
 }
 
 /// The token pair a sign-in or refresh answers with.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Tokens {
     pub access_token: String,
     pub token_type: &'static str,

@@ -2,7 +2,7 @@
 //! caller may see, writing the next version with its index keys, turning a
 //! broken rule into problem+json, and the trip as answers show it.
 use aws_sdk_dynamodb::types::TransactWriteItem;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::http::{ApiRequest, Problem, Reply};
 use super::store::{put_new, put_versioned, record, Query, Record, Table};
@@ -10,7 +10,7 @@ use crate::domain::documents::Document;
 use crate::domain::events::DomainEvent;
 use crate::domain::geo::local_time;
 use crate::domain::places::Gazetteer;
-use crate::domain::trips::{Trip, TripStatus};
+use crate::domain::trips::{Constraints, Instant, Leg, Mode, Trip, TripRule, TripStatus};
 use crate::domain::vehicles::Vehicle;
 use crate::keys::{self, entity, Key};
 
@@ -60,25 +60,90 @@ pub fn saved_with<E: DomainEvent>(
         .write(super::outbox::event(&e, &req.correlation_id, req.actor()), None)
 }
 
+/// The problems a broken trip rule answers, for the contract of every
+/// route that changes a trip.
+pub fn trip_rule_problems() -> Vec<(u16, &'static str)> {
+    let mut all: Vec<(u16, &'static str)> = TripRule::kinds()
+        .into_iter()
+        .map(|r| {
+            let slug = r.slug();
+            (Problem::from(r).status, slug)
+        })
+        .collect();
+    all.push((409, "trip-changed"));
+    all
+}
+
 pub fn changed_meanwhile() -> Problem {
     Problem::conflict("trip-changed", "the trip was changed by another request; read it and retry")
 }
 
-/// A trip as answers show it: UTC times, and each leg's times also in the
-/// zone of its places.
-pub fn trip_view(trip: &Trip, places: &Gazetteer, documents: &[Document]) -> Value {
-    let mut v = serde_json::to_value(trip).unwrap_or_default();
+/// A leg as answers show it: its UTC times also in the zones of its places.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct LegView {
+    #[serde(flatten)]
+    pub leg: Leg,
+    pub depart_local: Option<String>,
+    pub arrive_local: Option<String>,
+}
+
+/// A trip as answers show it: UTC times, each also in the zone of its place,
+/// and (for its traveler) its documents.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct TripView {
+    pub trip_id: String,
+    pub traveler_id: String,
+    pub status: TripStatus,
+    pub mode: Mode,
+    pub origin: String,
+    pub destination: String,
+    pub earliest_departure: Instant,
+    pub latest_arrival: Instant,
+    pub earliest_departure_local: Option<String>,
+    pub latest_arrival_local: Option<String>,
+    pub legs: Vec<LegView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraints: Option<Constraints>,
+    pub documents: Vec<Document>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub fn trip_view(trip: &Trip, places: &Gazetteer, documents: &[Document]) -> TripView {
     let zone = |id: &str| places.get(id).map(|p| p.zone).unwrap_or("UTC");
-    if let Some(legs) = v["legs"].as_array_mut() {
-        for (leg, l) in legs.iter_mut().zip(&trip.legs) {
-            leg["depart_local"] = json!(local_time(l.depart_at.0, zone(&l.origin)));
-            leg["arrive_local"] = json!(local_time(l.arrive_at.0, zone(&l.destination)));
-        }
+    TripView {
+        trip_id: trip.trip_id.clone(),
+        traveler_id: trip.traveler_id.clone(),
+        status: trip.status,
+        mode: trip.mode,
+        origin: trip.origin.clone(),
+        destination: trip.destination.clone(),
+        earliest_departure: trip.earliest_departure,
+        latest_arrival: trip.latest_arrival,
+        earliest_departure_local: local_time(trip.earliest_departure.0, zone(&trip.origin)),
+        latest_arrival_local: local_time(trip.latest_arrival.0, zone(&trip.destination)),
+        legs: trip
+            .legs
+            .iter()
+            .map(|l| LegView {
+                leg: l.clone(),
+                depart_local: local_time(l.depart_at.0, zone(&l.origin)),
+                arrive_local: local_time(l.arrive_at.0, zone(&l.destination)),
+            })
+            .collect(),
+        constraints: trip.constraints.clone(),
+        documents: documents.to_vec(),
+        created_at: trip.created_at.clone(),
+        updated_at: trip.updated_at.clone(),
     }
-    v["earliest_departure_local"] = json!(local_time(trip.earliest_departure.0, zone(&trip.origin)));
-    v["latest_arrival_local"] = json!(local_time(trip.latest_arrival.0, zone(&trip.destination)));
-    v["documents"] = json!(documents);
-    v
+}
+
+/// A vehicle as answers show it: with its documents.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct VehicleView {
+    #[serde(flatten)]
+    pub vehicle: Vehicle,
+    pub documents: Vec<Document>,
 }
 
 /// A trip other people may see: published only.

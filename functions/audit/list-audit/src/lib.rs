@@ -3,9 +3,10 @@
 //! (`?actor=<user id>`, through gsi1). One Query.
 use handoff::domain::audit::{day_of, AuditEntry};
 use handoff::domain::identity::Role;
+use handoff::domain::trips::Instant;
 use handoff::keys;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Page, Problem, Reply};
 use handoff::platform::store::Query;
 use serde_json::json;
 
@@ -33,12 +34,22 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
                     .ok_or_else(|| Problem::field("day", "must be a date such as 2026-11-21"))?
                     .to_string(),
                 // RFC 3339 begins with the date.
-                None => ctx.now_rfc3339()[..10].to_string(),
+                None => Instant(ctx.now()).day(),
             };
             Query { index: None, partition: keys::audit_day(&day), sort_prefix: None, forward: false, limit, cursor }
         }
     };
     let page = table.query::<AuditEntry>(query).await?;
     let items: Vec<AuditEntry> = page.items.into_iter().map(|r| r.data).collect();
-    Ok(Reply::ok(&json!({"items": items, "next_cursor": page.next_cursor})))
+    Ok(Reply::ok(&Page { items, next_cursor: page.next_cursor }))
+}
+
+pub fn operation() -> Operation {
+    Operation::get("/admin/audit", "admin", "The audit log, newest first")
+        .describe("One UTC day (default today) or one actor, not both.")
+        .any_role(&[Role::Admin, Role::Support])
+        .paged()
+        .query("day", "a UTC day, YYYY-MM-DD", json!({"type": "string", "format": "date"}))
+        .query("actor", "a user id", json!({"type": "string", "maxLength": 128}))
+        .reply::<Page<AuditEntry>>(200, "a page of audit entries")
 }

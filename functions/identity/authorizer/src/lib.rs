@@ -1,13 +1,15 @@
 //! The HTTP API Lambda authorizer (payload 2.0, simple responses).
 //!
 //! Verifies the bearer token (ES256, known `kid`, issuer, audience, expiry)
-//! and that its session is still active (one GetItem), and passes the
-//! principal to the route in the authorizer context. HTTP APIs answer a
+//! and that its session is still active, reading the user's current roles
+//! with it (one BatchGetItem: a role change counts from the next request,
+//! whatever the token says), and passes the principal to the route in the
+//! authorizer context. HTTP APIs answer a
 //! denied request with a bare 401/403 that cannot be shaped, so a request
 //! that fails authentication is passed on marked `authenticated=false` with
 //! the reason, and every protected handler answers it with a 401
 //! problem+json ([`handoff::platform::http::ApiRequest::principal`]).
-use handoff::domain::identity::roles_from_str;
+use handoff::domain::identity::User;
 use handoff::domain::session::SessionStatus;
 use handoff::keys;
 use handoff::platform::auth::{bearer, unauthenticated_context, Principal, TokenError, Verifier};
@@ -19,7 +21,7 @@ use handoff::platform::lambda::events::apigw::{
 };
 use handoff::platform::lambda::EventError;
 use handoff::platform::sessions::Session;
-use handoff::platform::store::Record;
+use handoff::platform::store::{record, Record};
 use std::collections::HashMap;
 
 /// The keys that verify tokens (`JWT_JWKS`).
@@ -42,11 +44,18 @@ async fn authenticate(ctx: &Ctx<Config>, header: Option<&str>) -> Result<Princip
         (TokenError::Unavailable, Some(claims.sub.clone()))
     };
     let table = ctx.table().map_err(|e| unavailable(&e))?;
-    let session: Option<Record<Session>> =
-        table.get(&keys::session(&claims.sub, &claims.sid), false).await.map_err(|e| unavailable(&e))?;
-    match session {
-        Some(s) if s.data.status == SessionStatus::Active && s.data.expires_at > ctx.now() => {
-            Ok(Principal { user_id: claims.sub, session_id: claims.sid, roles: roles_from_str(&claims.roles) })
+    // Session and user in one read: the roles are the user's roles now, not
+    // the token's (a role granted or taken away counts from the next request).
+    let found = table
+        .get_many(&[keys::session(&claims.sub, &claims.sid), keys::user(&claims.sub)], true)
+        .await
+        .map_err(|e| unavailable(&e))?;
+    let mut found = found.into_iter();
+    let session: Option<Record<Session>> = record(found.next().flatten()).map_err(|e| unavailable(&e))?;
+    let user: Option<Record<User>> = record(found.next().flatten()).map_err(|e| unavailable(&e))?;
+    match (session, user) {
+        (Some(s), Some(u)) if s.data.status == SessionStatus::Active && s.data.expires_at > ctx.now() => {
+            Ok(Principal { user_id: claims.sub, session_id: claims.sid, roles: u.data.roles })
         }
         _ => Err((TokenError::SessionEnded, Some(claims.sub))),
     }

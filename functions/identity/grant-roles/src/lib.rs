@@ -1,19 +1,22 @@
 //! PUT /admin/users/{id}/roles — an administrator sets a user's roles,
-//! elevated ones included. The change takes effect in the user's next
-//! access token (at the latest after a refresh, 15 minutes).
+//! elevated ones included. The change takes effect on the user's next
+//! request: the authorizer reads the roles from the user, not the token.
 use handoff::domain::events::RolesChanged;
 use handoff::domain::identity::{Role, Roles, User};
 use handoff::domain::validation::Errors;
 use handoff::keys;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::outbox;
 use handoff::platform::store::{put_versioned, Record};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "GrantRolesRequest")]
 struct Body {
+    /// The user's whole set of roles after the change.
+    #[schemars(with = "Vec<Role>")]
     roles: Vec<String>,
 }
 
@@ -52,4 +55,15 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
             Some(Problem::conflict("profile-changed", "the user was changed by another request; retry")),
         )
         .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
+}
+
+pub fn operation() -> Operation {
+    Operation::put("/admin/users/{id}/roles", "admin", "Set a user's roles, elevated ones included")
+        .describe("Takes effect on the user's next request.")
+        .role(Role::Admin)
+        .body::<Body>()
+        .example(serde_json::json!({"roles": ["sender", "support"]}))
+        .reply::<User>(200, "the user with the new roles")
+        .problem(409, "cannot-remove-own-admin")
+        .problem(409, "profile-changed")
 }

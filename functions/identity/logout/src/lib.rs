@@ -2,7 +2,7 @@
 //! tokens and access tokens stop working at once.
 use handoff::domain::session::RevokeReason;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::sessions::revoke_session;
 
 pub async fn handle(_ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
@@ -16,4 +16,8 @@ pub async fn handle(_ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         reply = reply.write(w, (i == 0).then(|| ended.clone()));
     }
     Ok(reply)
+}
+
+pub fn operation() -> Operation {
+    Operation::post("/auth/logout", "identity", "End the current session").no_content("the session has ended")
 }

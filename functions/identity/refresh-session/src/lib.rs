@@ -7,16 +7,18 @@ use handoff::domain::session::{decide_refresh, RefreshDecision, RefreshStatus, R
 use handoff::keys;
 use handoff::platform::context::Ctx;
 use handoff::platform::envelope::Actor;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::sessions::{
     new_refresh_token, parse_refresh, revoke_session, AuthConfig, RefreshToken, Session, Tokens,
 };
 use handoff::platform::store::{self, record, Record, UpdateSpec};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "RefreshRequest")]
 struct Body {
+    /// The refresh token of the last sign-in or refresh; single use.
     refresh_token: String,
 }
 
@@ -109,4 +111,18 @@ pub async fn handle(ctx: &Ctx<AuthConfig>, req: &ApiRequest) -> Result<Reply, Pr
                 .write(touch, Some(invalid())))
         }
     }
+}
+
+pub fn operation() -> Operation {
+    Operation::post("/auth/refresh", "identity", "Rotate a refresh token into a new token pair")
+        .describe(
+            "A refresh token works once. Presenting a rotated one again revokes its session. \
+                    Idempotency-Key is not honoured here: a lost answer means signing in again.",
+        )
+        .public()
+        .body::<Body>()
+        .reply::<Tokens>(200, "a new access token and refresh token")
+        .header("cache-control", "no-store")
+        .problem(401, "refresh-token-invalid")
+        .problem(401, "refresh-token-reused")
 }

@@ -1,19 +1,23 @@
 //! POST /auth/otp — emails a six-digit sign-in code.
 //!
-//! Rate limited per email (5) and per source address (`OTP_MAX_PER_IP`, a
+//! Rate limited per email and source address (5), per email from all
+//! addresses (30: someone else's requests cannot lock an owner out, yet an
+//! inbox is not flooded) and per source address (`OTP_MAX_PER_IP`, a
 //! template parameter: offices and mobile carriers share addresses), in fixed
 //! 15-minute windows;
 //! the code is stored only as a keyed hash, expires in 10 minutes, and a new
 //! request replaces the previous code. The answer is the same whether or not
 //! the email belongs to a user.
 use handoff::domain::identity::Email;
-use handoff::domain::otp::{OtpRecord, CODE_TTL_SECONDS, RATE_WINDOW_SECONDS, REQUESTS_PER_WINDOW};
+use handoff::domain::otp::{
+    OtpRecord, CODE_TTL_SECONDS, EMAIL_REQUESTS_PER_WINDOW, RATE_WINDOW_SECONDS, REQUESTS_PER_WINDOW,
+};
 use handoff::keys::{self, entity};
 use handoff::platform::context::{Ctx, FromEnv};
 use handoff::platform::crypto::{random_code, sha256_hex};
 use handoff::platform::env::{ConfigError, Env};
 use handoff::platform::error::Chain;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::ratelimit::Limit;
 use handoff::platform::sessions::otp_hash;
 use handoff::platform::store::{put, Record, StoreError};
@@ -34,10 +38,20 @@ impl FromEnv for Config {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "OtpRequest")]
 struct Body {
+    #[schemars(email)]
     email: String,
+}
+
+/// The answer to a code request.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct OtpRequested {
+    pub message: String,
+    /// Seconds the code stays valid.
+    pub expires_in: i64,
 }
 
 pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Problem> {
@@ -45,7 +59,8 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
     let body: Body = req.json()?;
     let email = Email::parse(&body.email).map_err(|e| Problem::field("email", e.to_string()))?;
     let now = ctx.now();
-    let per_email = Limit { scope: "otp-email", max: REQUESTS_PER_WINDOW, window_seconds: RATE_WINDOW_SECONDS };
+    let per_email = Limit { scope: "otp-email", max: EMAIL_REQUESTS_PER_WINDOW, window_seconds: RATE_WINDOW_SECONDS };
+    let per_email_ip = Limit { scope: "otp-email-ip", max: REQUESTS_PER_WINDOW, window_seconds: RATE_WINDOW_SECONDS };
     let per_ip = Limit { scope: "otp-ip", max: ctx.config.max_per_ip, window_seconds: RATE_WINDOW_SECONDS };
     let code = random_code();
     let otp = OtpRecord {
@@ -53,8 +68,12 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
         attempts: 0,
         expires_at: now + CODE_TTL_SECONDS,
     };
-    let mut writes = vec![per_email.count(&sha256_hex(email.as_str().as_bytes()), now)];
-    if let Some(ip) = &req.source_ip {
+    let ip = req.source_ip.as_deref().unwrap_or("unknown");
+    let mut writes = vec![
+        per_email.count(&sha256_hex(email.as_str().as_bytes()), now),
+        per_email_ip.count(&sha256_hex(format!("{}|{ip}", email.as_str()).as_bytes()), now),
+    ];
+    if req.source_ip.is_some() {
         writes.push(per_ip.count(ip, now));
     }
     writes.push(put(
@@ -81,8 +100,16 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
         tracing::warn!(error = %Chain(&e), "sending the code failed");
         Problem::unavailable()
     })?;
-    Ok(Reply::json(
-        202,
-        &serde_json::json!({"message": "if this address can receive email, a sign-in code is on its way", "expires_in": CODE_TTL_SECONDS}),
-    ))
+    let message = "if this address can receive email, a sign-in code is on its way";
+    Ok(Reply::json(202, &OtpRequested { message: message.into(), expires_in: CODE_TTL_SECONDS }))
+}
+
+pub fn operation() -> Operation {
+    Operation::post("/auth/otp", "identity", "Email a six-digit sign-in code")
+        .describe("The answer is the same whether or not the address belongs to a user.")
+        .public()
+        .body::<Body>()
+        .example(serde_json::json!({"email": "ada@example.com"}))
+        .reply::<OtpRequested>(202, "a code is on its way if the address can receive email")
+        .problem(429, "otp-rate-limited")
 }

@@ -4,7 +4,7 @@
 use handoff::domain::session::{RevokeReason, SessionStatus};
 use handoff::keys;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::sessions::{revoke_session, Session};
 use handoff::platform::store::Record;
 
@@ -32,4 +32,9 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
 /// Session ids are UUIDs; anything else cannot name a session.
 fn is_session_id(s: &str) -> bool {
     s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+pub fn operation() -> Operation {
+    Operation::delete("/me/sessions/{id}", "identity", "End one of the caller's sessions")
+        .no_content("the session has ended (or had already)")
 }

@@ -8,7 +8,7 @@ use handoff::domain::identity::{self_service_roles, DisplayName, Locale, Phone, 
 use handoff::domain::validation::Errors;
 use handoff::keys;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::outbox;
 use handoff::platform::store::{put_versioned, Record};
 use serde::{Deserialize, Deserializer};
@@ -18,8 +18,9 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     Option::<T>::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ProfilePatch")]
 struct Patch {
     #[serde(default, deserialize_with = "present")]
     name: Option<Option<String>>,
@@ -27,7 +28,9 @@ struct Patch {
     phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     locale: Option<Option<String>>,
+    /// Self-service roles: sender, traveler, driver.
     #[serde(default)]
+    #[schemars(with = "Option<Vec<Role>>")]
     roles: Option<Vec<String>>,
 }
 
@@ -92,4 +95,16 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
             Some(Problem::conflict("profile-changed", "the profile was changed by another request; read it and retry")),
         )
         .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
+}
+
+pub fn operation() -> Operation {
+    Operation::patch("/me", "identity", "Change the caller's profile")
+        .describe("Name, phone (E.164), locale and self-service roles; a field sent as null is cleared.")
+        .body::<Patch>()
+        .example(serde_json::json!({"name": "Ada Lovelace", "locale": "en-GB", "roles": ["sender", "traveler"]}))
+        .reply::<User>(200, "the changed profile")
+        .problem(400, "empty-patch")
+        .problem(403, "forbidden")
+        .problem(404, "not-found")
+        .problem(409, "profile-changed")
 }

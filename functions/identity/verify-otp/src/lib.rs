@@ -13,9 +13,9 @@ use handoff::platform::context::{Ctx, FromEnv};
 use handoff::platform::crypto::{ct_eq, new_id};
 use handoff::platform::env::{ConfigError, Env};
 use handoff::platform::envelope::Actor;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::outbox;
-use handoff::platform::sessions::{otp_hash, start_session, AuthConfig, EmailClaim};
+use handoff::platform::sessions::{otp_hash, start_session, AuthConfig, EmailClaim, Tokens};
 use handoff::platform::store::{self, put_new, record, Cond, Record, StoreError, UpdateSpec};
 use serde::Deserialize;
 
@@ -31,9 +31,11 @@ impl FromEnv for Config {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "OtpVerifyRequest")]
 struct Body {
+    #[schemars(email)]
     email: String,
     code: String,
 }
@@ -145,4 +147,22 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
         reply = reply.write(w, p);
     }
     Ok(reply.writes(session_writes))
+}
+
+pub fn operation() -> Operation {
+    Operation::post("/auth/otp/verify", "identity", "Exchange an emailed code for a session")
+        .describe(
+            "Signs up on first use of an address. A code works once; Idempotency-Key is not honoured \
+                    here: after a lost answer, request a new code.",
+        )
+        .public()
+        .body::<Body>()
+        .example(serde_json::json!({"email": "ada@example.com", "code": "123456"}))
+        .reply::<Tokens>(200, "an access token, a refresh token and the user")
+        .header("cache-control", "no-store")
+        .problem(400, "otp-not-found")
+        .problem(400, "otp-expired")
+        .problem(400, "otp-attempts-exceeded")
+        .problem(400, "otp-wrong")
+        .problem(409, "signup-in-progress")
 }

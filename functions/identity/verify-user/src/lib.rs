@@ -6,14 +6,17 @@ use handoff::domain::events::UserVerificationChanged;
 use handoff::domain::identity::{Role, User, Verification};
 use handoff::keys;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::outbox;
 use handoff::platform::store::{put_versioned, Record};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "VerificationDecision")]
 struct Body {
+    /// `verified` or `rejected`.
+    #[schemars(regex(pattern = "^(verified|rejected)$"))]
     status: String,
 }
 
@@ -38,4 +41,14 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
             Some(Problem::conflict("profile-changed", "the user was changed by another request; retry")),
         )
         .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
+}
+
+pub fn operation() -> Operation {
+    Operation::put("/admin/users/{id}/verification", "admin", "Decide a user's identity verification")
+        .describe("Rejecting a verified traveler withdraws their published trips.")
+        .role(Role::Admin)
+        .body::<Body>()
+        .example(serde_json::json!({"status": "verified"}))
+        .reply::<User>(200, "the user with the decision")
+        .problem(409, "profile-changed")
 }

@@ -1,15 +1,17 @@
 //! POST /places/geocode {"text": "Zürich airport", "limit": 5} — free text to
 //! the places it most likely means, each with a confidence (0..1). 0 AWS calls.
-use handoff::domain::places::Gazetteer;
+use handoff::domain::places::{Gazetteer, Geocoded};
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Items, Operation, Problem, Reply};
 use serde::Deserialize;
-use serde_json::json;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "GeocodeRequest")]
 struct Body {
+    /// Free text: 2 to 200 characters, at least 2 letters or digits.
     text: String,
+    /// 1 to 20 (default 5).
     #[serde(default)]
     limit: Option<usize>,
 }
@@ -24,5 +26,13 @@ pub async fn handle(_ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     if !(1..=20).contains(&limit) {
         return Err(Problem::field("limit", "must be from 1 to 20"));
     }
-    Ok(Reply::ok(&json!({ "items": Gazetteer::embedded().geocode(text, limit) })))
+    Ok(Reply::ok(&Items { items: Gazetteer::embedded().geocode(text, limit) }))
+}
+
+pub fn operation() -> Operation {
+    Operation::post("/places/geocode", "places", "Free text to the places it most likely means")
+        .public()
+        .body::<Body>()
+        .example(serde_json::json!({"text": "Zürich airport", "limit": 5}))
+        .reply::<Items<Geocoded>>(200, "the likeliest places, each with a confidence from 0 to 1")
 }

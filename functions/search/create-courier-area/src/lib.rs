@@ -11,12 +11,13 @@ use handoff::domain::validation::Errors;
 use handoff::keys::{self, entity};
 use handoff::platform::context::Ctx;
 use handoff::platform::crypto::new_id;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::store::{put_new, Record};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "NewCourierArea")]
 struct Body {
     name: String,
     /// A place id; its position and zone are used.
@@ -92,4 +93,13 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let record = Record::new(keys::courier_area(&area.area_id), entity::COURIER_AREA, area.clone())
         .gsi1(keys::areas_of(&area.courier_id, &area.created_at, &area.area_id));
     Ok(Reply::json(201, &area).write(put_new(&record), None))
+}
+
+pub fn operation() -> Operation {
+    Operation::post("/couriers/areas", "search", "Register a courier service area")
+        .role(Role::Driver)
+        .body::<Body>()
+        .example(serde_json::json!({"name": "Zürich centre", "centre": "city:2657896", "radius_km": 15.0,
+            "price_per_km": 150, "base_price": 500, "currency": "CHF", "opens": "08:00", "closes": "20:00"}))
+        .reply::<CourierArea>(201, "the area")
 }

@@ -4,7 +4,7 @@
 use handoff::domain::search::CourierArea;
 use handoff::keys;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::store::{delete, Cond, Record};
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
@@ -21,4 +21,10 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         delete(&key, Some(cond)),
         Some(Problem::conflict("area-changed", "the area was changed by another request; retry")),
     ))
+}
+
+pub fn operation() -> Operation {
+    Operation::delete("/couriers/areas/{id}", "search", "Withdraw one of the caller's service areas")
+        .no_content("the area is withdrawn")
+        .problem(409, "area-changed")
 }

@@ -3,9 +3,8 @@
 use handoff::domain::search::CourierArea;
 use handoff::keys;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Page, Problem, Reply};
 use handoff::platform::store::Query;
-use serde_json::json;
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
@@ -22,5 +21,11 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         })
         .await?;
     let items: Vec<CourierArea> = page.items.into_iter().map(|r| r.data).collect();
-    Ok(Reply::ok(&json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(Reply::ok(&Page { items, next_cursor: page.next_cursor }))
+}
+
+pub fn operation() -> Operation {
+    Operation::get("/couriers/areas", "search", "The caller's service areas, newest first")
+        .paged()
+        .reply::<Page<CourierArea>>(200, "a page of areas")
 }

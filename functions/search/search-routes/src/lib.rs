@@ -9,13 +9,13 @@
 //! search is recorded (PutItem) at the same time, so recording adds no wait.
 use futures::future::join_all;
 use handoff::domain::places::Gazetteer;
-use handoff::domain::search::{days, parse_search, run, CourierArea, SearchLeg};
+use handoff::domain::search::{days, parse_search, run, CourierArea, RouteOption, SearchLeg};
 use handoff::domain::trips::{Category, Instant};
 use handoff::keys::{self, entity};
 use handoff::platform::context::{Ctx, FromEnv};
 use handoff::platform::crypto::{new_id, sha256_hex};
 use handoff::platform::env::{ConfigError, Env};
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::store::{put_new, Record};
 use serde::Serialize;
 use serde_json::json;
@@ -53,6 +53,19 @@ struct SearchRecord {
     category: Category,
     sort: &'static str,
     at: String,
+}
+
+/// A page of routes.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SearchAnswer {
+    pub items: Vec<RouteOption>,
+    /// Routes found in all.
+    pub total: usize,
+    pub next_cursor: Option<String>,
+    /// cheapest, quickest or best.
+    pub sort: &'static str,
+    /// Legs of published trips the search looked at.
+    pub legs_considered: usize,
 }
 
 pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Problem> {
@@ -121,7 +134,33 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
     let next = offset + items.len();
     let next_cursor =
         (next < total).then(|| table.sign_cursor(&binding, BTreeMap::from([("offset".to_string(), next.to_string())])));
-    Ok(Reply::ok(
-        &json!({ "items": items, "total": total, "next_cursor": next_cursor, "sort": sort_name, "legs_considered": legs.len() }),
-    ))
+    Ok(Reply::ok(&SearchAnswer { items, total, next_cursor, sort: sort_name, legs_considered: legs.len() }))
+}
+
+pub fn operation() -> Operation {
+    let int = |min: u32, max: u32| json!({"type": "integer", "minimum": min, "maximum": max});
+    Operation::get("/search/routes", "search", "Routes for a parcel: direct trips and chains of up to three")
+        .describe(
+            "The Pareto set over arrival, price and handoffs, with first- and last-mile couriers, \
+                   ordered by `sort`. Times are RFC 3339 with an offset; the window is at most 7 days.",
+        )
+        .required_query("from", "a place id such as airport:ZRH", json!({"type": "string", "maxLength": 64}))
+        .required_query("to", "a place id", json!({"type": "string", "maxLength": 64}))
+        .required_query("weight_grams", "1 to 50000", int(1, 50_000))
+        .required_query(
+            "category",
+            "what the parcel is",
+            json!({"enum": Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>()}),
+        )
+        .query("depart_after", "default now", json!({"type": "string", "format": "date-time"}))
+        .query("arrive_before", "default depart_after + 3 days", json!({"type": "string", "format": "date-time"}))
+        .query("length_cm", "with width_cm and height_cm, 1 to 300", int(1, 300))
+        .query("width_cm", "1 to 300", int(1, 300))
+        .query("height_cm", "1 to 300", int(1, 300))
+        .query("currency", "ISO 4217 (default EUR)", json!({"type": "string", "pattern": "^[A-Z]{3}$"}))
+        .query("sort", "best (default), cheapest or quickest", json!({"enum": ["best", "cheapest", "quickest"]}))
+        .query("limit", "1 to 50 (default 10)", int(1, 50))
+        .query("cursor", "`next_cursor` of the previous page", json!({"type": "string", "maxLength": 2048}))
+        .reply::<SearchAnswer>(200, "a page of routes")
+        .problem(400, "invalid-cursor")
 }

@@ -4,16 +4,18 @@
 //! vehicle of the traveler's. GetItem (trip) [+ GetItem (vehicle)] + one write.
 use handoff::domain::identity::Verification;
 use handoff::domain::places::Gazetteer;
-use handoff::domain::trips::{Instant, Mode, NewLeg};
+use handoff::domain::trips::{parse_carrier, parse_flight_number, Instant, Mode, NewLeg};
 use handoff::domain::validation::Errors;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
-use handoff::platform::trip_records::{own_trip, own_vehicle, saved};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
+use handoff::platform::trip_records::{own_trip, own_vehicle, saved, trip_rule_problems, TripView};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "NewLeg")]
 struct Body {
+    /// A place id (`airport:ZRH`, `city:2988507`): the previous leg's destination, or the trip's origin.
     origin: String,
     destination: String,
     depart_at: String,
@@ -26,31 +28,6 @@ struct Body {
     vehicle_id: Option<String>,
 }
 
-/// IATA airline designator: two letters or digits.
-fn carrier(raw: &str) -> Result<String, &'static str> {
-    let c = raw.trim().to_ascii_uppercase();
-    if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphanumeric()) {
-        Ok(c)
-    } else {
-        Err("must be a two-character IATA airline code such as LX")
-    }
-}
-
-/// A flight number: the designator and 1–4 digits, optionally a letter (LX318, BA 2490).
-fn flight_number(raw: &str) -> Result<String, &'static str> {
-    let f: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    let ok = f.len() >= 3
-        && f.len() <= 7
-        && f[..2].chars().all(|c| c.is_ascii_alphanumeric())
-        && f[2..].chars().next().is_some_and(|c| c.is_ascii_digit())
-        && f[2..].chars().all(|c| c.is_ascii_alphanumeric());
-    if ok {
-        Ok(f)
-    } else {
-        Err("must be a flight number such as LX318")
-    }
-}
-
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let me = req.principal()?;
@@ -58,8 +35,8 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let mut errors = Errors::new();
     let dep = errors.check("depart_at", Instant::parse(&b.depart_at));
     let arr = errors.check("arrive_at", Instant::parse(&b.arrive_at));
-    let carrier = b.carrier.as_deref().map(carrier).and_then(|r| errors.check("carrier", r));
-    let number = b.flight_number.as_deref().map(flight_number).and_then(|r| errors.check("flight_number", r));
+    let carrier = b.carrier.as_deref().map(parse_carrier).and_then(|r| errors.check("carrier", r));
+    let number = b.flight_number.as_deref().map(parse_flight_number).and_then(|r| errors.check("flight_number", r));
     if let (Some(c), Some(n)) = (&carrier, &number) {
         if !n.starts_with(c.as_str()) {
             errors.push("flight_number", format!("must start with the carrier code {c}"));
@@ -94,4 +71,18 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let mut reply = saved(Gazetteer::embedded(), &current, trip);
     reply.status = 201;
     Ok(reply)
+}
+
+pub fn operation() -> Operation {
+    Operation::post("/trips/{id}/legs", "trips", "Append the next leg of a draft or unpublished trip")
+        .describe(
+            "Contiguous, in time order, inside the trip window, at a speed the mode can do; a flight leg \
+                    names carrier and number, a car leg a verified vehicle of the traveler's.",
+        )
+        .body::<Body>()
+        .example(serde_json::json!({"origin": "airport:ZRH", "destination": "airport:JFK",
+            "depart_at": "2026-12-01T09:30:00+01:00", "arrive_at": "2026-12-01T12:45:00-05:00",
+            "carrier": "LX", "flight_number": "LX14"}))
+        .reply::<TripView>(201, "the trip with its new leg")
+        .problems_of(trip_rule_problems())
 }

@@ -4,13 +4,15 @@
 use handoff::domain::events::TripCancelled;
 use handoff::domain::places::Gazetteer;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
-use handoff::platform::trip_records::{own_trip, saved_with};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
+use handoff::platform::trip_records::{own_trip, saved_with, trip_rule_problems, TripView};
 use serde::Deserialize;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CancelTrip")]
 struct Body {
+    /// At most 500 characters.
     #[serde(default)]
     reason: Option<String>,
 }
@@ -31,4 +33,11 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         revision,
         reason: body.reason,
     }))
+}
+
+pub fn operation() -> Operation {
+    Operation::post("/trips/{id}/cancel", "trips", "Cancel a published or unpublished trip for good")
+        .optional_body::<Body>()
+        .reply::<TripView>(200, "the cancelled trip")
+        .problems_of(trip_rule_problems())
 }

@@ -1,10 +1,11 @@
 //! POST /vehicles/{id}/documents/{document_id}/complete — checks the uploaded
 //! file and accepts or rejects it (see complete-trip-document).
 //! BatchGetItem (vehicle + document) + HeadObject + GetObject + PutItem.
+use handoff::domain::documents::Document;
 use handoff::domain::vehicles::Vehicle;
 use handoff::keys;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::trip_records::owned_document;
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
@@ -16,4 +17,11 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let doc =
         owned_document(table, keys::vehicle(id), document, "vehicle", |v: &Vehicle| v.owner_id == me.user_id).await?;
     files.complete_upload(table, doc).await
+}
+
+pub fn operation() -> Operation {
+    Operation::post("/vehicles/{id}/documents/{document_id}/complete", "vehicles", "Check an uploaded vehicle document")
+        .reply::<Document>(200, "the document, accepted or rejected")
+        .problem(409, "document-not-uploaded")
+        .problem(409, "document-changed")
 }

@@ -7,12 +7,13 @@ use handoff::domain::vehicles::{parse_label, parse_plate, Vehicle};
 use handoff::keys::{self, entity};
 use handoff::platform::context::Ctx;
 use handoff::platform::crypto::new_id;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::store::{put_new, Record};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "NewVehicle")]
 struct Body {
     make: String,
     model: String,
@@ -50,4 +51,13 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         &v.vehicle_id,
     ));
     Ok(Reply::json(201, &v).header("location", &format!("/vehicles/{}", v.vehicle_id)).write(put_new(&record), None))
+}
+
+pub fn operation() -> Operation {
+    Operation::post("/vehicles", "vehicles", "Register a vehicle for car legs")
+        .role(Role::Traveler)
+        .body::<Body>()
+        .example(serde_json::json!({"make": "Renault", "model": "Zoe", "plate": "ZH 12345", "capacity_grams": 50000}))
+        .reply::<Vehicle>(201, "the vehicle, unverified")
+        .header("location", "the vehicle's URL")
 }

@@ -5,9 +5,9 @@
 use handoff::domain::trips::Trip;
 use handoff::keys::{self, entity};
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::store::{delete, Cond};
-use handoff::platform::trip_records::{changed_meanwhile, with_documents};
+use handoff::platform::trip_records::{changed_meanwhile, trip_rule_problems, with_documents};
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let files = ctx.files()?;
@@ -29,4 +29,10 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let objects: Vec<String> = docs.into_iter().map(|d| d.object_key).collect();
     files.remove(&objects).await;
     Ok(Reply::no_content())
+}
+
+pub fn operation() -> Operation {
+    Operation::delete("/trips/{id}", "trips", "Delete a draft trip and its documents")
+        .no_content("the trip is deleted")
+        .problems_of(trip_rule_problems())
 }

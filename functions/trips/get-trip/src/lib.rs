@@ -5,8 +5,8 @@ use handoff::domain::places::Gazetteer;
 use handoff::domain::trips::Trip;
 use handoff::keys::{self, entity};
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
-use handoff::platform::trip_records::{trip_view, visible_to, with_documents};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
+use handoff::platform::trip_records::{trip_view, visible_to, with_documents, TripView};
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
@@ -18,4 +18,10 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         docs.clear();
     }
     Ok(Reply::ok(&trip_view(&trip, Gazetteer::embedded(), &docs)))
+}
+
+pub fn operation() -> Operation {
+    Operation::get("/trips/{id}", "trips", "A trip, with its documents for its traveler")
+        .describe("Others see published trips only; anything else is not found.")
+        .reply::<TripView>(200, "the trip")
 }

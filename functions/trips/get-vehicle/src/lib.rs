@@ -4,9 +4,8 @@ use handoff::domain::identity::Role;
 use handoff::domain::vehicles::Vehicle;
 use handoff::keys::{self, entity};
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
-use handoff::platform::trip_records::with_documents;
-use serde_json::json;
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
+use handoff::platform::trip_records::{with_documents, VehicleView};
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
@@ -17,7 +16,11 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         .map(|r| r.data)
         .filter(|v| v.owner_id == me.user_id || me.has(Role::Admin))
         .ok_or_else(|| Problem::not_found("vehicle"))?;
-    let mut body = json!(v);
-    body["documents"] = json!(docs);
-    Ok(Reply::ok(&body))
+    Ok(Reply::ok(&VehicleView { vehicle: v, documents: docs }))
+}
+
+pub fn operation() -> Operation {
+    Operation::get("/vehicles/{id}", "vehicles", "A vehicle, its verification and its documents")
+        .describe("For its owner or an administrator; anyone else: not found.")
+        .reply::<VehicleView>(200, "the vehicle")
 }

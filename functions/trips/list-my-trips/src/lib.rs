@@ -5,9 +5,9 @@ use handoff::domain::places::Gazetteer;
 use handoff::domain::trips::{Trip, TripStatus};
 use handoff::keys;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Page, Problem, Reply};
 use handoff::platform::store::Query;
-use handoff::platform::trip_records::trip_view;
+use handoff::platform::trip_records::{trip_view, TripView};
 use serde_json::json;
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
@@ -29,5 +29,16 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         })
         .await?;
     let items: Vec<_> = page.items.iter().map(|r| trip_view(&r.data, Gazetteer::embedded(), &[])).collect();
-    Ok(Reply::ok(&json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(Reply::ok(&Page { items, next_cursor: page.next_cursor }))
+}
+
+pub fn operation() -> Operation {
+    Operation::get("/me/trips", "trips", "The caller's trips, newest first within a status")
+        .paged()
+        .query(
+            "status",
+            "draft, published, unpublished or cancelled",
+            json!({"enum": ["draft", "published", "unpublished", "cancelled"]}),
+        )
+        .reply::<Page<TripView>>(200, "a page of trips")
 }

@@ -11,9 +11,9 @@ use handoff::domain::trips::Trip;
 use handoff::domain::vehicles::Vehicle;
 use handoff::keys;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::store::{record, Record};
-use handoff::platform::trip_records::saved_with;
+use handoff::platform::trip_records::{saved_with, trip_rule_problems, TripView};
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
@@ -43,4 +43,15 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         legs: t.legs.clone(),
         constraints,
     }))
+}
+
+pub fn operation() -> Operation {
+    Operation::put("/trips/{id}/publish", "trips", "Make a complete trip searchable")
+        .describe(
+            "Needs a leg reaching the destination, constraints, a verified traveler, a trip not yet \
+                    departed; a car trip's vehicles verified and big enough.",
+        )
+        .reply::<TripView>(200, "the published trip")
+        .problem(422, "traveler-not-verified")
+        .problems_of(trip_rule_problems())
 }

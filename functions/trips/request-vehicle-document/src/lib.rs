@@ -2,15 +2,27 @@
 //! "content_type", "size_bytes"} — a pending document and a presigned S3 PUT
 //! URL (PDF, JPEG or PNG, at most 10 MiB). GetItem (vehicle) + PutItem.
 use handoff::domain::documents::DocType;
-use handoff::keys;
+use handoff::domain::vehicles::Vehicle;
+use handoff::keys::{self, entity};
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
-use handoff::platform::trip_records::own_vehicle;
+use handoff::platform::files::{UploadAnswer, UploadRequest};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
+use handoff::platform::trip_records::with_documents;
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let files = ctx.files()?;
     let table = ctx.table()?;
     let me = req.principal()?;
-    let v = own_vehicle(table, req.path_param("id")?, &me.user_id).await?;
-    files.request_upload(&keys::vehicle_partition(&v.data.vehicle_id), req, DocType::FOR_VEHICLES).await
+    let partition = keys::vehicle_partition(req.path_param("id")?);
+    let (vehicle, docs) = with_documents::<Vehicle>(table, partition.clone(), entity::VEHICLE).await?;
+    vehicle.filter(|v| v.data.owner_id == me.user_id).ok_or_else(|| Problem::not_found("vehicle"))?;
+    files.request_upload(&partition, req, DocType::FOR_VEHICLES, &docs).await
+}
+
+pub fn operation() -> Operation {
+    Operation::post("/vehicles/{id}/documents", "vehicles", "Start uploading a registration or insurance document")
+        .body::<UploadRequest>()
+        .example(serde_json::json!({"type": "registration", "content_type": "image/jpeg", "size_bytes": 250000}))
+        .reply::<UploadAnswer>(201, "the pending document and its upload URL")
+        .problem(409, "too-many-documents")
 }

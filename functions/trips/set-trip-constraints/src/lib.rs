@@ -6,20 +6,23 @@ use handoff::domain::places::Gazetteer;
 use handoff::domain::trips::{Category, Constraints, Dimensions};
 use handoff::domain::validation::Errors;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
-use handoff::platform::trip_records::{own_trip, saved};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
+use handoff::platform::trip_records::{own_trip, saved, trip_rule_problems, TripView};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TripConstraints")]
 struct Body {
     max_weight_grams: u32,
     max_dimensions_cm: Dimensions,
+    #[schemars(with = "Vec<Category>")]
     categories: Vec<String>,
     #[serde(default)]
     capacity_grams: Option<u32>,
     price_per_kg: i64,
     min_price: i64,
+    /// ISO 4217, e.g. EUR.
     currency: String,
 }
 
@@ -49,4 +52,14 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let mut trip = current.data.clone();
     trip.set_constraints(c)?;
     Ok(saved(Gazetteer::embedded(), &current, trip))
+}
+
+pub fn operation() -> Operation {
+    Operation::put("/trips/{id}/constraints", "trips", "Set what a trip accepts and its price")
+        .body::<Body>()
+        .example(serde_json::json!({"max_weight_grams": 5000, "max_dimensions_cm": {"length_cm": 40, "width_cm": 30,
+            "height_cm": 20}, "categories": ["documents", "clothing"], "price_per_kg": 1500, "min_price": 1000,
+            "currency": "EUR"}))
+        .reply::<TripView>(200, "the trip with its constraints")
+        .problems_of(trip_rule_problems())
 }

@@ -4,8 +4,8 @@
 use handoff::domain::events::TripUnpublished;
 use handoff::domain::places::Gazetteer;
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
-use handoff::platform::trip_records::{own_trip, saved_with};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
+use handoff::platform::trip_records::{own_trip, saved_with, trip_rule_problems, TripView};
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
@@ -18,4 +18,10 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         traveler_id: t.traveler_id.clone(),
         revision,
     }))
+}
+
+pub fn operation() -> Operation {
+    Operation::put("/trips/{id}/unpublish", "trips", "Take a published trip out of search")
+        .reply::<TripView>(200, "the unpublished trip")
+        .problems_of(trip_rule_problems())
 }

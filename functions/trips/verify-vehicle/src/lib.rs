@@ -8,15 +8,18 @@ use handoff::domain::identity::{Role, Verification};
 use handoff::domain::vehicles::Vehicle;
 use handoff::keys::{self, entity};
 use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Problem, Reply};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::outbox;
 use handoff::platform::store::put_versioned;
 use handoff::platform::trip_records::with_documents;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "VehicleDecision")]
 struct Body {
+    /// `verified` or `rejected`.
+    #[schemars(regex(pattern = "^(verified|rejected)$"))]
     status: String,
     #[serde(default)]
     note: Option<String>,
@@ -64,4 +67,18 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
             Some(Problem::conflict("vehicle-changed", "the vehicle was changed by another request; retry")),
         )
         .write(outbox::event(&event, &req.correlation_id, req.actor()), None))
+}
+
+pub fn operation() -> Operation {
+    Operation::put("/admin/vehicles/{id}/verification", "admin", "Decide a vehicle's verification")
+        .describe(
+            "Verifying needs an accepted registration and insurance. Rejecting a verified vehicle \
+                    withdraws the published trips that use it.",
+        )
+        .role(Role::Admin)
+        .body::<Body>()
+        .example(serde_json::json!({"status": "verified"}))
+        .reply::<Vehicle>(200, "the vehicle with the decision")
+        .problem(409, "vehicle-changed")
+        .problem(422, "documents-missing")
 }

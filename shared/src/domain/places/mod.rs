@@ -15,7 +15,7 @@ mod fold;
 use compile::{DEGREE_UNITS, HEADER, MAGIC, NONE, RECORD};
 pub use fold::fold;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PlaceKind {
     Airport,
@@ -23,7 +23,7 @@ pub enum PlaceKind {
 }
 
 /// One place. Ids are `airport:<IATA>` or `city:<GeoNames id>`.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
 pub struct Place {
     pub id: &'static str,
     pub kind: PlaceKind,
@@ -52,7 +52,7 @@ impl Place {
 }
 
 /// How a search hit matched, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchKind {
     Code,
@@ -61,7 +61,7 @@ pub enum MatchKind {
     Fuzzy,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Hit {
     #[serde(flatten)]
     pub place: Place,
@@ -69,7 +69,7 @@ pub struct Hit {
     pub kind: MatchKind,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Geocoded {
     #[serde(flatten)]
     pub place: Place,
@@ -331,7 +331,8 @@ impl Gazetteer {
                 let by_city = if city.is_empty() { 0.0 } else { similarity(city) - 0.03 };
                 by_name.max(by_city)
             };
-            if wants_airport != self.is_airport(i) {
+            // An exact IATA code means that airport, "airport" said or not.
+            if wants_airport != self.is_airport(i) && code != Some(i) {
                 s -= 0.1;
             }
             s += 0.02 * ((self.population(i) as f64 + 1.0).log10() / 8.0).min(1.0);
@@ -426,6 +427,20 @@ P\tairport:CDG\tairport\tCharles de Gaulle International Airport\tParis\tFR\t49.
 
     fn g() -> Gazetteer {
         Gazetteer::parse(DATA).unwrap()
+    }
+
+    #[test]
+    fn an_iata_code_means_its_airport_before_any_similar_name() {
+        let g = Gazetteer::parse(
+            "C\tGB\tUnited Kingdom\nC\tDE\tGermany\n\
+             P\tairport:LHR\tairport\tLondon Heathrow Airport\tLondon\tGB\t51.4706\t-0.461941\tEurope/London\t8961989\n\
+             P\tcity:2880498\tcity\tLahr\t\tDE\t48.34042\t7.86886\tEurope/Berlin\t43831\n",
+        )
+        .unwrap();
+        let hits = g.geocode("LHR", 5);
+        assert_eq!(hits[0].place.id, "airport:LHR", "{hits:?}");
+        assert_eq!(hits[0].confidence, 1.0);
+        assert_eq!(g.geocode("Lahr", 5)[0].place.id, "city:2880498");
     }
 
     #[test]

@@ -96,11 +96,14 @@ where
     use crate::platform::idempotency::{self, Claim, Fingerprint, IdempotencyKey};
     use crate::platform::store::StoreError;
     check_size(req)?;
-    let claim = match (req.is_mutating(), req.header("idempotency-key"), ctx.has_table()) {
-        (true, Some(key), Some(table)) => {
+    // Idempotency-Key is honoured for a caller with a genuine token only, in
+    // that caller's own key space. Anonymous routes ignore it: they are
+    // either reads or single-use credentials (a sign-in code, a refresh
+    // token), which a replayed answer must never hand out a second time.
+    let claim = match (req.is_mutating(), req.header("idempotency-key"), ctx.has_table(), req.subject.as_deref()) {
+        (true, Some(key), Some(table), Some(scope)) => {
             let key = IdempotencyKey::parse(key)?;
             let print = Fingerprint::of(req.method.as_str(), &req.path, &req.body);
-            let scope = req.subject.as_deref().unwrap_or("anonymous");
             match idempotency::claim(table, ctx.name, scope, &key, print, ctx.now()).await? {
                 Claim::Replay(stored) => {
                     let mut answer: Answer = serde_json::from_slice(&stored)

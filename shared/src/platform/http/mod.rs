@@ -6,7 +6,8 @@ mod problem;
 mod reply;
 mod request;
 
+pub use crate::platform::contract::{Access, Operation};
 pub use dispatch::{answer, dispatch, HttpHandler};
 pub use problem::{Problem, MAX_BODY_BYTES, PROBLEM_BASE};
-pub use reply::{Answer, Reply};
+pub use reply::{Answer, Items, Page, Reply};
 pub use request::ApiRequest;

@@ -5,7 +5,7 @@ use crate::domain::validation::FieldError;
 
 /// Request bodies above this size are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-pub const PROBLEM_BASE: &str = "https://problems.handoff.dev/";
+pub use crate::platform::contract::PROBLEM_BASE;
 
 /// An RFC 9457 problem: a stable `type`, a human `detail`, field errors.
 #[derive(Debug, Clone, PartialEq)]

@@ -52,6 +52,22 @@ impl Reply {
     }
 }
 
+/// One page of a list: its items and, when there are more, the cursor of the next page.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}Page")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to read the next page; absent or null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A list that is not paged.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}List")]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
 /// The finished answer: status, headers, body bytes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Answer {

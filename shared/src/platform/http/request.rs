@@ -111,10 +111,9 @@ impl ApiRequest {
         if !value.is_object() {
             return Err(Problem::bad_request("malformed-json", "the body must be a JSON object"));
         }
-        serde_json::from_value(value).map_err(|e| {
-            let msg = e.to_string();
-            let field = msg.split('`').nth(1).unwrap_or("body").to_string();
-            Problem::field(&field, msg)
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let msg = e.inner().to_string();
+            Problem::field(&field_of(&e.path().to_string(), &msg), msg)
         })
     }
 
@@ -140,6 +139,22 @@ impl ApiRequest {
 
     pub fn is_mutating(&self) -> bool {
         matches!(self.method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
+    }
+}
+
+/// The field a body error is about: the path to the value that did not fit
+/// (`max_dimensions_cm.length_cm`, `roles[2]`), and for a missing or unknown
+/// field its name, never a value the caller sent.
+fn field_of(path: &str, message: &str) -> String {
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    match (path, named) {
+        ("." | "", Some(name)) => name.to_string(),
+        ("." | "", None) => "body".to_string(),
+        (path, Some(name)) => format!("{path}.{name}"),
+        (path, None) => path.to_string(),
     }
 }
 
@@ -170,5 +185,69 @@ impl ApiRequest {
             self.headers.insert(name, v);
         }
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        text: String,
+        size: Size,
+        tags: Vec<u32>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Size {
+        cm: u32,
+    }
+
+    fn field(body: serde_json::Value) -> String {
+        let e = ApiRequest::new(Method::POST, "/x").with_json(&body).json::<Body>().unwrap_err();
+        assert_eq!(e.status, 422, "{e:?}");
+        e.errors[0].field.clone()
+    }
+
+    #[test]
+    fn field_errors_name_the_field_never_the_value() {
+        let ok = serde_json::json!({"size": {"cm": 1}, "tags": []});
+        let with = |k: &str, v: serde_json::Value| {
+            let mut b = ok.clone();
+            b[k] = v;
+            b
+        };
+        assert_eq!(field(with("text", serde_json::json!(-1))), "text");
+        assert_eq!(field(with("text", serde_json::json!("`-1`"))).as_str(), "size", "missing field names come first");
+        assert_eq!(field(ok.clone()), "text");
+        assert_eq!(
+            field(with("text", serde_json::json!("a")).tap_set("size", serde_json::json!({"cm": -5}))),
+            "size.cm"
+        );
+        assert_eq!(field(with("text", serde_json::json!("a")).tap_set("tags", serde_json::json!([1, "x"]))), "tags[1]");
+        assert_eq!(field(with("text", serde_json::json!("a")).tap_set("extra", serde_json::json!(1))), "extra");
+        assert_eq!(
+            field(with("text", serde_json::json!("a")).tap_set("size", serde_json::json!({"cm": 1, "mm": 2}))),
+            "size.mm"
+        );
+        assert_eq!(
+            field(with("text", serde_json::json!("a")).tap_set("tags", serde_json::json!([1e30]))),
+            "tags[0]",
+            "numbers beyond 64 bits"
+        );
+    }
+
+    trait TapSet {
+        fn tap_set(self, k: &str, v: serde_json::Value) -> Self;
+    }
+    impl TapSet for serde_json::Value {
+        fn tap_set(mut self, k: &str, v: serde_json::Value) -> Self {
+            self[k] = v;
+            self
+        }
     }
 }

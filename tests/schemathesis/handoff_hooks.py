@@ -1,0 +1,43 @@
+"""Schemathesis hooks for Handoff: every request is made as a real user,
+signed in the way an app signs in — a code requested with POST /auth/otp,
+read from the local stack's mailbox, exchanged with POST /auth/otp/verify.
+
+HANDOFF_ST_BASE is the stack's URL, HANDOFF_ST_EMAIL the user's address
+(tests/api/schemathesis.rs seeds that user with every role)."""
+import json
+import os
+import re
+import urllib.request
+
+import schemathesis
+
+BASE = os.environ["HANDOFF_ST_BASE"].rstrip("/")
+EMAIL = os.environ["HANDOFF_ST_EMAIL"]
+
+
+def _call(method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(BASE + path, data=data, method=method)
+    if data is not None:
+        req.add_header("content-type", "application/json")
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read() or b"null")
+
+
+def sign_in():
+    _call("POST", "/auth/otp", {"email": EMAIL})
+    mails = _call("GET", "/_local/mailbox?to=" + urllib.request.quote(EMAIL))
+    code = re.search(r"\b(\d{6})\b", mails[-1]["body"]).group(1)
+    return _call("POST", "/auth/otp/verify", {"email": EMAIL, "code": code})["access_token"]
+
+
+# A fresh session every 30 s: fuzzed calls of POST /auth/logout or
+# DELETE /me/sessions/{id} may end the current one.
+@schemathesis.auth(refresh_interval=30)
+class MailboxAuth:
+    def get(self, case, ctx):
+        return sign_in()
+
+    def set(self, case, data, ctx):
+        case.headers = case.headers or {}
+        case.headers["Authorization"] = f"Bearer {data}"
