@@ -2,10 +2,12 @@
 //! flows over HTTP against the local stack, which runs every function's
 //! real binary. Run with infra/test.sh (it starts moto and builds the
 //! functions first).
+mod authz;
 mod contract;
 mod events;
 mod faults;
 mod fuzz;
+mod hostile;
 mod negative;
 mod places;
 mod profile;

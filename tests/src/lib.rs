@@ -28,6 +28,14 @@ pub async fn stack(name: &str) -> TestStack {
     TestStack(start(options(name)).await.expect("the local stack starts"))
 }
 
+/// A stack whose sign-in codes are not limited per address (tests that sign
+/// in many users from 127.0.0.1).
+pub async fn busy_stack(name: &str) -> TestStack {
+    let mut opts = options(name);
+    opts.parameters.insert("OtpRequestsPerIp".into(), "100000".into());
+    TestStack(start(opts).await.expect("the local stack starts"))
+}
+
 /// A local stack that, when the test ends, fails it if any event that went
 /// through its queues did not match its schema in events/schemas/.
 pub struct TestStack(pub Stack);

@@ -234,10 +234,8 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
                     let arn = names.atts[&(queue.clone(), "Arn".to_string())].clone();
                     let task = pollers::sqs(
                         clients.sqs.clone(),
-                        url,
-                        arn,
+                        pollers::Queue { url, arn, batch_size: *batch_size },
                         opts.region.clone(),
-                        *batch_size,
                         pool(&f.id)?,
                         f.id.clone(),
                         events.clone(),

@@ -44,16 +44,22 @@ impl Idle {
     }
 }
 
+/// A queue a function polls: its URL and ARN, and the batch size.
+pub struct Queue {
+    pub url: String,
+    pub arn: String,
+    pub batch_size: usize,
+}
+
 pub async fn sqs(
     client: aws_sdk_sqs::Client,
-    url: String,
-    arn: String,
+    queue: Queue,
     region: String,
-    batch_size: usize,
     invoke: Arc<Pool>,
     function: String,
     schemas: crate::schemas::EventSchemas,
 ) {
+    let Queue { url, arn, batch_size } = queue;
     let mut idle = Idle::new(200, 1000);
     loop {
         let out = client

@@ -433,7 +433,7 @@ P\tairport:CDG\tairport\tCharles de Gaulle International Airport\tParis\tFR\t49.
     fn an_iata_code_means_its_airport_before_any_similar_name() {
         let g = Gazetteer::parse(
             "C\tGB\tUnited Kingdom\nC\tDE\tGermany\n\
-             P\tairport:LHR\tairport\tLondon Heathrow Airport\tLondon\tGB\t51.4706\t-0.461941\tEurope/London\t8961989\n\
+             P\tairport:LHR\tairport\tLondon Heathrow Airport\tLondon\tGB\t51.4706\t-0.46194\tEurope/London\t8961989\n\
              P\tcity:2880498\tcity\tLahr\t\tDE\t48.34042\t7.86886\tEurope/Berlin\t43831\n",
         )
         .unwrap();

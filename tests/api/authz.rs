@@ -1,0 +1,374 @@
+//! The authorization matrix: every route of template.yaml × every kind of
+//! caller → the outcome it must get, run against the local stack. A route
+//! without a row fails the test; so does a cell that answers otherwise. A
+//! resource of someone else answers exactly like one that does not exist.
+use handoff_tests::{busy_stack, Answer, Client};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// What a caller gets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Out {
+    /// 2xx.
+    K,
+    /// Let through: not 401, 403 or 404 (the body or the resource's state
+    /// decides, e.g. a code that is wrong or a document not uploaded yet).
+    P,
+    /// 401.
+    U,
+    /// 403.
+    F,
+    /// 404, exactly as for a resource that does not exist.
+    N,
+}
+use Out::*;
+
+/// Callers, in the order of a row's outcomes.
+const KINDS: [&str; 8] = ["anonymous", "stranger", "owner", "sender", "traveler", "driver", "support", "admin"];
+
+/// What a cell needs made for it alone (it changes or ends it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fresh {
+    No,
+    Draft,
+    Publishable,
+    Published,
+    Area,
+    Session,
+}
+
+struct Row {
+    method: &'static str,
+    path: &'static str,
+    body: Option<Value>,
+    fresh: Fresh,
+    expect: [Out; 8],
+}
+
+fn row(method: &'static str, path: &'static str, body: Option<Value>, fresh: Fresh, expect: [Out; 8]) -> Row {
+    Row { method, path, body, fresh, expect }
+}
+
+const H: i64 = 3600;
+
+fn at(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+fn start() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp() / H + 48) * H
+}
+
+fn leg() -> Value {
+    let t = start();
+    json!({"origin": "airport:ZRH", "destination": "airport:CDG", "depart_at": at(t + 2 * H), "arrive_at": at(t + 3 * H),
+           "carrier": "AF", "flight_number": "AF1115"})
+}
+
+fn constraints() -> Value {
+    json!({"max_weight_grams": 5000, "max_dimensions_cm": {"length_cm": 50, "width_cm": 40, "height_cm": 30},
+           "categories": ["documents"], "price_per_kg": 1000, "min_price": 500, "currency": "EUR"})
+}
+
+fn area() -> Value {
+    json!({"name": "Zürich centre", "centre": "city:2657896", "radius_km": 15.0, "price_per_km": 150, "base_price": 500,
+           "currency": "CHF", "opens": "08:00", "closes": "20:00"})
+}
+
+fn rows() -> Vec<Row> {
+    let t = start();
+    let trip = json!({"mode": "flight", "origin": "airport:ZRH", "destination": "airport:CDG",
+                      "earliest_departure": at(t), "latest_arrival": at(t + 10 * H)});
+    let doc = json!({"type": "ticket", "content_type": "application/pdf", "size_bytes": 1000});
+    let vdoc = json!({"type": "registration", "content_type": "application/pdf", "size_bytes": 1000});
+    let all_ok = [K, K, K, K, K, K, K, K];
+    let signed_in = [U, K, K, K, K, K, K, K];
+    let owner_only = [U, N, K, N, N, N, N, N];
+    let admin_only = [U, F, F, F, F, F, F, K];
+    vec![
+        row("POST", "/auth/otp", Some(json!({"email": "{email}"})), Fresh::No, all_ok),
+        row(
+            "POST",
+            "/auth/otp/verify",
+            Some(json!({"email": "nobody@example.com", "code": "123456"})),
+            Fresh::No,
+            [P; 8],
+        ),
+        row("POST", "/auth/refresh", Some(json!({"refresh_token": "not-a-token"})), Fresh::No, [U; 8]),
+        row("POST", "/auth/logout", None, Fresh::Session, signed_in),
+        row("GET", "/.well-known/jwks.json", None, Fresh::No, all_ok),
+        row("GET", "/openapi.json", None, Fresh::No, all_ok),
+        row("GET", "/places/search?q=zur", None, Fresh::No, all_ok),
+        row("GET", "/places/airport:ZRH", None, Fresh::No, all_ok),
+        row("POST", "/places/geocode", Some(json!({"text": "Zürich airport"})), Fresh::No, all_ok),
+        row("GET", "/me", None, Fresh::No, signed_in),
+        row("PATCH", "/me", Some(json!({"name": "Matrix Tester"})), Fresh::No, signed_in),
+        row("GET", "/me/sessions", None, Fresh::No, signed_in),
+        row("DELETE", "/me/sessions/{session}", None, Fresh::No, owner_only),
+        row(
+            "PUT",
+            "/admin/users/{user}/roles",
+            Some(json!({"roles": ["sender", "traveler", "driver"]})),
+            Fresh::No,
+            admin_only,
+        ),
+        row("PUT", "/admin/users/{user}/verification", Some(json!({"status": "verified"})), Fresh::No, admin_only),
+        row("POST", "/trips", Some(trip), Fresh::No, [U, F, K, F, K, F, F, F]),
+        row("POST", "/trips/{trip}/legs", Some(leg()), Fresh::Draft, owner_only),
+        row("PUT", "/trips/{trip}/constraints", Some(constraints()), Fresh::No, owner_only),
+        row("POST", "/trips/{trip}/documents", Some(doc), Fresh::No, owner_only),
+        row("POST", "/trips/{trip}/documents/{trip_doc}/complete", None, Fresh::No, [U, N, P, N, N, N, N, N]),
+        row("PUT", "/trips/{trip}/publish", None, Fresh::Publishable, owner_only),
+        row("PUT", "/trips/{trip}/unpublish", None, Fresh::Published, owner_only),
+        row("POST", "/trips/{trip}/cancel", None, Fresh::Published, owner_only),
+        row("DELETE", "/trips/{trip}", None, Fresh::Draft, owner_only),
+        row("GET", "/trips/{trip}", None, Fresh::No, owner_only),
+        row("GET", "/me/trips", None, Fresh::No, signed_in),
+        row(
+            "POST",
+            "/vehicles",
+            Some(json!({"make": "Renault", "model": "Zoe", "plate": "ZH 1", "capacity_grams": 50000})),
+            Fresh::No,
+            [U, F, K, F, K, F, F, F],
+        ),
+        row("GET", "/vehicles/{vehicle}", None, Fresh::No, [U, N, K, N, N, N, N, K]),
+        row("POST", "/vehicles/{vehicle}/documents", Some(vdoc), Fresh::No, owner_only),
+        row("POST", "/vehicles/{vehicle}/documents/{vehicle_doc}/complete", None, Fresh::No, [U, N, P, N, N, N, N, N]),
+        row(
+            "PUT",
+            "/admin/vehicles/{vehicle}/verification",
+            Some(json!({"status": "rejected"})),
+            Fresh::No,
+            admin_only,
+        ),
+        row(
+            "GET",
+            "/search/routes?from=airport:ZRH&to=airport:CDG&weight_grams=1000&category=documents",
+            None,
+            Fresh::No,
+            signed_in,
+        ),
+        row("POST", "/couriers/areas", Some(area()), Fresh::No, [U, F, K, F, F, K, F, F]),
+        row("GET", "/couriers/areas", None, Fresh::No, signed_in),
+        row("DELETE", "/couriers/areas/{area}", None, Fresh::Area, owner_only),
+        row("GET", "/admin/audit", None, Fresh::No, [U, F, F, F, F, F, K, K]),
+    ]
+}
+
+fn ok(a: &Answer, what: &str) -> Value {
+    assert!(a.status.is_success(), "{what}: {} {}", a.status, a.body);
+    a.body.clone()
+}
+
+/// The owner's resources the rows name.
+struct Fixture {
+    owner: String,
+    user: String,
+    session: String,
+    trip: String,
+    trip_doc: String,
+    vehicle: String,
+    vehicle_doc: String,
+}
+
+impl Fixture {
+    fn ids(&self) -> std::collections::HashMap<&'static str, String> {
+        std::collections::HashMap::from([
+            ("user", self.user.clone()),
+            ("session", self.session.clone()),
+            ("trip", self.trip.clone()),
+            ("trip_doc", self.trip_doc.clone()),
+            ("vehicle", self.vehicle.clone()),
+            ("vehicle_doc", self.vehicle_doc.clone()),
+        ])
+    }
+}
+
+/// A row's path with its names replaced by ids.
+fn fill(path: &str, ids: &std::collections::HashMap<&'static str, String>) -> String {
+    ids.iter().fold(path.to_string(), |p, (k, v)| p.replace(&format!("{{{k}}}"), v))
+}
+
+async fn fresh_trip(c: &Client, owner: &str, stage: Fresh) -> String {
+    let t = start();
+    let body = json!({"mode": "flight", "origin": "airport:ZRH", "destination": "airport:CDG",
+                      "earliest_departure": at(t), "latest_arrival": at(t + 10 * H)});
+    let id = ok(&c.post("/trips", Some(owner), body).await, "trip")["trip_id"].as_str().unwrap().to_string();
+    if matches!(stage, Fresh::Publishable | Fresh::Published) {
+        ok(&c.post(&format!("/trips/{id}/legs"), Some(owner), leg()).await, "leg");
+        ok(&c.put(&format!("/trips/{id}/constraints"), Some(owner), constraints()).await, "constraints");
+    }
+    if stage == Fresh::Published {
+        ok(&c.put(&format!("/trips/{id}/publish"), Some(owner), json!({})).await, "publish");
+    }
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
+    let stack = busy_stack("authz").await;
+    let c = Client::new(&stack);
+    let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    fn roles(k: &'static str) -> Vec<&'static str> {
+        match k {
+            "owner" => vec!["sender", "traveler", "driver"],
+            "stranger" => vec![],
+            other => vec![other],
+        }
+    }
+    let users: Vec<Value> = KINDS[1..]
+        .iter()
+        .map(|k| json!({"email": format!("{k}-{tag}@authz.test"), "name": k, "roles": roles(k), "verified": true}))
+        .collect();
+    handoff_local::demo::load(&stack.table, &json!({ "users": users }).to_string()).await.unwrap();
+    let mut tokens: Vec<Option<String>> = vec![None];
+    let mut owner_signin = Value::Null;
+    for k in &KINDS[1..] {
+        let s = c.sign_in(&format!("{k}-{tag}@authz.test")).await;
+        if *k == "owner" {
+            owner_signin = s.clone();
+        }
+        tokens.push(Some(s["access_token"].as_str().unwrap().to_string()));
+    }
+    let owner = tokens[2].clone().unwrap();
+    let spare = c.sign_in(&format!("owner-{tag}@authz.test")).await;
+    let trip = fresh_trip(&c, &owner, Fresh::Draft).await;
+    let doc = json!({"type": "ticket", "content_type": "application/pdf", "size_bytes": 1000});
+    let trip_doc = ok(&c.post(&format!("/trips/{trip}/documents"), Some(&owner), doc).await, "doc");
+    let vehicle = ok(
+        &c.post(
+            "/vehicles",
+            Some(&owner),
+            json!({"make": "Renault", "model": "Zoe", "plate": "ZH 2", "capacity_grams": 50000}),
+        )
+        .await,
+        "vehicle",
+    )["vehicle_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let vdoc = json!({"type": "insurance", "content_type": "application/pdf", "size_bytes": 1000});
+    let vehicle_doc = ok(&c.post(&format!("/vehicles/{vehicle}/documents"), Some(&owner), vdoc).await, "vdoc");
+    let fx = Fixture {
+        owner: owner.clone(),
+        user: owner_signin["user"]["user_id"].as_str().unwrap().to_string(),
+        session: spare["session_id"].as_str().unwrap().to_string(),
+        trip,
+        trip_doc: trip_doc["document"]["document_id"].as_str().unwrap().to_string(),
+        vehicle,
+        vehicle_doc: vehicle_doc["document"]["document_id"].as_str().unwrap().to_string(),
+    };
+
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for r in rows() {
+        for (i, kind) in KINDS.iter().enumerate() {
+            n += 1;
+            let mut ids = fx.ids();
+            let mut token = tokens[i].clone();
+            match r.fresh {
+                Fresh::No => {}
+                Fresh::Draft | Fresh::Publishable | Fresh::Published => {
+                    ids.insert("trip", fresh_trip(&c, &fx.owner, r.fresh).await);
+                }
+                Fresh::Area => {
+                    let a = ok(&c.post("/couriers/areas", Some(&fx.owner), area()).await, "area");
+                    ids.insert("area", a["area_id"].as_str().unwrap().to_string());
+                }
+                Fresh::Session => {
+                    if i > 0 {
+                        let s = c.sign_in(&format!("{kind}-{tag}@authz.test")).await;
+                        token = Some(s["access_token"].as_str().unwrap().to_string());
+                    }
+                }
+            }
+            let path = fill(r.path, &ids);
+            let body = r.body.as_ref().map(|b| {
+                let text = b.to_string().replace("{email}", &format!("cell-{n}-{tag}@authz.test"));
+                serde_json::from_str::<Value>(&text).unwrap()
+            });
+            let method = Method::from_bytes(r.method.as_bytes()).unwrap();
+            let a = c.call(method.clone(), &path, token.as_deref(), body.clone()).await;
+            let s = a.status.as_u16();
+            let expected = r.expect[i];
+            let fits = match expected {
+                K => (200..300).contains(&s),
+                P => !matches!(s, 401 | 403 | 404) && s < 500,
+                U => s == 401,
+                F => s == 403,
+                N => s == 404,
+            };
+            if !fits {
+                failures.push(format!("{} {path} as {kind}: expected {expected:?}, got {s} {}", r.method, a.body));
+                continue;
+            }
+            if s >= 400 {
+                assert_eq!(a.header("content-type"), Some("application/problem+json"), "{} {path}", r.method);
+            }
+            // Not yours answers exactly like not there: same status, type and words.
+            if expected == N {
+                // The resource the path names first, replaced by one that does not exist.
+                let first = r.path.split('{').nth(1).and_then(|x| x.split('}').next()).unwrap();
+                let mut none = ids.clone();
+                none.insert(first, "00000000-0000-7000-8000-00000000dead".to_string());
+                let missing = fill(r.path, &none);
+                let b = c.call(method, &missing, token.as_deref(), body).await;
+                let strip = |v: &Value| {
+                    let mut v = v.clone();
+                    v.as_object_mut().map(|o| o.remove("correlation_id"));
+                    v
+                };
+                if b.status != a.status || strip(&b.body) != strip(&a.body) {
+                    failures.push(format!(
+                        "{} {path} as {kind}: someone else's answers {} {}, a missing one {} {}",
+                        r.method, a.status, a.body, b.status, b.body
+                    ));
+                }
+            }
+        }
+    }
+    println!("authorization matrix: {} routes × {} callers = {n} cells", rows().len(), KINDS.len());
+    assert!(failures.is_empty(), "{} cells failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn every_route_of_the_template_has_a_row() {
+    let t = handoff_local::template::Template::load(&handoff_tests::root().join("template.yaml")).unwrap();
+    let routes: BTreeSet<(String, String)> = t
+        .functions
+        .iter()
+        .flat_map(|f| f.events.iter())
+        .filter_map(|e| match e {
+            handoff_local::template::EventSource::Http { path, method, .. } => {
+                Some((method.to_ascii_uppercase(), path.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    // A row's path, with its own names for ids, in the template's form.
+    let normalise = |p: &str| -> String {
+        let p = p.split('?').next().unwrap();
+        let p = p.replace("airport:ZRH", "{id}").replace("{document_id}", "{x}");
+        let mut out = Vec::new();
+        for (i, seg) in p.split('/').enumerate() {
+            let doc = i > 0 && (seg == "{trip_doc}" || seg == "{vehicle_doc}");
+            out.push(if doc {
+                "{document_id}".to_string()
+            } else if seg.starts_with('{') {
+                "{id}".to_string()
+            } else {
+                seg.to_string()
+            });
+        }
+        out.join("/")
+    };
+    let rows: BTreeSet<(String, String)> = rows().iter().map(|r| (r.method.to_string(), normalise(r.path))).collect();
+    let missing: Vec<_> = routes.difference(&rows).collect();
+    let extra: Vec<_> = rows.difference(&routes).collect();
+    assert!(missing.is_empty(), "routes without a row in the authorization matrix: {missing:?}");
+    assert!(extra.is_empty(), "rows for routes template.yaml does not have: {extra:?}");
+}
