@@ -150,3 +150,53 @@ async fn bad_tokens_are_refused() {
     a.problem(401, "unauthenticated");
     assert_eq!(a.header("access-control-allow-origin"), Some("*"));
 }
+
+/// The inputs that once panicked a handler or stored an unreadable trip
+/// are refused with a 422 naming the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inputs_that_once_broke_handlers_are_refused() {
+    let stack = handoff_tests::stack("neg-panics").await;
+    let c = Client::new(&stack);
+    let admin = c.admin(&stack).await;
+    let (tok, _) = c.verified_traveler("panics@example.com", &admin).await;
+    let far = json!({"mode": "flight", "origin": "airport:ZRH", "destination": "airport:CDG",
+                     "earliest_departure": "9999-12-31T00:00:00Z", "latest_arrival": "9999-12-31T23:59:59-23:59"});
+    let a = c.post("/trips", Some(&tok), far).await;
+    a.problem(422, "validation-failed");
+    assert_eq!(a.body["errors"][0]["field"], "latest_arrival", "{}", a.body);
+    let t = (time::OffsetDateTime::now_utc().unix_timestamp() / 3600 + 48) * 3600;
+    let fmt = |u: i64| {
+        time::OffsetDateTime::from_unix_timestamp(u)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let in_two_years = json!({"mode": "flight", "origin": "airport:ZRH", "destination": "airport:CDG",
+                              "earliest_departure": fmt(t + 800 * 86_400), "latest_arrival": fmt(t + 801 * 86_400)});
+    c.post("/trips", Some(&tok), in_two_years).await.problem(422, "validation-failed");
+    let trip = c
+        .post(
+            "/trips",
+            Some(&tok),
+            json!({"mode": "flight", "origin": "airport:ZRH", "destination": "airport:CDG",
+                                             "earliest_departure": fmt(t), "latest_arrival": fmt(t + 36_000)}),
+        )
+        .await;
+    let id = trip.body["trip_id"].as_str().unwrap();
+    for number in ["Aé123", "🚀316"] {
+        let leg = json!({"origin": "airport:ZRH", "destination": "airport:CDG", "depart_at": fmt(t + 3600),
+                         "arrive_at": fmt(t + 7200), "carrier": "AF", "flight_number": number});
+        let a = c.post(&format!("/trips/{id}/legs"), Some(&tok), leg).await;
+        a.problem(422, "validation-failed");
+        assert_eq!(a.body["errors"][0]["field"], "flight_number", "{}", a.body);
+    }
+    let q = "/search/routes?from=airport:ZRH&to=airport:CDG&weight_grams=1000&category=documents\
+             &depart_after=9999-12-31T00:00:00Z&arrive_before=9999-12-31T23:59:59-23:59";
+    c.get(q, Some(&tok)).await.problem(422, "validation-failed");
+    c.get("/admin/audit?day=2026-13-45", Some(&admin)).await.problem(422, "validation-failed");
+    let a = c.call(Method::PATCH, "/me", Some(&tok), Some(json!({"name": -1}))).await;
+    a.problem(422, "validation-failed");
+    assert_eq!(a.body["errors"][0]["field"], "name", "the field, never the value: {}", a.body);
+    // Reading the traveler's trips still works: nothing unreadable was stored.
+    assert_eq!(c.get("/me/trips", Some(&tok)).await.status, 200);
+}

@@ -124,3 +124,44 @@ async fn only_admins_grant_elevated_roles() {
     let p = c.call(Method::PATCH, "/me", r.body["access_token"].as_str(), Some(json!({"roles": ["traveler"]}))).await;
     assert_eq!(p.body["roles"], json!(["traveler", "support"]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn role_changes_count_from_the_next_request_whatever_the_token_says() {
+    let stack = stack("roles-live").await;
+    let c = Client::new(&stack);
+    let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    let (a1, a2) = (format!("boss-{tag}@example.com"), format!("deputy-{tag}@example.com"));
+    let users = json!({"users": [{"email": a1, "roles": ["admin"]}, {"email": a2, "roles": ["admin"]}]});
+    handoff_local::demo::load(&stack.table, &users.to_string()).await.unwrap();
+    let boss = c.sign_in(&a1).await["access_token"].as_str().unwrap().to_string();
+    let deputy = c.sign_in(&a2).await;
+    let (deputy_token, deputy_id) =
+        (deputy["access_token"].as_str().unwrap().to_string(), deputy["user"]["user_id"].as_str().unwrap().to_string());
+    // The boss demotes the deputy; the deputy's token (still saying admin) cannot re-grant it.
+    let r = c.put(&format!("/admin/users/{deputy_id}/roles"), Some(&boss), json!({"roles": ["sender"]})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    c.put(&format!("/admin/users/{deputy_id}/roles"), Some(&deputy_token), json!({"roles": ["admin"]}))
+        .await
+        .problem(403, "forbidden");
+    c.get("/admin/audit", Some(&deputy_token)).await.problem(403, "forbidden");
+
+    // A user who takes the traveler role can create a trip with the same token; who drops it, cannot.
+    let user = c.sign_in(&format!("tess-{tag}@example.com")).await["access_token"].as_str().unwrap().to_string();
+    let t = (time::OffsetDateTime::now_utc().unix_timestamp() / 3600 + 48) * 3600;
+    let fmt = |u: i64| {
+        time::OffsetDateTime::from_unix_timestamp(u)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let trip = json!({"mode": "flight", "origin": "airport:ZRH", "destination": "airport:CDG",
+                      "earliest_departure": fmt(t), "latest_arrival": fmt(t + 36_000)});
+    c.post("/trips", Some(&user), trip.clone()).await.problem(403, "forbidden");
+    let me = c.call(Method::PATCH, "/me", Some(&user), Some(json!({"roles": ["traveler"]}))).await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    let created = c.post("/trips", Some(&user), trip.clone()).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let me = c.call(Method::PATCH, "/me", Some(&user), Some(json!({"roles": ["sender"]}))).await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    c.post("/trips", Some(&user), trip).await.problem(403, "forbidden");
+}

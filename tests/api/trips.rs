@@ -336,3 +336,59 @@ async fn car_legs_need_a_verified_vehicle_of_ones_own() {
     assert_eq!(published.status, 200, "{}", published.body);
     println!("calls PUT /trips/{{id}}/publish (car trip): {}", published.header("x-aws-calls").unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accepted_document_cannot_be_replaced_through_its_upload_url() {
+    let stack = stack("immutable").await;
+    let c = Client::new(&stack);
+    let admin = c.admin(&stack).await;
+    let (tok, _) = c.verified_traveler(&email("ivy"), &admin).await;
+    let t = t0();
+    let trip = c
+        .post(
+            "/trips",
+            Some(&tok),
+            json!({"mode": "flight", "origin": "airport:ZRH", "destination": "airport:CDG",
+                                             "earliest_departure": at(t), "latest_arrival": at(t + 10 * H)}),
+        )
+        .await;
+    let base = format!("/trips/{}", trip.body["trip_id"].as_str().unwrap());
+    let original = pdf();
+    let r = c
+        .post(
+            &format!("{base}/documents"),
+            Some(&tok),
+            json!({"type": "ticket", "content_type": "application/pdf", "size_bytes": original.len()}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let url = r.body["upload"]["url"].as_str().unwrap().to_string();
+    let put = |bytes: Vec<u8>| c.http.put(&url).header("content-type", "application/pdf").body(bytes).send();
+    assert!(put(original.clone()).await.unwrap().status().is_success());
+    let id = r.body["document"]["document_id"].as_str().unwrap();
+    let done = c.post(&format!("{base}/documents/{id}/complete"), Some(&tok), json!({})).await;
+    assert_eq!(done.body["status"], "accepted", "{}", done.body);
+    let accepted_key = done.body["object_key"].as_str().unwrap().to_string();
+    assert!(accepted_key.starts_with("accepted/"), "{accepted_key}");
+
+    // The URL is still within its 15 minutes: whatever it uploads now is never the accepted file.
+    let mut forged = b"%PDF-1.7\n".to_vec();
+    forged.resize(original.len(), b'!');
+    let _ = put(forged).await.unwrap();
+    let s3 = aws_sdk_s3::Client::new(&stack.sdk);
+    let bucket = stack.names.refs["FilesBucket"].clone();
+    let stored = s3.get_object().bucket(&bucket).key(&accepted_key).send().await.unwrap();
+    let bytes = stored.body.collect().await.unwrap().into_bytes().to_vec();
+    assert_eq!(bytes, original, "the accepted file is the one that was checked");
+    let again = c.post(&format!("{base}/documents/{id}/complete"), Some(&tok), json!({})).await;
+    assert_eq!(again.body["object_key"], accepted_key.as_str());
+    let shown = c.get(&base, Some(&tok)).await;
+    assert_eq!(shown.body["documents"][0]["object_key"], accepted_key.as_str(), "{}", shown.body);
+
+    // A trip keeps at most 10 documents: the 11th is refused.
+    let doc = json!({"type": "ticket", "content_type": "application/pdf", "size_bytes": 1000});
+    for _ in 1..10 {
+        assert_eq!(c.post(&format!("{base}/documents"), Some(&tok), doc.clone()).await.status, 201);
+    }
+    c.post(&format!("{base}/documents"), Some(&tok), doc).await.problem(409, "too-many-documents");
+}
