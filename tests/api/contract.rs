@@ -115,3 +115,23 @@ fn events_are_checked_against_their_schemas_as_they_pass() {
     assert!(v[0].contains("/data/revision"), "{v:?}");
     assert!(v[2].contains("no schema"), "{v:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_is_served_and_browsable() {
+    let stack = handoff_tests::stack("openapi").await;
+    let c = handoff_tests::Client::new(&stack);
+    let a = c.get("/openapi.json", None).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.body, handoff_contract::openapi(), "GET /openapi.json serves the generated document");
+    let page = c.http.get(format!("{}/_local/docs/", stack.url)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("SwaggerUIBundle") && html.contains("/openapi.json"), "{html}");
+    for asset in ["swagger-ui-bundle.js", "swagger-ui.css"] {
+        let r = c.http.get(format!("{}/_local/docs/{asset}", stack.url)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{asset} (installed by infra/setup.sh)");
+        assert!(r.bytes().await.unwrap().len() > 10_000, "{asset}");
+    }
+    let r = c.http.get(format!("{}/_local/docs/..%2F..%2Fsecrets.json", stack.url)).send().await.unwrap();
+    assert_eq!(r.status(), 404, "only Swagger UI's own files");
+}
