@@ -2,7 +2,7 @@
 //! caller → the outcome it must get, run against the local stack. A route
 //! without a row fails the test; so does a cell that answers otherwise. A
 //! resource of someone else answers exactly like one that does not exist.
-use handoff_tests::{busy_stack, Answer, Client};
+use handoff_tests::{at, busy_stack, Answer, Client};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -51,13 +51,6 @@ fn row(method: &'static str, path: &'static str, body: Option<Value>, fresh: Fre
 }
 
 const H: i64 = 3600;
-
-fn at(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
-}
 
 fn start() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp() / H + 48) * H

@@ -3,7 +3,7 @@
 //! retryable 503/429 (or 409 while an idempotent retry is still in flight);
 //! a client retrying with the same Idempotency-Key gets through; afterwards
 //! nothing is half-written and no event is lost or doubled.
-use handoff_tests::{eventually, options, s, scan, Answer, Client};
+use handoff_tests::{at, eventually, options, s, scan, Answer, Client};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -171,13 +171,6 @@ async fn refresh(c: &Client, seen: &Seen, email: &str, refresh_token: &Value) ->
     }
     assert_eq!(r.status, 401, "refresh: {}", r.body);
     sign_in(c, seen, email).await
-}
-
-fn at(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
 }
 
 /// A traveler becomes verified and publishes a two-leg flight; its trip id.

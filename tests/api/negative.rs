@@ -165,27 +165,21 @@ async fn inputs_that_once_broke_handlers_are_refused() {
     a.problem(422, "validation-failed");
     assert_eq!(a.body["errors"][0]["field"], "latest_arrival", "{}", a.body);
     let t = (time::OffsetDateTime::now_utc().unix_timestamp() / 3600 + 48) * 3600;
-    let fmt = |u: i64| {
-        time::OffsetDateTime::from_unix_timestamp(u)
-            .unwrap()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap()
-    };
     let in_two_years = json!({"mode": "flight", "origin": "airport:ZRH", "destination": "airport:CDG",
-                              "earliest_departure": fmt(t + 800 * 86_400), "latest_arrival": fmt(t + 801 * 86_400)});
+                              "earliest_departure": handoff_tests::at(t + 800 * 86_400), "latest_arrival": handoff_tests::at(t + 801 * 86_400)});
     c.post("/trips", Some(&tok), in_two_years).await.problem(422, "validation-failed");
     let trip = c
         .post(
             "/trips",
             Some(&tok),
             json!({"mode": "flight", "origin": "airport:ZRH", "destination": "airport:CDG",
-                                             "earliest_departure": fmt(t), "latest_arrival": fmt(t + 36_000)}),
+                                             "earliest_departure": handoff_tests::at(t), "latest_arrival": handoff_tests::at(t + 36_000)}),
         )
         .await;
     let id = trip.body["trip_id"].as_str().unwrap();
     for number in ["Aé123", "🚀316"] {
-        let leg = json!({"origin": "airport:ZRH", "destination": "airport:CDG", "depart_at": fmt(t + 3600),
-                         "arrive_at": fmt(t + 7200), "carrier": "AF", "flight_number": number});
+        let leg = json!({"origin": "airport:ZRH", "destination": "airport:CDG", "depart_at": handoff_tests::at(t + 3600),
+                         "arrive_at": handoff_tests::at(t + 7200), "carrier": "AF", "flight_number": number});
         let a = c.post(&format!("/trips/{id}/legs"), Some(&tok), leg).await;
         a.problem(422, "validation-failed");
         assert_eq!(a.body["errors"][0]["field"], "flight_number", "{}", a.body);

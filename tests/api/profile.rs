@@ -148,14 +148,8 @@ async fn role_changes_count_from_the_next_request_whatever_the_token_says() {
     // A user who takes the traveler role can create a trip with the same token; who drops it, cannot.
     let user = c.sign_in(&format!("tess-{tag}@example.com")).await["access_token"].as_str().unwrap().to_string();
     let t = (time::OffsetDateTime::now_utc().unix_timestamp() / 3600 + 48) * 3600;
-    let fmt = |u: i64| {
-        time::OffsetDateTime::from_unix_timestamp(u)
-            .unwrap()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap()
-    };
     let trip = json!({"mode": "flight", "origin": "airport:ZRH", "destination": "airport:CDG",
-                      "earliest_departure": fmt(t), "latest_arrival": fmt(t + 36_000)});
+                      "earliest_departure": handoff_tests::at(t), "latest_arrival": handoff_tests::at(t + 36_000)});
     c.post("/trips", Some(&user), trip.clone()).await.problem(403, "forbidden");
     let me = c.call(Method::PATCH, "/me", Some(&user), Some(json!({"roles": ["traveler"]}))).await;
     assert_eq!(me.status, 200, "{}", me.body);

@@ -2,18 +2,11 @@
 //! connecting car trip, the search projection follows their events, and a
 //! sender finds the direct and the two-trip itinerary in the order of each
 //! sort; weight limits, unpublishing, couriers and stale events are honoured.
-use handoff_tests::{eventually, s, scan, stack, Client};
+use handoff_tests::{at, eventually, s, scan, stack, Client};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 const H: i64 = 3600;
-
-fn at(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
-}
 
 fn email(name: &str) -> String {
     format!("{name}-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..10])

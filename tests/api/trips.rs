@@ -1,6 +1,6 @@
 //! Trips, vehicles and documents over HTTP: the life cycle, every rule as a
 //! problem+json, uploads checked after the fact, and privacy of drafts.
-use handoff_tests::{stack, Answer, Client};
+use handoff_tests::{at, stack, Answer, Client};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -9,14 +9,6 @@ const H: i64 = 3600;
 /// A unique address: the local mailbox is shared by every stack.
 fn email(name: &str) -> String {
     format!("{name}-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..10])
-}
-
-/// RFC 3339 (UTC) of unix seconds.
-fn at(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
 }
 
 /// Two days from now, on the hour.

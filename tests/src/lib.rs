@@ -186,6 +186,14 @@ impl Client {
     }
 }
 
+/// A unix time as RFC 3339 (UTC), as the API takes it.
+pub fn at(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .expect("a representable time")
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats")
+}
+
 /// Polls `f` until it returns `Some`, for at most `secs` seconds.
 pub async fn eventually<T, F, Fut>(secs: u64, mut f: F) -> Option<T>
 where

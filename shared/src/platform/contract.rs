@@ -69,13 +69,10 @@ pub struct Operation {
     pub extra_problems: Vec<(u16, &'static str)>,
     /// Takes `limit` and `cursor`.
     pub paged: bool,
-    /// Honours Idempotency-Key (every authenticated mutating route).
-    pub idempotent: bool,
 }
 
 impl Operation {
     pub fn new(method: &'static str, path: &'static str, tag: &'static str, summary: &'static str) -> Self {
-        let mutating = matches!(method, "POST" | "PUT" | "PATCH" | "DELETE");
         Self {
             method,
             path,
@@ -90,7 +87,6 @@ impl Operation {
             answers: vec![],
             extra_problems: vec![],
             paged: false,
-            idempotent: mutating,
         }
     }
     pub fn get(path: &'static str, tag: &'static str, summary: &'static str) -> Self {
@@ -112,11 +108,15 @@ impl Operation {
         self.description = text;
         self
     }
-    /// No token needed; and no Idempotency-Key (see README: credentials stay single-use).
+    /// No token needed.
     pub fn public(mut self) -> Self {
         self.access = Access::Public;
-        self.idempotent = false;
         self
+    }
+    /// Honours Idempotency-Key: a mutating route of a signed-in caller, as
+    /// the dispatcher decides (routes without a token ignore the header).
+    pub fn idempotent(&self) -> bool {
+        self.access != Access::Public && matches!(self.method, "POST" | "PUT" | "PATCH" | "DELETE")
     }
     pub fn role(self, role: Role) -> Self {
         self.any_role(&[role])
@@ -194,7 +194,7 @@ impl Operation {
         } else if self.method != "GET" {
             all.push((413, "payload-too-large"));
         }
-        if self.idempotent {
+        if self.idempotent() {
             all.extend([
                 (400, "invalid-idempotency-key"),
                 (409, "idempotency-in-progress"),
@@ -258,7 +258,7 @@ impl Operation {
             params.push(json!({"name": p.name, "in": p.location, "required": p.required,
                                "description": p.description, "schema": p.schema}));
         }
-        if self.idempotent {
+        if self.idempotent() {
             params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
                 "description": "a key of 8 to 255 visible ASCII characters: a retry with the same key and body \
                                 answers what the first request answered, without doing it twice",

@@ -4,6 +4,7 @@
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde_json::Value;
 
+use super::envelope::Actor;
 use super::http::{ApiRequest, Problem, Reply};
 use super::store::{put_new, put_versioned, record, Query, Record, Table};
 use crate::domain::documents::Document;
@@ -29,7 +30,7 @@ pub fn new_trip(trip: Trip) -> TransactWriteItem {
 
 /// The next version of a trip (optimistic: fails if it changed meanwhile),
 /// its index key following its status. Returns the write and the revision.
-pub fn save_trip(current: &Record<Trip>, trip: Trip) -> (TransactWriteItem, u64) {
+fn save_trip(current: &Record<Trip>, trip: Trip) -> (TransactWriteItem, u64) {
     let g = keys::trips_of(&trip.traveler_id, trip.status.as_str(), &trip.created_at, &trip.trip_id);
     let next = current.next(trip).gsi1(g);
     (put_versioned(&next), next.version)
@@ -52,12 +53,23 @@ pub fn saved_with<E: DomainEvent>(
     mut trip: Trip,
     event: impl FnOnce(&Trip, u64) -> E,
 ) -> Reply {
+    let (write, outbox) = next_version_with(current, &mut trip, &req.correlation_id, req.actor(), event);
+    Reply::ok(&trip_view(&trip, places, &[])).write(write, Some(changed_meanwhile())).write(outbox, None)
+}
+
+/// The next version of a trip (stamped `updated_at`, conditional on the
+/// version read) and the event the change causes, built from the trip and
+/// its new revision: the two writes of one transaction.
+pub fn next_version_with<E: DomainEvent>(
+    current: &Record<Trip>,
+    trip: &mut Trip,
+    correlation_id: &str,
+    actor: Actor,
+    event: impl FnOnce(&Trip, u64) -> E,
+) -> (TransactWriteItem, TransactWriteItem) {
     trip.updated_at = super::clock::now_rfc3339();
     let (write, revision) = save_trip(current, trip.clone());
-    let e = event(&trip, revision);
-    Reply::ok(&trip_view(&trip, places, &[]))
-        .write(write, Some(changed_meanwhile()))
-        .write(super::outbox::event(&e, &req.correlation_id, req.actor()), None)
+    (write, super::outbox::event(&event(trip, revision), correlation_id, actor))
 }
 
 /// The problems a broken trip rule answers, for the contract of every
@@ -171,6 +183,19 @@ pub async fn owned_document<T: serde::de::DeserializeOwned>(
 pub async fn own_vehicle(table: &Table, vehicle_id: &str, user_id: &str) -> Result<Record<Vehicle>, Problem> {
     let r: Option<Record<Vehicle>> = table.get(&keys::vehicle(vehicle_id), true).await?;
     r.filter(|r| r.data.owner_id == user_id).ok_or_else(|| Problem::not_found("vehicle"))
+}
+
+/// An aggregate the caller `owns` and its documents (one Query); anyone
+/// else's answers 404 exactly like a missing one.
+pub async fn owned_with_documents<T: serde::de::DeserializeOwned>(
+    table: &Table,
+    partition: String,
+    entity_name: &str,
+    what: &str,
+    owns: impl Fn(&T) -> bool,
+) -> Result<(Record<T>, Vec<Document>), Problem> {
+    let (head, docs) = with_documents::<T>(table, partition, entity_name).await?;
+    Ok((head.filter(|r| owns(&r.data)).ok_or_else(|| Problem::not_found(what))?, docs))
 }
 
 /// An aggregate and its documents, from one Query of its partition

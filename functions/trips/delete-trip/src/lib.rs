@@ -7,15 +7,16 @@ use handoff::keys::{self, entity};
 use handoff::platform::context::Ctx;
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::store::{delete, Cond};
-use handoff::platform::trip_records::{changed_meanwhile, trip_rule_problems, with_documents};
+use handoff::platform::trip_records::{changed_meanwhile, owned_with_documents, trip_rule_problems};
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let files = ctx.files()?;
     let table = ctx.table()?;
     let me = req.principal()?;
     let partition = keys::trip_partition(req.path_param("id")?);
-    let (trip, docs) = with_documents::<Trip>(table, partition.clone(), entity::TRIP).await?;
-    let trip = trip.filter(|r| r.data.traveler_id == me.user_id).ok_or_else(|| Problem::not_found("trip"))?;
+    let (trip, docs) =
+        owned_with_documents(table, partition.clone(), entity::TRIP, "trip", |t: &Trip| t.traveler_id == me.user_id)
+            .await?;
     trip.data.ensure_deletable()?;
     let mut writes = vec![delete(
         &trip.key(),

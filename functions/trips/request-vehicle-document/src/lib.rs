@@ -7,15 +7,15 @@ use handoff::keys::{self, entity};
 use handoff::platform::context::Ctx;
 use handoff::platform::files::{UploadAnswer, UploadRequest};
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
-use handoff::platform::trip_records::with_documents;
+use handoff::platform::trip_records::owned_with_documents;
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let files = ctx.files()?;
     let table = ctx.table()?;
     let me = req.principal()?;
     let partition = keys::vehicle_partition(req.path_param("id")?);
-    let (vehicle, docs) = with_documents::<Vehicle>(table, partition.clone(), entity::VEHICLE).await?;
-    vehicle.filter(|v| v.data.owner_id == me.user_id).ok_or_else(|| Problem::not_found("vehicle"))?;
+    let owns = |v: &Vehicle| v.owner_id == me.user_id;
+    let (_, docs) = owned_with_documents(table, partition.clone(), entity::VEHICLE, "vehicle", owns).await?;
     files.request_upload(&partition, req, DocType::FOR_VEHICLES, &docs).await
 }
 

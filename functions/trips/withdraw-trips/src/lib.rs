@@ -15,9 +15,8 @@ use handoff::keys;
 use handoff::platform::context::Ctx;
 use handoff::platform::envelope::{Actor, Envelope};
 use handoff::platform::lambda::EventError;
-use handoff::platform::outbox;
 use handoff::platform::store::{Query, Record, StoreError, WriteItem};
-use handoff::platform::trip_records::save_trip;
+use handoff::platform::trip_records::next_version_with;
 
 /// Whose published trips to withdraw, and (for a vehicle) which of them.
 fn withdrawal(e: &Envelope) -> Result<Option<(String, Option<String>)>, EventError> {
@@ -76,10 +75,10 @@ async fn unpublish(ctx: &Ctx, e: &Envelope, current: Record<Trip>) -> Result<boo
     if trip.unpublish().is_err() {
         return Ok(false);
     }
-    trip.updated_at = ctx.now_rfc3339();
-    let (write, revision) = save_trip(&current, trip.clone());
-    let event = TripUnpublished { trip_id: trip.trip_id.clone(), traveler_id: trip.traveler_id.clone(), revision };
-    match ctx.table()?.transact(vec![write, outbox::event(&event, &e.correlation_id, Actor::system())]).await {
+    let (write, outbox) = next_version_with(&current, &mut trip, &e.correlation_id, Actor::system(), |t, revision| {
+        TripUnpublished { trip_id: t.trip_id.clone(), traveler_id: t.traveler_id.clone(), revision }
+    });
+    match ctx.table()?.transact(vec![write, outbox]).await {
         Ok(()) => Ok(true),
         // Changed since it was read: the redelivery reads it again.
         Err(StoreError::ConditionFailed { .. }) => Err(EventError::Conflict),
