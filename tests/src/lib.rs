@@ -90,6 +90,19 @@ impl Client {
         }
     }
 
+    /// The same client, its requests coming from `address` (the local
+    /// stack's `x-local-source-ip`), as a phone that changed networks.
+    pub fn from_address(&self, address: &str) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-local-source-ip", address.parse().expect("an address"));
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .default_headers(headers)
+            .build()
+            .expect("client");
+        Self { base: self.base.clone(), http }
+    }
+
     pub async fn raw(
         &self,
         method: Method,
