@@ -1,6 +1,7 @@
 //! Pure domain code: parse input once into types that cannot be invalid,
 //! and state machines whose illegal transitions are typed errors.
 pub mod audit;
+pub mod customs;
 pub mod documents;
 pub mod events;
 pub mod geo;

@@ -234,7 +234,7 @@ pub fn parse_search(
         None => {
             errors.push(
                 "category",
-                "is required: documents, clothing, electronics, books, cosmetics, food, medicine, gifts or other",
+                "is required: documents, clothing, electronics, books, cosmetics, food, medicine, gifts, fragile or other",
             );
             None
         }

@@ -88,7 +88,8 @@ string_enum!(Mode, "mode", { Flight => "flight", Car => "car", Train => "train",
 string_enum!(TripStatus, "status", { Draft => "draft", Published => "published", Unpublished => "unpublished", Cancelled => "cancelled" });
 string_enum!(Category, "category", {
     Documents => "documents", Clothing => "clothing", Electronics => "electronics", Books => "books",
-    Cosmetics => "cosmetics", Food => "food", Medicine => "medicine", Gifts => "gifts", Other => "other",
+    Cosmetics => "cosmetics", Food => "food", Medicine => "medicine", Gifts => "gifts", Fragile => "fragile",
+    Other => "other",
 });
 
 impl Mode {
