@@ -9,6 +9,14 @@ pub struct Key {
     pub sk: String,
 }
 
+/// A second overloaded index (`gsi2pk`/`gsi2sk`), sparse: only items that
+/// wait for something carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gsi2 {
+    pub gsi2pk: String,
+    pub gsi2sk: String,
+}
+
 /// An overloaded secondary-index key (`gsi1pk`/`gsi1sk`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gsi1 {
@@ -39,6 +47,11 @@ pub mod entity {
     pub const SEARCH_TRIP: &str = "SearchTripState";
     pub const COURIER_AREA: &str = "CourierArea";
     pub const SEARCH_LOG: &str = "SearchRecord";
+    pub const CAPACITY: &str = "TripCapacity";
+    pub const SHIPMENT: &str = "Shipment";
+    pub const QUOTE: &str = "Quote";
+    pub const ITINERARY: &str = "Itinerary";
+    pub const BOOKING: &str = "Booking";
 }
 
 pub fn user(user_id: &str) -> Key {
@@ -144,6 +157,62 @@ pub fn areas_of_courier(courier_id: &str) -> String {
 /// Recorded searches, by day (analytics; expire after 90 days).
 pub fn search_record(day: &str, at: &str, id: &str) -> Key {
     key(format!("SEARCHLOG#{day}"), format!("{at}#{id}"))
+}
+
+/// The weight reserved on a trip by accepted bookings (in the trip's partition).
+pub fn trip_capacity(trip_id: &str) -> Key {
+    key(trip_partition(trip_id), "CAPACITY")
+}
+
+/// A shipment and its photos share a partition.
+pub fn shipment(shipment_id: &str) -> Key {
+    key(shipment_partition(shipment_id), "SHIPMENT")
+}
+pub fn shipment_partition(shipment_id: &str) -> String {
+    format!("SHIPMENT#{shipment_id}")
+}
+/// A sender's shipments by status, newest first within a status.
+pub fn shipments_of(sender_id: &str, status: &str, created_at: &str, shipment_id: &str) -> Gsi1 {
+    Gsi1 { gsi1pk: shipments_of_sender(sender_id), gsi1sk: format!("{status}#{created_at}#{shipment_id}") }
+}
+pub fn shipments_of_sender(sender_id: &str) -> String {
+    format!("SENDER#{sender_id}#SHIPMENTS")
+}
+/// A price quote (expires through TTL a day after it lapses).
+pub fn quote(quote_id: &str) -> Key {
+    key(format!("QUOTE#{quote_id}"), "QUOTE")
+}
+/// An itinerary and its bookings share a partition: one Query reads them all.
+pub fn itinerary(itinerary_id: &str) -> Key {
+    key(itinerary_partition(itinerary_id), "ITINERARY")
+}
+pub fn itinerary_partition(itinerary_id: &str) -> String {
+    format!("ITINERARY#{itinerary_id}")
+}
+pub fn booking(itinerary_id: &str, booking_id: &str) -> Key {
+    key(itinerary_partition(itinerary_id), format!("BOOKING#{booking_id}"))
+}
+/// A sender's itineraries by status, newest first within a status.
+pub fn itineraries_of(sender_id: &str, status: &str, created_at: &str, itinerary_id: &str) -> Gsi1 {
+    Gsi1 { gsi1pk: itineraries_of_sender(sender_id), gsi1sk: format!("{status}#{created_at}#{itinerary_id}") }
+}
+pub fn itineraries_of_sender(sender_id: &str) -> String {
+    format!("SENDER#{sender_id}#ITINERARIES")
+}
+/// A traveler's booking requests by status, newest first within a status.
+pub fn bookings_of(traveler_id: &str, status: &str, created_at: &str, booking_id: &str) -> Gsi1 {
+    Gsi1 { gsi1pk: bookings_of_traveler(traveler_id), gsi1sk: format!("{status}#{created_at}#{booking_id}") }
+}
+pub fn bookings_of_traveler(traveler_id: &str) -> String {
+    format!("TRAVELER#{traveler_id}#BOOKINGS")
+}
+/// Pending booking requests by the time they must be answered (sparse
+/// gsi2: only pending bookings carry it), read by the expiry schedule.
+pub fn pending_booking(respond_by: crate::domain::trips::Instant, booking_id: &str) -> Gsi2 {
+    Gsi2 { gsi2pk: pending_bookings().into(), gsi2sk: format!("{:011}#{booking_id}", respond_by.0) }
+}
+pub fn pending_bookings() -> &'static str {
+    "BOOKINGS#PENDING"
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub enum DocType {
     BoardingPass,
     Registration,
     Insurance,
+    /// A photo of a shipment's parcel.
+    Photo,
 }
 
 impl DocType {
@@ -27,10 +29,19 @@ impl DocType {
             DocType::BoardingPass => "boarding_pass",
             DocType::Registration => "registration",
             DocType::Insurance => "insurance",
+            DocType::Photo => "photo",
+        }
+    }
+    /// The file types this kind of document may be.
+    pub fn accepts(self, f: FileType) -> bool {
+        match self {
+            DocType::Photo => f != FileType::Pdf,
+            _ => f != FileType::Webp,
         }
     }
     pub const FOR_TRIPS: &'static [DocType] = &[DocType::Ticket, DocType::BoardingPass];
     pub const FOR_VEHICLES: &'static [DocType] = &[DocType::Registration, DocType::Insurance];
+    pub const FOR_SHIPMENTS: &'static [DocType] = &[DocType::Photo];
 
     /// Parses a type allowed in `allowed`.
     pub fn parse_for(raw: &str, allowed: &[DocType]) -> Result<Self, String> {
@@ -52,6 +63,8 @@ pub enum FileType {
     Jpeg,
     #[serde(rename = "image/png")]
     Png,
+    #[serde(rename = "image/webp")]
+    Webp,
 }
 
 impl FileType {
@@ -60,6 +73,7 @@ impl FileType {
             FileType::Pdf => "application/pdf",
             FileType::Jpeg => "image/jpeg",
             FileType::Png => "image/png",
+            FileType::Webp => "image/webp",
         }
     }
     /// What the first bytes of a file say it is.
@@ -70,6 +84,8 @@ impl FileType {
             Some(FileType::Jpeg)
         } else if head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
             Some(FileType::Png)
+        } else if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+            Some(FileType::Webp)
         } else {
             None
         }
@@ -83,7 +99,8 @@ impl FromStr for FileType {
             "application/pdf" => Ok(FileType::Pdf),
             "image/jpeg" => Ok(FileType::Jpeg),
             "image/png" => Ok(FileType::Png),
-            _ => Err("must be application/pdf, image/jpeg or image/png".into()),
+            "image/webp" => Ok(FileType::Webp),
+            _ => Err("must be application/pdf, image/jpeg, image/png or image/webp".into()),
         }
     }
 }
@@ -123,7 +140,7 @@ pub fn check_upload(doc: &Document, stored_size: Option<u64>, head: &[u8]) -> Op
     match FileType::sniff(head) {
         Some(t) if t == doc.file_type => None,
         Some(t) => Some(format!("the file is {}, {} was declared", t.media_type(), doc.file_type.media_type())),
-        None => Some("the file is not a PDF, JPEG or PNG".into()),
+        None => Some("the file is not a PDF, JPEG, PNG or WebP".into()),
     }
 }
 
@@ -151,5 +168,8 @@ mod tests {
         assert!(check_upload(&doc(), Some(20), b"MZ\x90\x00").unwrap().contains("not a PDF"));
         assert_eq!(DocType::parse_for("ticket", DocType::FOR_TRIPS), Ok(DocType::Ticket));
         assert!(DocType::parse_for("insurance", DocType::FOR_TRIPS).is_err());
+        assert_eq!(FileType::sniff(b"RIFF\x10\0\0\0WEBPVP8 "), Some(FileType::Webp));
+        assert!(DocType::Photo.accepts(FileType::Webp) && !DocType::Photo.accepts(FileType::Pdf));
+        assert!(!DocType::Ticket.accepts(FileType::Webp));
     }
 }

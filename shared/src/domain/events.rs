@@ -131,3 +131,124 @@ impl DomainEvent for UserVerificationChanged {
     const SOURCE: &'static str = "handoff.identity";
     const DETAIL_TYPE: &'static str = "UserVerificationChanged";
 }
+
+/// A sender created a draft shipment.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct ShipmentCreated {
+    pub shipment_id: String,
+    pub sender_id: String,
+    pub category: super::trips::Category,
+    pub weight_grams: u32,
+    pub origin_country: String,
+    pub destination_country: String,
+}
+impl DomainEvent for ShipmentCreated {
+    const SOURCE: &'static str = "handoff.shipments";
+    const DETAIL_TYPE: &'static str = "ShipmentCreated";
+}
+
+/// A request sent to one traveler.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct BookingRequested {
+    pub booking_id: String,
+    pub trip_id: String,
+    pub traveler_id: String,
+    pub respond_by: super::trips::Instant,
+}
+
+/// An itinerary was booked (or rebooked): each new booking is a request to its traveler.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct ItineraryRequested {
+    pub itinerary_id: String,
+    pub shipment_id: String,
+    pub sender_id: String,
+    pub quote_id: String,
+    pub bookings: Vec<BookingRequested>,
+    /// A rebooking of the failed part of an itinerary.
+    pub rebooking: bool,
+}
+impl DomainEvent for ItineraryRequested {
+    const SOURCE: &'static str = "handoff.bookings";
+    const DETAIL_TYPE: &'static str = "ItineraryRequested";
+}
+
+/// A traveler's answer to a booking request, or its expiry.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct BookingAnswered {
+    pub booking_id: String,
+    pub itinerary_id: String,
+    pub trip_id: String,
+    pub traveler_id: String,
+    pub sender_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+#[serde(transparent)]
+pub struct BookingAccepted(pub BookingAnswered);
+impl DomainEvent for BookingAccepted {
+    const SOURCE: &'static str = "handoff.bookings";
+    const DETAIL_TYPE: &'static str = "BookingAccepted";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+#[serde(transparent)]
+pub struct BookingDeclined(pub BookingAnswered);
+impl DomainEvent for BookingDeclined {
+    const SOURCE: &'static str = "handoff.bookings";
+    const DETAIL_TYPE: &'static str = "BookingDeclined";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+#[serde(transparent)]
+pub struct BookingExpired(pub BookingAnswered);
+impl DomainEvent for BookingExpired {
+    const SOURCE: &'static str = "handoff.bookings";
+    const DETAIL_TYPE: &'static str = "BookingExpired";
+}
+
+/// Every traveler accepted: the itinerary awaits payment of its quote.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct ItineraryAccepted {
+    pub itinerary_id: String,
+    pub shipment_id: String,
+    pub sender_id: String,
+    pub quote_id: String,
+    pub total: super::money::Money,
+}
+impl DomainEvent for ItineraryAccepted {
+    const SOURCE: &'static str = "handoff.bookings";
+    const DETAIL_TYPE: &'static str = "ItineraryAccepted";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct ItineraryCancelled {
+    pub itinerary_id: String,
+    pub shipment_id: String,
+    pub sender_id: String,
+    /// The status it was cancelled from.
+    pub previous_status: super::bookings::ItineraryStatus,
+    /// Bookings whose reserved capacity was released.
+    pub released: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+impl DomainEvent for ItineraryCancelled {
+    const SOURCE: &'static str = "handoff.bookings";
+    const DETAIL_TYPE: &'static str = "ItineraryCancelled";
+}
+
+/// Capacity of a trip was reserved (negative) or released (positive).
+/// Changes commute: a consumer sums them (each event once), in any order.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct CapacityChanged {
+    pub trip_id: String,
+    pub booking_id: String,
+    /// Grams: negative when reserved, positive when released.
+    pub change_grams: i64,
+}
+impl DomainEvent for CapacityChanged {
+    const SOURCE: &'static str = "handoff.bookings";
+    const DETAIL_TYPE: &'static str = "CapacityChanged";
+}

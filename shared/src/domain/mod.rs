@@ -1,6 +1,7 @@
 //! Pure domain code: parse input once into types that cannot be invalid,
 //! and state machines whose illegal transitions are typed errors.
 pub mod audit;
+pub mod bookings;
 pub mod customs;
 pub mod documents;
 pub mod events;
@@ -12,6 +13,7 @@ pub mod places;
 pub mod planner;
 pub mod search;
 pub mod session;
+pub mod shipments;
 pub mod trips;
 pub mod validation;
 pub mod vehicles;

@@ -300,7 +300,7 @@ pub fn days(depart_after: i64, arrive_before: i64) -> Vec<String> {
 }
 
 /// A price in minor units of a currency.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Price {
     pub amount: i64,
     pub currency: Currency,
@@ -323,7 +323,7 @@ pub struct RouteOption {
 }
 
 /// A courier job or a ride on a traveler's trip.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RouteSegment {
     Courier {
@@ -349,7 +349,7 @@ pub enum RouteSegment {
 }
 
 /// A leg of a trip as a route rides it.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct RouteLeg {
     pub leg_no: u32,
     pub origin: String,

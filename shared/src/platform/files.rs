@@ -2,6 +2,7 @@
 //! (registration, insurance): a presigned S3 PUT bound to the declared type
 //! and size, and the check after upload (size and magic bytes) that accepts
 //! or rejects the file. The document item lives in its owner's partition.
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use aws_sdk_s3::presigning::PresigningConfig;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -29,10 +30,11 @@ pub const MAX_DOCUMENTS: usize = 10;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadRequest {
-    /// ticket or boarding_pass (trips); registration or insurance (vehicles).
-    #[serde(rename = "type")]
-    pub doc_type: String,
-    /// application/pdf, image/jpeg or image/png.
+    /// ticket or boarding_pass (trips); registration or insurance (vehicles);
+    /// photo (shipments, where it may be left out).
+    #[serde(rename = "type", default)]
+    pub doc_type: Option<String>,
+    /// application/pdf, image/jpeg or image/png; photos image/jpeg, image/png or image/webp.
     pub content_type: String,
     pub size_bytes: u64,
 }
@@ -76,8 +78,20 @@ impl Files {
             ));
         }
         let mut errors = Errors::new();
-        let doc_type = errors.check("type", DocType::parse_for(&body.doc_type, allowed));
+        let doc_type = match (body.doc_type.as_deref(), allowed) {
+            (None, [only]) => Some(*only),
+            (None, _) => {
+                errors.push("type", "is required");
+                None
+            }
+            (Some(t), _) => errors.check("type", DocType::parse_for(t, allowed)),
+        };
         let file_type = errors.check("content_type", body.content_type.parse::<FileType>());
+        if let (Some(d), Some(f)) = (doc_type, file_type) {
+            if !d.accepts(f) {
+                errors.push("content_type", format!("a {} cannot be {}", d.as_str(), f.media_type()));
+            }
+        }
         if !(MIN_BYTES..=MAX_BYTES).contains(&body.size_bytes) {
             errors.push("size_bytes", format!("must be from {MIN_BYTES} to {MAX_BYTES} bytes"));
         }
@@ -126,7 +140,14 @@ impl Files {
     /// of its own (`accepted/…`, conditional on the ETag checked) and the
     /// upload deleted, so the upload URL can no longer change it; a rejected
     /// file is deleted. Checking again answers the decision already made.
-    pub async fn complete_upload(&self, table: &Table, current: Record<Document>) -> Result<Reply, Problem> {
+    /// `also` adds writes to the same transaction when the file is accepted
+    /// (a shipment records its accepted photos).
+    pub async fn complete_upload(
+        &self,
+        table: &Table,
+        current: Record<Document>,
+        also: impl FnOnce(&Document) -> Vec<TransactWriteItem>,
+    ) -> Result<Reply, Problem> {
         if current.data.status != DocStatus::Pending {
             return Ok(Reply::ok(&current.data));
         }
@@ -194,7 +215,16 @@ impl Files {
             }
         }
         // The decision is recorded first; a failed delete leaves only an unused object.
-        table.write_one(put_versioned(&current.next(doc.clone()))).await?;
+        let mut writes = vec![put_versioned(&current.next(doc.clone()))];
+        if doc.status == DocStatus::Accepted {
+            writes.extend(also(&doc));
+        }
+        table.write_all(writes).await.map_err(|e| match e {
+            super::store::StoreError::ConditionFailed { .. } => {
+                Problem::conflict("document-changed", "the document or its owner changed meanwhile; complete again")
+            }
+            e => e.into(),
+        })?;
         if let Err(e) = self.s3.delete_object().bucket(&self.bucket).key(&key).send().await {
             tracing::warn!(error = ?e, key = %key, "could not delete the uploaded file");
         }

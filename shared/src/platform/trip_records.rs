@@ -219,6 +219,8 @@ pub async fn with_documents<T: serde::de::DeserializeOwned>(
                 entity: r.entity,
                 gsi1pk: r.gsi1pk,
                 gsi1sk: r.gsi1sk,
+                gsi2pk: r.gsi2pk,
+                gsi2sk: r.gsi2sk,
                 ttl: r.ttl,
                 version: r.version,
                 data,

@@ -16,7 +16,7 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let id = req.path_param("id")?;
     let document = keys::document(&keys::trip_partition(id), req.path_param("document_id")?);
     let doc = owned_document(table, keys::trip(id), document, "trip", |t: &Trip| t.traveler_id == me.user_id).await?;
-    files.complete_upload(table, doc).await
+    files.complete_upload(table, doc, |_| Vec::new()).await
 }
 
 pub fn operation() -> Operation {

@@ -16,7 +16,7 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let document = keys::document(&keys::vehicle_partition(id), req.path_param("document_id")?);
     let doc =
         owned_document(table, keys::vehicle(id), document, "vehicle", |v: &Vehicle| v.owner_id == me.user_id).await?;
-    files.complete_upload(table, doc).await
+    files.complete_upload(table, doc, |_| Vec::new()).await
 }
 
 pub fn operation() -> Operation {

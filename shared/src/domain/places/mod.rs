@@ -216,6 +216,11 @@ impl Gazetteer {
         self.index_of(id).map(|i| self.place(i))
     }
 
+    /// An ISO 3166 alpha-2 code of a country the gazetteer knows (upper case).
+    pub fn has_country(&self, code: &str) -> bool {
+        (0..self.countries.len() / 8).any(|c| self.country_code(c) == code)
+    }
+
     /// The country a folded name, code or alias names.
     fn country_named(&self, key: &str) -> Option<usize> {
         let at = find(self.keys.len() / 8, |k| self.str_at(u32_at(self.keys, k * 8)), key)?;

@@ -32,6 +32,7 @@ impl Table {
         q: &Query<'_>,
         limit: Option<i32>,
         start: Option<Item>,
+        upto: Option<&str>,
     ) -> Result<(Vec<Record<T>>, Option<Item>), StoreError> {
         let (pk_attr, sk_attr) = match q.index {
             None => ("pk".to_string(), "sk".to_string()),
@@ -47,12 +48,16 @@ impl Table {
             .scan_index_forward(q.forward)
             .set_limit(limit)
             .set_exclusive_start_key(start);
-        req = match &q.sort_prefix {
-            Some(prefix) => req
+        req = match (&q.sort_prefix, upto) {
+            (_, Some(upto)) => req
+                .key_condition_expression("#p = :p AND #s <= :s")
+                .expression_attribute_names("#s", &sk_attr)
+                .expression_attribute_values(":s", AttributeValue::S(upto.to_string())),
+            (Some(prefix), None) => req
                 .key_condition_expression("#p = :p AND begins_with(#s, :s)")
                 .expression_attribute_names("#s", &sk_attr)
                 .expression_attribute_values(":s", AttributeValue::S(prefix.clone())),
-            None => req.key_condition_expression("#p = :p"),
+            (None, None) => req.key_condition_expression("#p = :p"),
         };
         let out = req.send().await.map_err(sdk_unavailable)?;
         let now = now_unix();
@@ -75,7 +80,7 @@ impl Table {
             ),
             None => None,
         };
-        let (items, last) = self.page(&q, Some(q.limit), start).await?;
+        let (items, last) = self.page(&q, Some(q.limit), start, None).await?;
         let next_cursor = last.map(|k| {
             self.sign_cursor(
                 &binding,
@@ -99,7 +104,7 @@ impl Table {
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         for _ in 0..max_pages {
-            let (items, last) = self.page(&q, None, start.take()).await?;
+            let (items, last) = self.page(&q, None, start.take(), None).await?;
             out.extend(items);
             match last {
                 Some(k) => start = Some(k),
@@ -107,6 +112,19 @@ impl Table {
             }
         }
         Ok((out, true))
+    }
+
+    /// Up to `limit` items of an index partition whose sort key is at most
+    /// `upto`, in order (e.g. what is due by now); eventually consistent.
+    pub async fn query_until<T: DeserializeOwned>(
+        &self,
+        index: &str,
+        partition: String,
+        upto: &str,
+        limit: i32,
+    ) -> Result<Vec<Record<T>>, StoreError> {
+        let q = Query { index: Some(index), partition, sort_prefix: None, forward: true, limit, cursor: None };
+        Ok(self.page(&q, Some(limit), None, Some(upto)).await?.0)
     }
 
     /// A signed, expiring cursor for any resumable position (not only a

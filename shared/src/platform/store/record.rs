@@ -18,6 +18,10 @@ pub struct Record<T> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi1sk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<i64>,
     #[serde(default)]
     pub version: u64,
@@ -27,11 +31,28 @@ pub struct Record<T> {
 
 impl<T> Record<T> {
     pub fn new(key: Key, entity: &str, data: T) -> Self {
-        Self { pk: key.pk, sk: key.sk, entity: entity.into(), gsi1pk: None, gsi1sk: None, ttl: None, version: 1, data }
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            entity: entity.into(),
+            gsi1pk: None,
+            gsi1sk: None,
+            gsi2pk: None,
+            gsi2sk: None,
+            ttl: None,
+            version: 1,
+            data,
+        }
     }
     pub fn gsi1(mut self, g: crate::keys::Gsi1) -> Self {
         self.gsi1pk = Some(g.gsi1pk);
         self.gsi1sk = Some(g.gsi1sk);
+        self
+    }
+    /// Sets the sparse second index key, or removes it (`None`).
+    pub fn gsi2(mut self, g: Option<crate::keys::Gsi2>) -> Self {
+        self.gsi2pk = g.as_ref().map(|g| g.gsi2pk.clone());
+        self.gsi2sk = g.map(|g| g.gsi2sk);
         self
     }
     pub fn expires(mut self, unix: i64) -> Self {
@@ -72,6 +93,8 @@ impl<T> Record<T> {
             entity: self.entity.clone(),
             gsi1pk: self.gsi1pk.clone(),
             gsi1sk: self.gsi1sk.clone(),
+            gsi2pk: self.gsi2pk.clone(),
+            gsi2sk: self.gsi2sk.clone(),
             ttl: self.ttl,
             version: self.version + 1,
             data,
