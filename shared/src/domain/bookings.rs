@@ -262,8 +262,9 @@ pub struct Quote {
     pub quote_id: String,
     pub sender_id: String,
     pub shipment_id: String,
-    /// The shipment's version priced: a changed shipment needs a new quote.
-    pub shipment_version: u64,
+    /// What was priced of the shipment ([`priced_fingerprint`]): a changed
+    /// package, contact or declaration needs a new quote.
+    pub shipment_fingerprint: String,
     pub currency: Currency,
     pub segments: Vec<RouteSegment>,
     pub lines: Vec<QuoteLine>,
@@ -286,6 +287,14 @@ pub enum PricingError {
     DdpNotEstimable(String),
     #[error("no ECB exchange rate between {0} and {1}")]
     NoRate(String, String),
+}
+
+/// A digest of everything of a shipment a quote depends on (not its photos).
+pub fn priced_fingerprint(s: &Shipment) -> String {
+    use sha2::{Digest, Sha256};
+    let priced = serde_json::json!([s.package, s.sender, s.recipient, s.customs]);
+    let digest = Sha256::digest(priced.to_string().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The quote's lines for priced segments, in one rounding rule: each
@@ -480,6 +489,9 @@ pub struct BookingRef {
     pub status: BookingStatus,
     /// Index of the trip's segment in `segments`.
     pub segment: usize,
+    pub respond_by: Instant,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
@@ -541,6 +553,7 @@ impl Itinerary {
     pub fn failed(&mut self, booking_id: &str, status: BookingStatus, why: String, at: &str) -> Result<(), IllegalTransition> {
         if let Some(b) = self.booking_mut(booking_id) {
             b.status = status;
+            b.reason = Some(why.clone());
         }
         match self.status {
             ItineraryStatus::NeedsRebooking => {
@@ -569,8 +582,8 @@ pub struct ParcelView {
     pub category: Category,
     pub weight_grams: u32,
     pub dimensions_cm: Dimensions,
-    /// Accepted photo document ids.
-    pub photos: Vec<String>,
+    /// Accepted photos of the parcel.
+    pub photos: Vec<super::shipments::PhotoRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handling_notes: Option<String>,
 }
@@ -588,6 +601,8 @@ pub struct Booking {
     /// The legs the parcel rides and what the traveler earns for them.
     pub legs: Vec<RouteLeg>,
     pub price: Money,
+    /// The trip's capacity when requested (reservations never exceed it).
+    pub trip_capacity_grams: u32,
     pub parcel: ParcelView,
     /// Seen by the traveler only once accepted.
     pub sender: Contact,
@@ -684,6 +699,8 @@ mod tests {
                     traveler_id: format!("u{k}"),
                     status: BookingStatus::Pending,
                     segment: k,
+                    respond_by: Instant(0),
+                    reason: None,
                 })
                 .collect(),
             reason: None,

@@ -224,6 +224,13 @@ pub struct Contact {
     pub place: String,
 }
 
+/// An accepted photo of the parcel and where its file is.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct PhotoRef {
+    pub photo_id: String,
+    pub object_key: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
 pub struct Shipment {
     pub shipment_id: String,
@@ -232,9 +239,9 @@ pub struct Shipment {
     pub package: Package,
     pub sender: Contact,
     pub recipient: Contact,
-    /// Accepted photos (document ids); at least one before booking.
+    /// Accepted photos; at least one before booking.
     #[serde(default)]
-    pub photos: Vec<String>,
+    pub photos: Vec<PhotoRef>,
     /// Built by POST /shipments/{id}/customs when the countries differ.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customs: Option<Declaration>,

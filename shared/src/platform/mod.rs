@@ -11,6 +11,8 @@ pub mod error;
 pub mod lambda;
 pub mod observability;
 
+#[cfg(all(feature = "http", feature = "dynamodb"))]
+pub mod booking_records;
 #[cfg(feature = "consumer")]
 pub mod consumer;
 #[cfg(feature = "dynamodb")]
@@ -33,5 +35,7 @@ pub mod ratelimit;
 pub mod sessions;
 #[cfg(feature = "dynamodb")]
 pub mod store;
+#[cfg(all(feature = "http", feature = "dynamodb", feature = "places"))]
+pub mod shipment_records;
 #[cfg(all(feature = "http", feature = "dynamodb", feature = "places"))]
 pub mod trip_records;

@@ -43,6 +43,9 @@ impl Table {
             .query()
             .table_name(&self.name)
             .set_index_name(q.index.map(str::to_string))
+            // Reads of the table itself are strongly consistent: they precede
+            // conditional writes (indexes cannot be).
+            .consistent_read(q.index.is_none())
             .expression_attribute_names("#p", &pk_attr)
             .expression_attribute_values(":p", AttributeValue::S(q.partition.clone()))
             .scan_index_forward(q.forward)

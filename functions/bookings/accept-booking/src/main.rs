@@ -1,0 +1,1 @@
+handoff::http_function!(accept_booking::handle);

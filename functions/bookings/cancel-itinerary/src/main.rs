@@ -1,0 +1,1 @@
+handoff::http_function!(cancel_itinerary::handle);

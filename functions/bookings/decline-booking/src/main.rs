@@ -1,0 +1,1 @@
+handoff::http_function!(decline_booking::handle);

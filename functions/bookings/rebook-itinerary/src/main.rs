@@ -1,0 +1,1 @@
+handoff::http_function!(rebook_itinerary::handle);

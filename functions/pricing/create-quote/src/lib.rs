@@ -1,0 +1,220 @@
+//! POST /pricing/quote {"shipment_id", "segments", "insurance"} — a binding
+//! price for a shipment along a chosen search result (its `segments` posted
+//! back): every trip and courier job priced again from what is stored now,
+//! the chain checked (places, handoff buffer), then lines for transport,
+//! couriers, the platform fee, insurance, customs handling and, for DDP,
+//! the estimated duties and taxes. Integer minor units, each percentage
+//! rounded once (half away from zero), lines that add up to the total. It
+//! holds 15 minutes. BatchGetItem (shipment, trips, capacities, areas) + PutItem.
+use handoff::domain::bookings::{
+    by_trip, check_chain, courier_segment, parcel_of, priced_fingerprint, quote_lines, trip_segment, Fees, PricingError,
+    Quote, SegmentIn, TripNow, MAX_SEGMENTS, QUOTE_SECONDS,
+};
+use handoff::domain::customs::FxUsed;
+use handoff::domain::places::Gazetteer;
+use handoff::domain::search::CourierArea;
+use handoff::domain::shipments::Shipment;
+use handoff::domain::trips::{Instant, Trip};
+use handoff::domain::validation::FieldError;
+use handoff::keys::{self, entity, Key};
+use handoff::platform::booking_records::TripCapacity;
+use handoff::platform::context::{Ctx, FromEnv};
+use handoff::platform::crypto::new_id;
+use handoff::platform::env::{ConfigError, Env};
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
+use handoff::platform::store::{put_new, record, Record};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Fees (`PLATFORM_FEE_BPS`, `PLATFORM_FEE_FIXED`, `INSURANCE_BPS`,
+/// `CUSTOMS_HANDLING_FEE`) and the handoff buffer (`HANDOFF_BUFFER_MINUTES`).
+pub struct Config {
+    fees: Fees,
+    buffer_seconds: i64,
+}
+
+impl FromEnv for Config {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let bps = |name: &str| -> Result<u32, ConfigError> {
+            let v: u32 = env.parse(name)?;
+            if v > 10_000 {
+                return Err(Env::invalid(name, "basis points, 0 to 10000"));
+            }
+            Ok(v)
+        };
+        let minor = |name: &str| -> Result<i64, ConfigError> {
+            let v: i64 = env.parse(name)?;
+            if !(0..=1_000_000).contains(&v) {
+                return Err(Env::invalid(name, "minor units, 0 to 1000000"));
+            }
+            Ok(v)
+        };
+        let minutes: i64 = env.parse("HANDOFF_BUFFER_MINUTES")?;
+        if !(0..=24 * 60).contains(&minutes) {
+            return Err(Env::invalid("HANDOFF_BUFFER_MINUTES", "must be 0 to 1440"));
+        }
+        Ok(Self {
+            fees: Fees {
+                platform_bps: bps("PLATFORM_FEE_BPS")?,
+                platform_fixed: minor("PLATFORM_FEE_FIXED")?,
+                insurance_bps: bps("INSURANCE_BPS")?,
+                customs_handling: minor("CUSTOMS_HANDLING_FEE")?,
+            },
+            buffer_seconds: minutes * 60,
+        })
+    }
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "QuoteRequest")]
+struct Body {
+    shipment_id: String,
+    /// The chosen search result's `segments`, in order.
+    segments: Vec<SegmentIn>,
+    /// Insure the declared value.
+    #[serde(default)]
+    insurance: bool,
+}
+
+pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Problem> {
+    let table = ctx.table()?;
+    let me = req.principal()?;
+    let body: Body = req.json()?;
+    let now = ctx.now();
+    if body.segments.is_empty() || body.segments.len() > MAX_SEGMENTS {
+        return Err(Problem::field("segments", format!("give 1 to {MAX_SEGMENTS} segments of a search result")));
+    }
+    let mut errors = Vec::new();
+    let mut pickups = Vec::new();
+    for (i, s) in body.segments.iter().enumerate() {
+        if let SegmentIn::Courier { pickup_at, .. } = s {
+            match Instant::parse(pickup_at) {
+                Ok(t) => pickups.push(t.0),
+                Err(e) => errors.push(FieldError::new(format!("segments[{i}].pickup_at"), e.to_string())),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Problem::validation(errors));
+    }
+    // One read: the shipment, each trip with its reserved capacity, each courier area.
+    let mut wanted: Vec<Key> = vec![keys::shipment(&body.shipment_id)];
+    for s in &body.segments {
+        match s {
+            SegmentIn::Trip { trip_id, .. } => {
+                wanted.push(keys::trip(trip_id));
+                wanted.push(keys::trip_capacity(trip_id));
+            }
+            SegmentIn::Courier { area_id, .. } => wanted.push(keys::courier_area(area_id)),
+        }
+    }
+    wanted.dedup();
+    let found: HashMap<Key, _> = wanted.iter().cloned().zip(table.get_many(&wanted, true).await?).collect();
+    let get = |k: &Key| found.get(k).cloned().flatten();
+    let shipment: Record<Shipment> = record(get(&keys::shipment(&body.shipment_id)))?
+        .filter(|r: &Record<Shipment>| r.data.sender_id == me.user_id)
+        .ok_or_else(|| Problem::not_found("shipment"))?;
+    let s = &shipment.data;
+    s.ensure_draft()?;
+    let mut trips = Vec::new();
+    let mut areas: HashMap<String, CourierArea> = HashMap::new();
+    for seg in &body.segments {
+        match seg {
+            SegmentIn::Trip { trip_id, .. } => {
+                if let Some(t) = record::<Trip>(get(&keys::trip(trip_id)))? {
+                    let reserved =
+                        record::<TripCapacity>(get(&keys::trip_capacity(trip_id)))?.map(|c| c.data.reserved_grams);
+                    trips.push(TripNow { trip: t.data, reserved_grams: reserved.unwrap_or(0) });
+                }
+            }
+            SegmentIn::Courier { area_id, .. } => {
+                if let Some(a) = record::<CourierArea>(get(&keys::courier_area(area_id)))? {
+                    areas.insert(area_id.clone(), a.data);
+                }
+            }
+        }
+    }
+    let trips = by_trip(trips);
+    // The route's currency is its trips' (a courier-only route: its area's).
+    let currency = trips
+        .values()
+        .find_map(|t| t.trip.constraints.as_ref().map(|c| c.currency.clone()))
+        .or_else(|| areas.values().next().map(|a| a.currency.clone()))
+        .ok_or_else(|| Problem::conflict("route-changed", "none of the route's trips or couriers is offered any more"))?;
+    let parcel = parcel_of(s, currency.clone());
+    let places = Gazetteer::embedded();
+    let mut segments = Vec::new();
+    let mut changed = Vec::new();
+    let mut pickups = pickups.into_iter();
+    for seg in &body.segments {
+        let priced = match seg {
+            SegmentIn::Trip { trip_id, legs } => {
+                let nos: Vec<u32> = legs.iter().map(|l| l.leg_no).collect();
+                trip_segment(trip_id, &nos, trips.get(trip_id), &parcel, places, now)
+            }
+            SegmentIn::Courier { area_id, from, to, .. } => {
+                let at = pickups.next().unwrap_or(now);
+                courier_segment(areas.get(area_id), area_id, from, to, at, &currency, places)
+            }
+        };
+        match priced {
+            Ok(p) => segments.push(p),
+            Err(why) => changed.push(why),
+        }
+    }
+    if !changed.is_empty() {
+        return Err(Problem::conflict("route-changed", changed.join("; ")));
+    }
+    check_chain(&segments, &s.sender.place, &s.recipient.place, ctx.config.buffer_seconds)
+        .map_err(Problem::validation)?;
+    let day = Instant(now).day();
+    let (lines, exchange_rates): (_, Vec<FxUsed>) =
+        quote_lines(s, &segments, &currency, &ctx.config.fees, body.insurance, &day).map_err(|e| match e {
+            PricingError::CustomsRequired => Problem::conflict("customs-required", e.to_string()),
+            PricingError::DdpNotEstimable(_) => Problem::new(422, "ddp-not-estimable", "DDP cannot be quoted", e.to_string()),
+            PricingError::NoRate(..) => Problem::new(422, "no-exchange-rate", "No exchange rate", e.to_string()),
+        })?;
+    let quote = Quote {
+        quote_id: new_id(),
+        sender_id: me.user_id.clone(),
+        shipment_id: s.shipment_id.clone(),
+        shipment_fingerprint: priced_fingerprint(s),
+        currency,
+        total: lines.iter().map(|l| l.amount).sum(),
+        lines,
+        segments,
+        weight_grams: s.package.weight_grams,
+        insurance: body.insurance,
+        incoterm: s.customs.as_ref().filter(|_| s.crosses_border()).map(|d| d.incoterm),
+        exchange_rates,
+        created_at: ctx.now_rfc3339(),
+        expires_at: Instant(now + QUOTE_SECONDS),
+    };
+    // Kept a day past its expiry (so a late booking answers 410, not 404).
+    let rec = Record::new(keys::quote(&quote.quote_id), entity::QUOTE, quote.clone()).expires(now + QUOTE_SECONDS + 86_400);
+    Ok(Reply::json(201, &quote)
+        .header("location", &format!("/pricing/quotes/{}", quote.quote_id))
+        .write(put_new(&rec), None))
+}
+
+pub fn operation() -> Operation {
+    Operation::post("/pricing/quote", "pricing", "A binding price for a shipment along a chosen route")
+        .describe(
+            "Post back the `segments` of a search result. Everything is priced again from what is stored \
+             now; lines (transport, couriers, platform fee, insurance, customs handling, DDP duties and taxes) \
+             are integer minor units, each percentage rounded once half away from zero, and add up to `total`. \
+             The quote holds 15 minutes and is exactly what payment charges.",
+        )
+        .role(handoff::domain::identity::Role::Sender)
+        .body::<Body>()
+        .example(serde_json::json!({"shipment_id": "0192f0c2-0000-7000-8000-000000000001", "insurance": true,
+            "segments": [{"kind": "trip", "trip_id": "0192f0c2-0000-7000-8000-000000000002", "legs": [{"leg_no": 1}]}]}))
+        .reply::<Quote>(201, "the quote")
+        .header("location", "the quote's URL")
+        .problem(409, "route-changed")
+        .problem(409, "customs-required")
+        .problem(409, "shipment-not-draft")
+        .problem(422, "ddp-not-estimable")
+        .problem(422, "no-exchange-rate")
+}

@@ -1,0 +1,1 @@
+handoff::http_function!(declare_customs::handle);

@@ -1,0 +1,1 @@
+handoff::http_function!(update_shipment::handle);

@@ -1,0 +1,405 @@
+//! What every itinerary and booking route shares: reading an itinerary with
+//! its bookings (one Query of its partition), writing their next versions
+//! with index keys that follow their status, reserving and releasing trip
+//! capacity with conditional writes, and the views each party may see.
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::envelope::Actor;
+use super::http::Problem;
+use super::store::{put_new, put_versioned, update, Query, Record, StoreError, Table, UpdateSpec};
+use crate::domain::bookings::{Booking, BookingError, BookingStatus, IllegalTransition, Itinerary, ParcelView};
+use crate::domain::events::{BookingAnswered, CapacityChanged};
+use crate::domain::money::Money;
+use crate::domain::search::RouteLeg;
+use crate::domain::shipments::{Contact, Shipment, ShipmentStatus};
+use crate::domain::trips::Instant;
+use crate::keys::{self, entity};
+
+/// The weight accepted bookings reserve on a trip.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TripCapacity {
+    #[serde(default)]
+    pub reserved_grams: u32,
+}
+
+/// An itinerary and its bookings, read together (strongly consistent).
+pub struct Loaded {
+    pub itinerary: Record<Itinerary>,
+    pub bookings: Vec<Record<Booking>>,
+}
+
+impl Loaded {
+    pub fn booking(&self, booking_id: &str) -> Option<&Record<Booking>> {
+        self.bookings.iter().find(|b| b.data.booking_id == booking_id)
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(r: Record<Value>) -> Result<Record<T>, StoreError> {
+    let data = serde_json::from_value(r.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Record {
+        pk: r.pk,
+        sk: r.sk,
+        entity: r.entity,
+        gsi1pk: r.gsi1pk,
+        gsi1sk: r.gsi1sk,
+        gsi2pk: r.gsi2pk,
+        gsi2sk: r.gsi2sk,
+        ttl: r.ttl,
+        version: r.version,
+        data,
+    })
+}
+
+/// The itinerary and its bookings, if it exists.
+pub async fn load(table: &Table, itinerary_id: &str) -> Result<Option<Loaded>, StoreError> {
+    let page = table
+        .query::<Value>(Query {
+            index: None,
+            partition: keys::itinerary_partition(itinerary_id),
+            sort_prefix: None,
+            forward: true,
+            limit: 100,
+            cursor: None,
+        })
+        .await?;
+    let mut itinerary = None;
+    let mut bookings = Vec::new();
+    for r in page.items {
+        if r.entity == entity::ITINERARY {
+            itinerary = Some(typed::<Itinerary>(r)?);
+        } else if r.entity == entity::BOOKING {
+            bookings.push(typed::<Booking>(r)?);
+        }
+    }
+    Ok(itinerary.map(|itinerary| Loaded { itinerary, bookings }))
+}
+
+/// The sender's own itinerary (404 for anyone else, like a missing one).
+pub async fn own_itinerary(table: &Table, itinerary_id: &str, user_id: &str) -> Result<Loaded, Problem> {
+    load(table, itinerary_id)
+        .await?
+        .filter(|l| l.itinerary.data.sender_id == user_id)
+        .ok_or_else(|| Problem::not_found("itinerary"))
+}
+
+/// A new itinerary or its next version, with its by-sender index key.
+pub fn itinerary_write(current: Option<&Record<Itinerary>>, it: &Itinerary) -> TransactWriteItem {
+    let g = keys::itineraries_of(&it.sender_id, it.status.as_str(), &it.created_at, &it.itinerary_id);
+    match current {
+        None => put_new(&Record::new(keys::itinerary(&it.itinerary_id), entity::ITINERARY, it.clone()).gsi1(g)),
+        Some(c) => put_versioned(&c.next(it.clone()).gsi1(g)),
+    }
+}
+
+/// A new booking or its next version: by-traveler index key by status, and
+/// the pending index (gsi2) only while it waits for an answer.
+pub fn booking_write(current: Option<&Record<Booking>>, b: &Booking) -> TransactWriteItem {
+    let g = keys::bookings_of(&b.traveler_id, b.status.as_str(), &b.created_at, &b.booking_id);
+    let pending = (b.status == BookingStatus::Pending).then(|| keys::pending_booking(b.respond_by, &b.booking_id));
+    match current {
+        None => put_new(
+            &Record::new(keys::booking(&b.itinerary_id, &b.booking_id), entity::BOOKING, b.clone()).gsi1(g).gsi2(pending),
+        ),
+        Some(c) => put_versioned(&c.next(b.clone()).gsi1(g).gsi2(pending)),
+    }
+}
+
+/// Reserves `grams` on a trip whose capacity is `capacity_grams` (the
+/// caller checked `grams <= capacity_grams`): the condition makes
+/// concurrent reservations never exceed it.
+pub fn reserve(trip_id: &str, grams: u32, capacity_grams: u32) -> TransactWriteItem {
+    let limit = capacity_grams.saturating_sub(grams);
+    update(
+        &keys::trip_capacity(trip_id),
+        UpdateSpec::new("SET #r = if_not_exists(#r, :zero) + :w, #e = :entity, #v = if_not_exists(#v, :zero) + :one")
+            .when("attribute_not_exists(#r) OR #r <= :limit")
+            .name("#r", "reserved_grams")
+            .name("#e", "entity")
+            .name("#v", "version")
+            .value(":zero", 0)
+            .value(":one", 1)
+            .value(":w", grams)
+            .value(":limit", limit)
+            .value(":entity", entity::CAPACITY),
+    )
+}
+
+/// Releases `grams` reserved on a trip.
+pub fn release(trip_id: &str, grams: u32) -> TransactWriteItem {
+    update(
+        &keys::trip_capacity(trip_id),
+        UpdateSpec::new("SET #r = #r - :w, #v = #v + :one")
+            .when("#r >= :w")
+            .name("#r", "reserved_grams")
+            .name("#v", "version")
+            .value(":w", grams)
+            .value(":one", 1),
+    )
+}
+
+/// The event of a capacity change, through the outbox.
+pub fn capacity_event(b: &Booking, change_grams: i64, correlation_id: &str, actor: Actor) -> TransactWriteItem {
+    super::outbox::event(
+        &CapacityChanged { trip_id: b.trip_id.clone(), booking_id: b.booking_id.clone(), change_grams },
+        correlation_id,
+        actor,
+    )
+}
+
+/// Moves a shipment between statuses without reading it again (its index
+/// key follows), conditional on the status it is expected to have.
+pub fn shipment_status(s: &Shipment, from: ShipmentStatus, to: ShipmentStatus, itinerary_id: Option<&str>, at: &str) -> TransactWriteItem {
+    let g = keys::shipments_of(&s.sender_id, to.as_str(), &s.created_at, &s.shipment_id);
+    let mut spec = UpdateSpec::new("SET #s = :to, gsi1sk = :g, updated_at = :at, #v = #v + :one");
+    if let Some(id) = itinerary_id {
+        spec = UpdateSpec::new("SET #s = :to, gsi1sk = :g, updated_at = :at, #v = #v + :one, itinerary_id = :it")
+            .value(":it", id);
+    } else {
+        spec.update.push_str(" REMOVE itinerary_id");
+    }
+    update(
+        &keys::shipment(&s.shipment_id),
+        spec.when("#s = :from")
+            .name("#s", "status")
+            .name("#v", "version")
+            .value(":to", to)
+            .value(":from", from)
+            .value(":g", g.gsi1sk)
+            .value(":at", at)
+            .value(":one", 1),
+    )
+}
+
+/// What the booking's events carry.
+pub fn answered(b: &Booking) -> BookingAnswered {
+    BookingAnswered {
+        booking_id: b.booking_id.clone(),
+        itinerary_id: b.itinerary_id.clone(),
+        trip_id: b.trip_id.clone(),
+        traveler_id: b.traveler_id.clone(),
+        sender_id: b.sender_id.clone(),
+        reason: b.reason.clone(),
+    }
+}
+
+pub fn booking_changed() -> Problem {
+    Problem::conflict("booking-changed", "the itinerary or booking was changed by another request; read it and retry")
+}
+
+impl From<IllegalTransition> for Problem {
+    fn from(e: IllegalTransition) -> Self {
+        Problem::conflict("illegal-transition", e.to_string())
+    }
+}
+
+impl From<BookingError> for Problem {
+    fn from(e: BookingError) -> Self {
+        match e {
+            BookingError::Expired => Problem::conflict("booking-expired", e.to_string()),
+            BookingError::NotPending(_) => Problem::conflict("booking-not-pending", e.to_string()),
+        }
+    }
+}
+
+/// A booking as its traveler sees it: the parcel and route always, the
+/// sender's and recipient's contacts only once accepted.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct BookingView {
+    pub booking_id: String,
+    pub itinerary_id: String,
+    pub trip_id: String,
+    pub status: BookingStatus,
+    pub legs: Vec<RouteLeg>,
+    /// What the traveler earns.
+    pub price: Money,
+    pub parcel: ParcelView,
+    pub respond_by: Instant,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Only once accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender: Option<Contact>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<Contact>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub fn booking_view(b: &Booking) -> BookingView {
+    let accepted = b.status == BookingStatus::Accepted;
+    BookingView {
+        booking_id: b.booking_id.clone(),
+        itinerary_id: b.itinerary_id.clone(),
+        trip_id: b.trip_id.clone(),
+        status: b.status,
+        legs: b.legs.clone(),
+        price: b.price.clone(),
+        parcel: b.parcel.clone(),
+        respond_by: b.respond_by,
+        reason: b.reason.clone(),
+        sender: accepted.then(|| b.sender.clone()),
+        recipient: accepted.then(|| b.recipient.clone()),
+        created_at: b.created_at.clone(),
+        updated_at: b.updated_at.clone(),
+    }
+}
+
+/// A quote about to be booked, checked again against what is stored now.
+#[cfg(feature = "places")]
+pub struct Checked {
+    pub quote: crate::domain::bookings::Quote,
+    pub shipment: Shipment,
+    /// Each checked trip's capacity (grams).
+    pub capacities: std::collections::HashMap<String, u32>,
+}
+
+/// Reads a quote of the caller's and checks it can still be booked: not
+/// expired (410), the shipment as priced (409 shipment-changed) with a
+/// photo, and every trip and courier segment not in `keep` exactly as
+/// quoted — still offered, times and price unchanged, capacity left (409
+/// route-changed saying what changed). GetItem (quote) + BatchGetItem.
+#[cfg(feature = "places")]
+pub async fn checked_quote(
+    table: &Table,
+    quote_id: &str,
+    user_id: &str,
+    now: i64,
+    keep: &[(String, Vec<u32>)],
+) -> Result<Checked, Problem> {
+    use crate::domain::bookings::{courier_segment, parcel_of, priced_fingerprint, trip_segment, Quote, TripNow};
+    use crate::domain::places::Gazetteer;
+    use crate::domain::search::{CourierArea, RouteSegment};
+    use crate::domain::trips::Trip;
+    use super::store::record;
+
+    let quote: Option<Record<Quote>> = table.get(&keys::quote(quote_id), true).await?;
+    let quote = quote.filter(|q| q.data.sender_id == user_id).ok_or_else(|| Problem::not_found("quote"))?.data;
+    if now > quote.expires_at.0 {
+        return Err(Problem::new(410, "quote-expired", "Quote expired", "the quote's 15 minutes are over; ask for a new quote"));
+    }
+    let kept = |s: &RouteSegment| match s {
+        RouteSegment::Trip { trip_id, legs, .. } => {
+            let nos: Vec<u32> = legs.iter().map(|l| l.leg_no).collect();
+            keep.iter().any(|(t, l)| t == trip_id && *l == nos)
+        }
+        RouteSegment::Courier { .. } => false,
+    };
+    let mut wanted = vec![keys::shipment(&quote.shipment_id)];
+    for s in quote.segments.iter().filter(|s| !kept(s)) {
+        match s {
+            RouteSegment::Trip { trip_id, .. } => {
+                wanted.push(keys::trip(trip_id));
+                wanted.push(keys::trip_capacity(trip_id));
+            }
+            RouteSegment::Courier { area_id, .. } => wanted.push(keys::courier_area(area_id)),
+        }
+    }
+    let found: std::collections::HashMap<crate::keys::Key, _> =
+        wanted.iter().cloned().zip(table.get_many(&wanted, true).await?).collect();
+    let get = |k: &crate::keys::Key| found.get(k).cloned().flatten();
+    let shipment: Record<Shipment> = record(get(&keys::shipment(&quote.shipment_id)))?
+        .filter(|r: &Record<Shipment>| r.data.sender_id == user_id)
+        .ok_or_else(|| Problem::not_found("shipment"))?;
+    let shipment = shipment.data;
+    if priced_fingerprint(&shipment) != quote.shipment_fingerprint {
+        return Err(Problem::conflict(
+            "shipment-changed",
+            "the shipment changed since it was quoted (package, contacts or customs); ask for a new quote",
+        ));
+    }
+    if shipment.photos.is_empty() {
+        return Err(Problem::conflict("photo-required", "add a photo of the parcel (POST /shipments/{id}/photos) before booking"));
+    }
+    let parcel = parcel_of(&shipment, quote.currency.clone());
+    let places = Gazetteer::embedded();
+    let mut changed = Vec::new();
+    let mut capacities = std::collections::HashMap::new();
+    for s in quote.segments.iter().filter(|s| !kept(s)) {
+        let now_priced = match s {
+            RouteSegment::Trip { trip_id, legs, .. } => {
+                let trip = record::<Trip>(get(&keys::trip(trip_id)))?.map(|t| TripNow {
+                    trip: t.data,
+                    reserved_grams: 0,
+                });
+                let trip = match (trip, record::<TripCapacity>(get(&keys::trip_capacity(trip_id)))?) {
+                    (Some(mut t), Some(c)) => {
+                        t.reserved_grams = c.data.reserved_grams;
+                        Some(t)
+                    }
+                    (t, _) => t,
+                };
+                if let Some(c) = trip.as_ref().and_then(|t| t.trip.constraints.as_ref()) {
+                    capacities.insert(trip_id.clone(), c.capacity_grams);
+                }
+                let nos: Vec<u32> = legs.iter().map(|l| l.leg_no).collect();
+                trip_segment(trip_id, &nos, trip.as_ref(), &parcel, places, now)
+            }
+            RouteSegment::Courier { area_id, from, to, pickup_at, .. } => {
+                let area = record::<CourierArea>(get(&keys::courier_area(area_id)))?.map(|a| a.data);
+                courier_segment(area.as_ref(), area_id, from, to, pickup_at.0, &quote.currency, places)
+            }
+        };
+        match now_priced {
+            Ok(p) if &p == s => {}
+            Ok(_) => changed.push(match s {
+                RouteSegment::Trip { trip_id, .. } => format!("trip {trip_id} changed its times or price"),
+                RouteSegment::Courier { area_id, .. } => format!("courier area {area_id} changed its times or price"),
+            }),
+            Err(why) => changed.push(why),
+        }
+    }
+    if !changed.is_empty() {
+        return Err(Problem::conflict("route-changed", format!("{}; search again", changed.join("; "))));
+    }
+    Ok(Checked { quote, shipment, capacities })
+}
+
+/// New booking requests for trip segments of an itinerary, numbered on from `first_no`.
+#[cfg(feature = "places")]
+pub fn new_bookings(
+    it: &Itinerary,
+    shipment: &Shipment,
+    segments: &[(usize, &crate::domain::search::RouteSegment)],
+    capacities: &std::collections::HashMap<String, u32>,
+    first_no: usize,
+    now: i64,
+    respond_window: i64,
+    at: &str,
+) -> Vec<Booking> {
+    use crate::domain::bookings::{booking_id, respond_by};
+    use crate::domain::search::RouteSegment;
+    segments
+        .iter()
+        .enumerate()
+        .filter_map(|(k, (_, s))| match s {
+            RouteSegment::Trip { trip_id, traveler_id, legs, price, .. } => Some(Booking {
+                booking_id: booking_id(&it.itinerary_id, first_no + k),
+                itinerary_id: it.itinerary_id.clone(),
+                shipment_id: shipment.shipment_id.clone(),
+                sender_id: shipment.sender_id.clone(),
+                trip_id: trip_id.clone(),
+                traveler_id: traveler_id.clone(),
+                status: BookingStatus::Pending,
+                legs: legs.clone(),
+                price: Money::new(*price, it.currency.clone()),
+                trip_capacity_grams: capacities.get(trip_id).copied().unwrap_or(0),
+                parcel: ParcelView {
+                    category: shipment.package.category,
+                    weight_grams: shipment.package.weight_grams,
+                    dimensions_cm: shipment.package.dimensions_cm,
+                    photos: shipment.photos.clone(),
+                    handling_notes: shipment.package.handling_notes.clone(),
+                },
+                sender: shipment.sender.clone(),
+                recipient: shipment.recipient.clone(),
+                respond_by: respond_by(now, respond_window, legs[0].depart_at),
+                reason: None,
+                created_at: at.into(),
+                updated_at: at.into(),
+            }),
+            RouteSegment::Courier { .. } => None,
+        })
+        .collect()
+}
