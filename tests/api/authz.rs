@@ -36,6 +36,12 @@ enum Fresh {
     Published,
     Area,
     Session,
+    /// A draft shipment of the owner's, declared for customs.
+    Shipment,
+    /// A quote of the owner's, ready to book.
+    Quote,
+    /// A requested itinerary of the owner's on the owner's trip.
+    Itinerary,
 }
 
 struct Row {
@@ -70,6 +76,23 @@ fn constraints() -> Value {
 fn area() -> Value {
     json!({"name": "Zürich centre", "centre": "city:2657896", "radius_km": 15.0, "price_per_km": 150, "base_price": 500,
            "currency": "CHF", "opens": "08:00", "closes": "20:00"})
+}
+
+/// An international parcel along the owner's published trip (ZRH → CDG).
+fn parcel() -> Value {
+    handoff_tests::parcels::body("documents", 500, 1000, ("CH", "airport:ZRH"), ("FR", "airport:CDG"))
+}
+
+/// A draft shipment declared for customs; with `quote`, a photo and a quote on the trip too.
+async fn fresh_shipment(c: &Client, owner: &str, trip: &str, quote: bool) -> (String, Option<Value>) {
+    let id = c.shipment(owner, parcel()).await;
+    c.customs(owner, &id, "DAP").await;
+    if !quote {
+        return (id, None);
+    }
+    c.photo(owner, &id).await;
+    let q = ok(&c.quote(owner, &id, &[(trip, &[1])]).await, "quote");
+    (id, Some(q))
 }
 
 fn rows() -> Vec<Row> {
@@ -149,6 +172,50 @@ fn rows() -> Vec<Row> {
         row("GET", "/couriers/areas", None, Fresh::No, signed_in),
         row("DELETE", "/couriers/areas/{area}", None, Fresh::Area, owner_only),
         row("GET", "/admin/audit", None, Fresh::No, [U, F, F, F, F, F, K, K]),
+        row("POST", "/shipments", Some(parcel()), Fresh::No, [U, F, K, K, F, F, F, F]),
+        row("GET", "/shipments/{shipment}", None, Fresh::No, owner_only),
+        row("GET", "/me/shipments", None, Fresh::No, signed_in),
+        row("PATCH", "/shipments/{shipment}", Some(json!({"sender": parcel()["sender"]})), Fresh::Shipment, owner_only),
+        row("DELETE", "/shipments/{shipment}", None, Fresh::Shipment, owner_only),
+        row(
+            "POST",
+            "/shipments/{shipment}/photos",
+            Some(json!({"content_type": "image/png", "size_bytes": 1000})),
+            Fresh::Shipment,
+            owner_only,
+        ),
+        row("POST", "/shipments/{shipment}/photos/{photo}/complete", None, Fresh::No, [U, N, P, N, N, N, N, N]),
+        row(
+            "POST",
+            "/shipments/{shipment}/customs",
+            Some(json!({"nature": "documents", "incoterm": "DAP"})),
+            Fresh::Shipment,
+            owner_only,
+        ),
+        row(
+            "POST",
+            "/pricing/quote",
+            Some(
+                json!({"shipment_id": "{shipment}", "segments": [{"kind": "trip", "trip_id": "{ptrip}", "legs": [{"leg_no": 1}]}]}),
+            ),
+            Fresh::Shipment,
+            [U, F, K, N, F, F, F, F],
+        ),
+        row("GET", "/pricing/quotes/{quote}", None, Fresh::No, owner_only),
+        row("POST", "/itineraries", Some(json!({"quote_id": "{quote}"})), Fresh::Quote, [U, F, K, N, F, F, F, F]),
+        row("GET", "/itineraries/{itinerary}", None, Fresh::No, owner_only),
+        row("GET", "/me/itineraries", None, Fresh::No, signed_in),
+        row("PUT", "/itineraries/{itinerary}/cancel", None, Fresh::Itinerary, owner_only),
+        row(
+            "POST",
+            "/itineraries/{itinerary}/rebook",
+            Some(json!({"quote_id": "{quote}"})),
+            Fresh::No,
+            [U, N, P, N, N, N, N, N],
+        ),
+        row("GET", "/me/booking-requests", None, Fresh::No, signed_in),
+        row("PUT", "/bookings/{booking}/accept", None, Fresh::Itinerary, owner_only),
+        row("PUT", "/bookings/{booking}/decline", Some(json!({"reason": "full"})), Fresh::Itinerary, owner_only),
     ]
 }
 
@@ -166,6 +233,12 @@ struct Fixture {
     trip_doc: String,
     vehicle: String,
     vehicle_doc: String,
+    ptrip: String,
+    shipment: String,
+    photo: String,
+    quote: String,
+    itinerary: String,
+    booking: String,
 }
 
 impl Fixture {
@@ -177,6 +250,12 @@ impl Fixture {
             ("trip_doc", self.trip_doc.clone()),
             ("vehicle", self.vehicle.clone()),
             ("vehicle_doc", self.vehicle_doc.clone()),
+            ("ptrip", self.ptrip.clone()),
+            ("shipment", self.shipment.clone()),
+            ("photo", self.photo.clone()),
+            ("quote", self.quote.clone()),
+            ("itinerary", self.itinerary.clone()),
+            ("booking", self.booking.clone()),
         ])
     }
 }
@@ -246,6 +325,22 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
         .to_string();
     let vdoc = json!({"type": "insurance", "content_type": "application/pdf", "size_bytes": 1000});
     let vehicle_doc = ok(&c.post(&format!("/vehicles/{vehicle}/documents"), Some(&owner), vdoc).await, "vdoc");
+    // The delivery side: the owner's published trip, shipment (with a pending photo), quote, itinerary.
+    let ptrip = fresh_trip(&c, &owner, Fresh::Published).await;
+    let (shipment, _) = fresh_shipment(&c, &owner, &ptrip, false).await;
+    let pending = ok(
+        &c.post(
+            &format!("/shipments/{shipment}/photos"),
+            Some(&owner),
+            json!({"content_type": "image/png", "size_bytes": 900}),
+        )
+        .await,
+        "pending photo",
+    );
+    c.photo(&owner, &shipment).await;
+    let quote = ok(&c.quote(&owner, &shipment, &[(&ptrip, &[1])]).await, "quote");
+    let itinerary =
+        ok(&c.post("/itineraries", Some(&owner), json!({"quote_id": quote["quote_id"]})).await, "itinerary");
     let fx = Fixture {
         owner: owner.clone(),
         user: owner_signin["user"]["user_id"].as_str().unwrap().to_string(),
@@ -254,6 +349,12 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
         trip_doc: trip_doc["document"]["document_id"].as_str().unwrap().to_string(),
         vehicle,
         vehicle_doc: vehicle_doc["document"]["document_id"].as_str().unwrap().to_string(),
+        shipment,
+        photo: pending["document"]["document_id"].as_str().unwrap().to_string(),
+        quote: quote["quote_id"].as_str().unwrap().to_string(),
+        itinerary: itinerary["itinerary_id"].as_str().unwrap().to_string(),
+        booking: itinerary["bookings"][0]["booking_id"].as_str().unwrap().to_string(),
+        ptrip,
     };
 
     let mut failures = Vec::new();
@@ -272,6 +373,23 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
                     let a = ok(&c.post("/couriers/areas", Some(&fx.owner), area()).await, "area");
                     ids.insert("area", a["area_id"].as_str().unwrap().to_string());
                 }
+                Fresh::Shipment => {
+                    ids.insert("shipment", fresh_shipment(&c, &fx.owner, &fx.ptrip, false).await.0);
+                }
+                Fresh::Quote | Fresh::Itinerary => {
+                    let (shipment, q) = fresh_shipment(&c, &fx.owner, &fx.ptrip, true).await;
+                    let q = q.unwrap();
+                    ids.insert("shipment", shipment);
+                    ids.insert("quote", q["quote_id"].as_str().unwrap().to_string());
+                    if r.fresh == Fresh::Itinerary {
+                        let it = ok(
+                            &c.post("/itineraries", Some(&fx.owner), json!({"quote_id": q["quote_id"]})).await,
+                            "it",
+                        );
+                        ids.insert("itinerary", it["itinerary_id"].as_str().unwrap().to_string());
+                        ids.insert("booking", it["bookings"][0]["booking_id"].as_str().unwrap().to_string());
+                    }
+                }
                 Fresh::Session => {
                     if i > 0 {
                         let s = c.sign_in(&format!("{kind}-{tag}@authz.test")).await;
@@ -281,7 +399,7 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
             }
             let path = fill(r.path, &ids);
             let body = r.body.as_ref().map(|b| {
-                let text = b.to_string().replace("{email}", &format!("cell-{n}-{tag}@authz.test"));
+                let text = fill(&b.to_string(), &ids).replace("{email}", &format!("cell-{n}-{tag}@authz.test"));
                 serde_json::from_str::<Value>(&text).unwrap()
             });
             let method = Method::from_bytes(r.method.as_bytes()).unwrap();
@@ -304,12 +422,24 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
             }
             // Not yours answers exactly like not there: same status, type and words.
             if expected == N {
-                // The resource the path names first, replaced by one that does not exist.
-                let first = r.path.split('{').nth(1).and_then(|x| x.split('}').next()).unwrap();
+                // The resource the path (else the body) names first, replaced by one that does not exist.
+                let body_text = r.body.as_ref().map(|b| b.to_string()).unwrap_or_default();
+                let first = r
+                    .path
+                    .split('{')
+                    .nth(1)
+                    .or_else(|| body_text.split('{').find(|x| x.contains('}') && !x.starts_with('"')))
+                    .and_then(|x| x.split('}').next())
+                    .unwrap();
+                let first: &'static str = ids.keys().copied().find(|k| *k == first).unwrap();
                 let mut none = ids.clone();
                 none.insert(first, "00000000-0000-7000-8000-00000000dead".to_string());
                 let missing = fill(r.path, &none);
-                let b = c.call(method, &missing, token.as_deref(), body).await;
+                let missing_body = r.body.as_ref().map(|b| {
+                    let text = fill(&b.to_string(), &none).replace("{email}", &format!("cell-{n}-{tag}@authz.test"));
+                    serde_json::from_str::<Value>(&text).unwrap()
+                });
+                let b = c.call(method, &missing, token.as_deref(), missing_body).await;
                 let strip = |v: &Value| {
                     let mut v = v.clone();
                     v.as_object_mut().map(|o| o.remove("correlation_id"));
@@ -351,6 +481,8 @@ fn every_route_of_the_template_has_a_row() {
             let doc = i > 0 && (seg == "{trip_doc}" || seg == "{vehicle_doc}");
             out.push(if doc {
                 "{document_id}".to_string()
+            } else if seg == "{photo}" {
+                "{photo_id}".to_string()
             } else if seg.starts_with('{') {
                 "{id}".to_string()
             } else {

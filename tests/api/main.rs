@@ -3,6 +3,7 @@
 //! real binary. Run with infra/test.sh (it starts moto and builds the
 //! functions first).
 mod authz;
+mod bookings;
 mod contract;
 mod events;
 mod faults;

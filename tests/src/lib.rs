@@ -77,6 +77,7 @@ impl Answer {
     }
 }
 
+#[derive(Clone)]
 pub struct Client {
     pub base: String,
     pub http: reqwest::Client,
@@ -249,4 +250,99 @@ pub async fn scan(stack: &Stack) -> Vec<std::collections::HashMap<String, aws_sd
 
 pub fn s(item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, k: &str) -> String {
     item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+}
+
+/// Shipments for the tests: a body between two places, a photo uploaded
+/// through its presigned URL, customs declared.
+pub mod parcels {
+    use super::{Answer, Client};
+    use serde_json::{json, Value};
+
+    /// A contact at a place in a country.
+    pub fn contact(name: &str, country: &str, place: &str) -> Value {
+        json!({"name": name, "email": format!("{}@example.com", name.to_lowercase()), "phone": "+41445551234",
+               "address": {"country": country, "lines": ["1 Main Street"], "postcode": "8000", "city": "Town"},
+               "place": place})
+    }
+
+    /// A package of `category` weighing `grams` whose one contents line is worth `cents` EUR.
+    pub fn body(category: &str, grams: u32, cents: i64, from: (&str, &str), to: (&str, &str)) -> Value {
+        json!({"package": {"category": category, "weight_grams": grams,
+                           "dimensions_cm": {"length_cm": 30, "width_cm": 20, "height_cm": 5},
+                           "declared_value": {"amount": cents, "currency": "EUR"},
+                           "contents": [{"description": "Contract papers", "quantity": 1, "unit_value": cents,
+                                         "origin_country": from.0}]},
+               "sender": contact("Sara", from.0, from.1), "recipient": contact("Remy", to.0, to.1)})
+    }
+
+    pub fn jpeg() -> Vec<u8> {
+        let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        b.extend(std::iter::repeat_n(7u8, 300));
+        b
+    }
+
+    fn ok(a: Answer, what: &str) -> Value {
+        assert!(a.status.is_success(), "{what}: {} {}", a.status, a.body);
+        a.body
+    }
+
+    impl Client {
+        /// A draft shipment: its id.
+        pub async fn shipment(&self, tok: &str, body: Value) -> String {
+            ok(self.post("/shipments", Some(tok), body).await, "shipment")["shipment_id"].as_str().unwrap().to_string()
+        }
+        /// Uploads a JPEG photo of the parcel and has it checked: the answer.
+        pub async fn photo(&self, tok: &str, shipment: &str) -> Value {
+            let bytes = jpeg();
+            let r = ok(
+                self.post(
+                    &format!("/shipments/{shipment}/photos"),
+                    Some(tok),
+                    json!({"content_type": "image/jpeg", "size_bytes": bytes.len()}),
+                )
+                .await,
+                "photo",
+            );
+            let put = self
+                .http
+                .put(r["upload"]["url"].as_str().unwrap())
+                .header("content-type", "image/jpeg")
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            assert!(put.status().is_success(), "upload: {}", put.status());
+            let id = r["document"]["document_id"].as_str().unwrap();
+            ok(
+                self.post(&format!("/shipments/{shipment}/photos/{id}/complete"), Some(tok), json!({})).await,
+                "complete",
+            )
+        }
+        /// Declares customs: the shipment with its declaration.
+        pub async fn customs(&self, tok: &str, shipment: &str, incoterm: &str) -> Value {
+            let body = json!({"nature": "documents", "incoterm": incoterm});
+            ok(self.post(&format!("/shipments/{shipment}/customs"), Some(tok), body).await, "customs")
+        }
+        /// A shipment with a photo, declared when it crosses a border: its id.
+        pub async fn ready_shipment(&self, tok: &str, body: Value, incoterm: &str) -> String {
+            let crosses = body["sender"]["address"]["country"] != body["recipient"]["address"]["country"];
+            let id = self.shipment(tok, body).await;
+            self.photo(tok, &id).await;
+            if crosses {
+                self.customs(tok, &id, incoterm).await;
+            }
+            id
+        }
+        /// Quotes a shipment along trip segments `(trip_id, leg numbers)`.
+        pub async fn quote(&self, tok: &str, shipment: &str, trips: &[(&str, &[u32])]) -> Answer {
+            let segments: Vec<Value> = trips
+                .iter()
+                .map(|(t, legs)| {
+                    json!({"kind": "trip", "trip_id": t,
+                                         "legs": legs.iter().map(|n| json!({"leg_no": n})).collect::<Vec<_>>()})
+                })
+                .collect();
+            self.post("/pricing/quote", Some(tok), json!({"shipment_id": shipment, "segments": segments})).await
+        }
+    }
 }

@@ -53,6 +53,24 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("set-trip-constraints", set_trip_constraints::operation()),
         ("unpublish-trip", unpublish_trip::operation()),
         ("verify-vehicle", verify_vehicle::operation()),
+        ("create-shipment", create_shipment::operation()),
+        ("get-shipment", get_shipment::operation()),
+        ("list-my-shipments", list_my_shipments::operation()),
+        ("update-shipment", update_shipment::operation()),
+        ("delete-shipment", delete_shipment::operation()),
+        ("request-shipment-photo", request_shipment_photo::operation()),
+        ("complete-shipment-photo", complete_shipment_photo::operation()),
+        ("declare-customs", declare_customs::operation()),
+        ("create-quote", create_quote::operation()),
+        ("get-quote", get_quote::operation()),
+        ("create-itinerary", create_itinerary::operation()),
+        ("rebook-itinerary", rebook_itinerary::operation()),
+        ("get-itinerary", get_itinerary::operation()),
+        ("list-my-itineraries", list_my_itineraries::operation()),
+        ("cancel-itinerary", cancel_itinerary::operation()),
+        ("list-booking-requests", list_booking_requests::operation()),
+        ("accept-booking", accept_booking::operation()),
+        ("decline-booking", decline_booking::operation()),
     ]
 }
 
@@ -150,6 +168,14 @@ pub fn event_schemas() -> Vec<(String, Value)> {
         event_schema::<ev::TripUnpublished>(),
         event_schema::<ev::TripCancelled>(),
         event_schema::<ev::VehicleVerificationChanged>(),
+        event_schema::<ev::ShipmentCreated>(),
+        event_schema::<ev::ItineraryRequested>(),
+        event_schema::<ev::BookingAccepted>(),
+        event_schema::<ev::BookingDeclined>(),
+        event_schema::<ev::BookingExpired>(),
+        event_schema::<ev::ItineraryAccepted>(),
+        event_schema::<ev::ItineraryCancelled>(),
+        event_schema::<ev::CapacityChanged>(),
     ]
 }
 

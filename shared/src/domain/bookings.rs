@@ -220,7 +220,8 @@ pub fn check_chain(segments: &[RouteSegment], from: &str, to: &str, buffer: i64)
     for (i, w) in segments.windows(2).enumerate() {
         let ((at, arrive), (next, depart)) = (segment_to(&w[0]), segment_from(&w[1]));
         if at != next {
-            errors.push(FieldError::new(format!("segments[{}]", i + 1), format!("must start where the parcel is: {at}")));
+            errors
+                .push(FieldError::new(format!("segments[{}]", i + 1), format!("must start where the parcel is: {at}")));
         } else if arrive.0 + buffer > depart.0 {
             errors.push(FieldError::new(
                 format!("segments[{}]", i + 1),
@@ -331,7 +332,11 @@ pub fn quote_lines(
     let transport: i64 = lines.iter().map(|l| l.amount).sum();
     lines.push(QuoteLine {
         kind: LineKind::PlatformFee,
-        description: format!("platform fee: {}.{:02}% of transport + fixed", fees.platform_bps / 100, fees.platform_bps % 100),
+        description: format!(
+            "platform fee: {}.{:02}% of transport + fixed",
+            fees.platform_bps / 100,
+            fees.platform_bps % 100
+        ),
         amount: percent_of(transport, fees.platform_bps) + fees.platform_fixed,
     });
     let mut to_quote = |m: &Money| -> Result<Money, PricingError> {
@@ -550,7 +555,13 @@ impl Itinerary {
     }
 
     /// A booking was declined or expired: the itinerary needs rebooking.
-    pub fn failed(&mut self, booking_id: &str, status: BookingStatus, why: String, at: &str) -> Result<(), IllegalTransition> {
+    pub fn failed(
+        &mut self,
+        booking_id: &str,
+        status: BookingStatus,
+        why: String,
+        at: &str,
+    ) -> Result<(), IllegalTransition> {
         if let Some(b) = self.booking_mut(booking_id) {
             b.status = status;
             b.reason = Some(why.clone());
@@ -658,7 +669,10 @@ pub fn respond_by(now: i64, window: i64, depart_at: Instant) -> Instant {
 
 /// New bookings for the trip segments of `segments` not already carried by
 /// a live booking in `kept` (matched by trip and legs).
-pub fn new_trip_segments<'a>(segments: &'a [RouteSegment], kept: &[(&str, Vec<u32>)]) -> Vec<(usize, &'a RouteSegment)> {
+pub fn new_trip_segments<'a>(
+    segments: &'a [RouteSegment],
+    kept: &[(&str, Vec<u32>)],
+) -> Vec<(usize, &'a RouteSegment)> {
     segments
         .iter()
         .enumerate()

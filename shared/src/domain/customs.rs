@@ -379,7 +379,9 @@ pub fn declare(i: DeclarationInput<'_>) -> Result<Declaration, CustomsError> {
     let mut fx: Vec<FxUsed> = Vec::new();
     let mut conv = |m: &Money, to: &Currency| -> Result<Money, CustomsError> {
         let (out, used) = convert(m, to, i.day).ok_or_else(|| {
-            CustomsError::NoRate(if per_eur(m.currency.as_str(), i.day).is_none() { m.currency.as_str() } else { to.as_str() }.into())
+            CustomsError::NoRate(
+                if per_eur(m.currency.as_str(), i.day).is_none() { m.currency.as_str() } else { to.as_str() }.into(),
+            )
         })?;
         if let Some(u) = used {
             if !fx.contains(&u) {
@@ -390,7 +392,8 @@ pub fn declare(i: DeclarationInput<'_>) -> Result<Declaration, CustomsError> {
     };
     let eur = Currency::parse("EUR").expect("EUR");
     let in_eur = conv(i.value, &eur)?;
-    let form = if in_eur.amount <= CN22_MAX_EUR_CENTS && i.weight_grams <= CN22_MAX_GRAMS { Form::CN22 } else { Form::CN23 };
+    let form =
+        if in_eur.amount <= CN22_MAX_EUR_CENTS && i.weight_grams <= CN22_MAX_GRAMS { Form::CN22 } else { Form::CN23 };
     let lines: Vec<DeclaredLine> = i
         .lines
         .iter()
@@ -427,7 +430,11 @@ pub fn declare(i: DeclarationInput<'_>) -> Result<Declaration, CustomsError> {
                 Charge {
                     assessment: Assessment::Relieved,
                     amount: Some(0),
-                    why: format!("the value does not exceed the duty threshold ({} {})", fmt_money(&r.duty_threshold), r.duty_threshold.currency.as_str()),
+                    why: format!(
+                        "the value does not exceed the duty threshold ({} {})",
+                        fmt_money(&r.duty_threshold),
+                        r.duty_threshold.currency.as_str()
+                    ),
                 }
             } else if let (Some(flat), Some(max)) = (&r.flat_duty_per_category, &r.flat_duty_max) {
                 let max_here = conv(max, cur)?;
@@ -608,7 +615,13 @@ mod tests {
         assert!(convert(&money(1, "EUR"), &Currency::parse("AED").unwrap(), "2026-11-21").is_none(), "no ECB rate");
     }
 
-    fn input<'a>(from: &'a str, to: &'a str, value: &'a Money, lines: Vec<LineIn<'a>>, day: &'a str) -> DeclarationInput<'a> {
+    fn input<'a>(
+        from: &'a str,
+        to: &'a str,
+        value: &'a Money,
+        lines: Vec<LineIn<'a>>,
+        day: &'a str,
+    ) -> DeclarationInput<'a> {
         DeclarationInput {
             origin_country: from,
             destination_country: to,
@@ -628,7 +641,8 @@ mod tests {
     #[test]
     fn a_low_value_gift_to_the_uk_pays_vat_not_duty() {
         let v = money(100_00, "EUR");
-        let d = declare(input("FR", "GB", &v, vec![line("Silk scarf", Some("621410"), 1, 100_00)], "2026-11-21")).unwrap();
+        let d =
+            declare(input("FR", "GB", &v, vec![line("Silk scarf", Some("621410"), 1, 100_00)], "2026-11-21")).unwrap();
         assert_eq!(d.form, Form::CN22);
         assert_eq!(d.duty.assessment, Assessment::Relieved);
         assert_eq!(d.tax.amount, Some(20_00), "20% of EUR 100");
@@ -656,7 +670,8 @@ mod tests {
     #[test]
     fn forms_restrictions_and_refusals() {
         let v = money(500_00, "EUR");
-        let d = declare(input("FR", "AU", &v, vec![line("Dried mango", Some("080450"), 5, 100_00)], "2026-11-21")).unwrap();
+        let d =
+            declare(input("FR", "AU", &v, vec![line("Dried mango", Some("080450"), 5, 100_00)], "2026-11-21")).unwrap();
         assert_eq!(d.form, Form::CN23, "above 300 SDR");
         assert_eq!(d.restricted.len(), 1);
         assert!(d.restricted[0].restriction.contains("permit"));

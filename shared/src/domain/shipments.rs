@@ -350,7 +350,13 @@ pub fn parse_package(p: &PackageIn, places: &Gazetteer) -> Result<Package, Shipm
             Some(h) => e.check(&f("hs_code"), parse_hs_code(h)).map(Some),
         };
         if let (Some(description), Some(origin_country), Some(hs_code)) = (description, origin, hs) {
-            contents.push(ContentLine { description, quantity: c.quantity, unit_value: c.unit_value, origin_country, hs_code });
+            contents.push(ContentLine {
+                description,
+                quantity: c.quantity,
+                unit_value: c.unit_value,
+                origin_country,
+                hs_code,
+            });
         }
     }
     if !p.contents.is_empty() && sum != p.declared_value.amount {

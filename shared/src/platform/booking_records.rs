@@ -100,7 +100,9 @@ pub fn booking_write(current: Option<&Record<Booking>>, b: &Booking) -> Transact
     let pending = (b.status == BookingStatus::Pending).then(|| keys::pending_booking(b.respond_by, &b.booking_id));
     match current {
         None => put_new(
-            &Record::new(keys::booking(&b.itinerary_id, &b.booking_id), entity::BOOKING, b.clone()).gsi1(g).gsi2(pending),
+            &Record::new(keys::booking(&b.itinerary_id, &b.booking_id), entity::BOOKING, b.clone())
+                .gsi1(g)
+                .gsi2(pending),
         ),
         Some(c) => put_versioned(&c.next(b.clone()).gsi1(g).gsi2(pending)),
     }
@@ -150,7 +152,13 @@ pub fn capacity_event(b: &Booking, change_grams: i64, correlation_id: &str, acto
 
 /// Moves a shipment between statuses without reading it again (its index
 /// key follows), conditional on the status it is expected to have.
-pub fn shipment_status(s: &Shipment, from: ShipmentStatus, to: ShipmentStatus, itinerary_id: Option<&str>, at: &str) -> TransactWriteItem {
+pub fn shipment_status(
+    s: &Shipment,
+    from: ShipmentStatus,
+    to: ShipmentStatus,
+    itinerary_id: Option<&str>,
+    at: &str,
+) -> TransactWriteItem {
     let g = keys::shipments_of(&s.sender_id, to.as_str(), &s.created_at, &s.shipment_id);
     let mut spec = UpdateSpec::new("SET #s = :to, gsi1sk = :g, updated_at = :at, #v = #v + :one");
     if let Some(id) = itinerary_id {
@@ -268,16 +276,21 @@ pub async fn checked_quote(
     now: i64,
     keep: &[(String, Vec<u32>)],
 ) -> Result<Checked, Problem> {
+    use super::store::record;
     use crate::domain::bookings::{courier_segment, parcel_of, priced_fingerprint, trip_segment, Quote, TripNow};
     use crate::domain::places::Gazetteer;
     use crate::domain::search::{CourierArea, RouteSegment};
     use crate::domain::trips::Trip;
-    use super::store::record;
 
     let quote: Option<Record<Quote>> = table.get(&keys::quote(quote_id), true).await?;
     let quote = quote.filter(|q| q.data.sender_id == user_id).ok_or_else(|| Problem::not_found("quote"))?.data;
     if now > quote.expires_at.0 {
-        return Err(Problem::new(410, "quote-expired", "Quote expired", "the quote's 15 minutes are over; ask for a new quote"));
+        return Err(Problem::new(
+            410,
+            "quote-expired",
+            "Quote expired",
+            "the quote's 15 minutes are over; ask for a new quote",
+        ));
     }
     let kept = |s: &RouteSegment| match s {
         RouteSegment::Trip { trip_id, legs, .. } => {
@@ -310,7 +323,10 @@ pub async fn checked_quote(
         ));
     }
     if shipment.photos.is_empty() {
-        return Err(Problem::conflict("photo-required", "add a photo of the parcel (POST /shipments/{id}/photos) before booking"));
+        return Err(Problem::conflict(
+            "photo-required",
+            "add a photo of the parcel (POST /shipments/{id}/photos) before booking",
+        ));
     }
     let parcel = parcel_of(&shipment, quote.currency.clone());
     let places = Gazetteer::embedded();
@@ -319,10 +335,8 @@ pub async fn checked_quote(
     for s in quote.segments.iter().filter(|s| !kept(s)) {
         let now_priced = match s {
             RouteSegment::Trip { trip_id, legs, .. } => {
-                let trip = record::<Trip>(get(&keys::trip(trip_id)))?.map(|t| TripNow {
-                    trip: t.data,
-                    reserved_grams: 0,
-                });
+                let trip =
+                    record::<Trip>(get(&keys::trip(trip_id)))?.map(|t| TripNow { trip: t.data, reserved_grams: 0 });
                 let trip = match (trip, record::<TripCapacity>(get(&keys::trip_capacity(trip_id)))?) {
                     (Some(mut t), Some(c)) => {
                         t.reserved_grams = c.data.reserved_grams;

@@ -233,7 +233,8 @@ impl Files {
 
     /// A presigned GET URL of a stored file (15 minutes; presigning makes no call).
     pub async fn view_url(&self, object_key: &str) -> Result<String, Problem> {
-        let config = PresigningConfig::expires_in(Duration::from_secs(UPLOAD_URL_SECONDS)).map_err(|_| Problem::internal())?;
+        let config =
+            PresigningConfig::expires_in(Duration::from_secs(UPLOAD_URL_SECONDS)).map_err(|_| Problem::internal())?;
         let p = self.s3.get_object().bucket(&self.bucket).key(object_key).presigned(config).await.map_err(|e| {
             tracing::error!(error = %e, "presign failed");
             Problem::unavailable()

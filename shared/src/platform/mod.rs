@@ -33,9 +33,9 @@ pub mod publisher;
 pub mod ratelimit;
 #[cfg(feature = "dynamodb")]
 pub mod sessions;
-#[cfg(feature = "dynamodb")]
-pub mod store;
 #[cfg(all(feature = "http", feature = "dynamodb", feature = "places"))]
 pub mod shipment_records;
+#[cfg(feature = "dynamodb")]
+pub mod store;
 #[cfg(all(feature = "http", feature = "dynamodb", feature = "places"))]
 pub mod trip_records;

@@ -17,13 +17,9 @@ pub async fn own_shipment(
     shipment_id: &str,
     user_id: &str,
 ) -> Result<(Record<Shipment>, Vec<Document>), Problem> {
-    owned_with_documents::<Shipment>(
-        table,
-        keys::shipment_partition(shipment_id),
-        entity::SHIPMENT,
-        "shipment",
-        |s| s.sender_id == user_id,
-    )
+    owned_with_documents::<Shipment>(table, keys::shipment_partition(shipment_id), entity::SHIPMENT, "shipment", |s| {
+        s.sender_id == user_id
+    })
     .await
 }
 

@@ -21,7 +21,8 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         None => None,
     };
     let l = loaded.ok_or_else(|| Problem::not_found("booking"))?;
-    let current = l.booking(id).filter(|b| b.data.traveler_id == me.user_id).ok_or_else(|| Problem::not_found("booking"))?;
+    let current =
+        l.booking(id).filter(|b| b.data.traveler_id == me.user_id).ok_or_else(|| Problem::not_found("booking"))?;
     let (now, at) = (ctx.now(), ctx.now_rfc3339());
     let mut b = current.data.clone();
     b.accept(now, &at)?;

@@ -40,7 +40,10 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     if matches!(previous, ItineraryStatus::Confirmed | ItineraryStatus::InTransit | ItineraryStatus::Delivered) {
         return Err(Problem::conflict(
             "illegal-transition",
-            format!("an itinerary that is {} is not cancelled here: a paid one is refunded through payments", previous.as_str()),
+            format!(
+                "an itinerary that is {} is not cancelled here: a paid one is refunded through payments",
+                previous.as_str()
+            ),
         ));
     }
     it.go(ItineraryStatus::Cancelled, &at, reason.clone())?;

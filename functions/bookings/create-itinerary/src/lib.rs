@@ -10,7 +10,9 @@ use handoff::domain::bookings::{new_trip_segments, BookingRef, Itinerary, Itiner
 use handoff::domain::events::{BookingRequested, ItineraryRequested};
 use handoff::domain::identity::Role;
 use handoff::domain::shipments::ShipmentStatus;
-use handoff::platform::booking_records::{booking_write, checked_quote, itinerary_write, new_bookings, shipment_status};
+use handoff::platform::booking_records::{
+    booking_write, checked_quote, itinerary_write, new_bookings, shipment_status,
+};
 use handoff::platform::context::{Ctx, FromEnv};
 use handoff::platform::crypto::new_id;
 use handoff::platform::env::{ConfigError, Env};

@@ -3,7 +3,9 @@
 //! stay. Query (itinerary + bookings) + TransactWriteItems.
 use handoff::domain::bookings::{itinerary_of, BookingStatus};
 use handoff::domain::events::BookingDeclined;
-use handoff::platform::booking_records::{answered, booking_changed, booking_view, booking_write, itinerary_write, load, BookingView};
+use handoff::platform::booking_records::{
+    answered, booking_changed, booking_view, booking_write, itinerary_write, load, BookingView,
+};
 use handoff::platform::context::Ctx;
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::outbox;
@@ -30,7 +32,8 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         None => None,
     };
     let l = loaded.ok_or_else(|| Problem::not_found("booking"))?;
-    let current = l.booking(id).filter(|b| b.data.traveler_id == me.user_id).ok_or_else(|| Problem::not_found("booking"))?;
+    let current =
+        l.booking(id).filter(|b| b.data.traveler_id == me.user_id).ok_or_else(|| Problem::not_found("booking"))?;
     let (now, at) = (ctx.now(), ctx.now_rfc3339());
     let mut b = current.data.clone();
     b.decline(reason.clone(), now, &at)?;

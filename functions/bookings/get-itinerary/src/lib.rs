@@ -13,5 +13,6 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
 }
 
 pub fn operation() -> Operation {
-    Operation::get("/itineraries/{id}", "bookings", "An itinerary of the caller's").reply::<Itinerary>(200, "the itinerary")
+    Operation::get("/itineraries/{id}", "bookings", "An itinerary of the caller's")
+        .reply::<Itinerary>(200, "the itinerary")
 }

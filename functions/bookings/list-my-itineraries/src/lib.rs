@@ -49,6 +49,10 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
 pub fn operation() -> Operation {
     Operation::get("/me/itineraries", "bookings", "The caller's itineraries, newest first within a status")
         .paged()
-        .query("status", "an itinerary status", json!({"enum": STATUSES.iter().map(|s| s.as_str()).collect::<Vec<_>>()}))
+        .query(
+            "status",
+            "an itinerary status",
+            json!({"enum": STATUSES.iter().map(|s| s.as_str()).collect::<Vec<_>>()}),
+        )
         .reply::<Page<Itinerary>>(200, "a page of itineraries")
 }

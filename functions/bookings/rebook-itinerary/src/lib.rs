@@ -69,16 +69,31 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
     }
     let kept_refs: Vec<(&str, Vec<u32>)> = live.iter().map(|(t, l)| (t.as_str(), l.clone())).collect();
     let fresh = new_trip_segments(&q.segments, &kept_refs);
+    for (_, seg) in &fresh {
+        if let RouteSegment::Trip { trip_id, .. } = seg {
+            if it.bookings.iter().any(|b| &b.trip_id == trip_id && !b.status.is_live()) {
+                return Err(Problem::field(
+                    "quote_id",
+                    format!("trip {trip_id} declined or let its request expire; quote a route without it"),
+                ));
+            }
+        }
+    }
     let still: Vec<(String, Vec<u32>)> = live
         .iter()
         .filter(|(t, l)| {
-            q.segments.iter().any(|s| matches!(s, RouteSegment::Trip { trip_id, legs, .. }
-                if trip_id == t && legs.iter().map(|x| x.leg_no).collect::<Vec<_>>() == *l))
+            q.segments.iter().any(|s| {
+                matches!(s, RouteSegment::Trip { trip_id, legs, .. }
+                if trip_id == t && legs.iter().map(|x| x.leg_no).collect::<Vec<_>>() == *l)
+            })
         })
         .cloned()
         .collect();
     if still.len() != live.len() {
-        return Err(Problem::field("quote_id", "the new route must keep every accepted or pending trip of the itinerary"));
+        return Err(Problem::field(
+            "quote_id",
+            "the new route must keep every accepted or pending trip of the itinerary",
+        ));
     }
     // Kept bookings point at their segment in the new route.
     for b in it.bookings.iter_mut().filter(|b| b.status.is_live()) {
@@ -87,7 +102,16 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
             b.segment = i;
         }
     }
-    let bookings = new_bookings(&it, &c.shipment, &fresh, &c.capacities, it.bookings.len() + 1, now, ctx.config.respond_seconds, &at);
+    let bookings = new_bookings(
+        &it,
+        &c.shipment,
+        &fresh,
+        &c.capacities,
+        it.bookings.len() + 1,
+        now,
+        ctx.config.respond_seconds,
+        &at,
+    );
     for (b, (segment, _)) in bookings.iter().zip(&fresh) {
         it.bookings.push(BookingRef {
             booking_id: b.booking_id.clone(),

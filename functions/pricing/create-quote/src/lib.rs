@@ -7,8 +7,8 @@
 //! rounded once (half away from zero), lines that add up to the total. It
 //! holds 15 minutes. BatchGetItem (shipment, trips, capacities, areas) + PutItem.
 use handoff::domain::bookings::{
-    by_trip, check_chain, courier_segment, parcel_of, priced_fingerprint, quote_lines, trip_segment, Fees, PricingError,
-    Quote, SegmentIn, TripNow, MAX_SEGMENTS, QUOTE_SECONDS,
+    by_trip, check_chain, courier_segment, parcel_of, priced_fingerprint, quote_lines, trip_segment, Fees,
+    PricingError, Quote, SegmentIn, TripNow, MAX_SEGMENTS, QUOTE_SECONDS,
 };
 use handoff::domain::customs::FxUsed;
 use handoff::domain::places::Gazetteer;
@@ -141,7 +141,9 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
         .values()
         .find_map(|t| t.trip.constraints.as_ref().map(|c| c.currency.clone()))
         .or_else(|| areas.values().next().map(|a| a.currency.clone()))
-        .ok_or_else(|| Problem::conflict("route-changed", "none of the route's trips or couriers is offered any more"))?;
+        .ok_or_else(|| {
+            Problem::conflict("route-changed", "none of the route's trips or couriers is offered any more")
+        })?;
     let parcel = parcel_of(s, currency.clone());
     let places = Gazetteer::embedded();
     let mut segments = Vec::new();
@@ -172,7 +174,9 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
     let (lines, exchange_rates): (_, Vec<FxUsed>) =
         quote_lines(s, &segments, &currency, &ctx.config.fees, body.insurance, &day).map_err(|e| match e {
             PricingError::CustomsRequired => Problem::conflict("customs-required", e.to_string()),
-            PricingError::DdpNotEstimable(_) => Problem::new(422, "ddp-not-estimable", "DDP cannot be quoted", e.to_string()),
+            PricingError::DdpNotEstimable(_) => {
+                Problem::new(422, "ddp-not-estimable", "DDP cannot be quoted", e.to_string())
+            }
             PricingError::NoRate(..) => Problem::new(422, "no-exchange-rate", "No exchange rate", e.to_string()),
         })?;
     let quote = Quote {
@@ -192,7 +196,8 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
         expires_at: Instant(now + QUOTE_SECONDS),
     };
     // Kept a day past its expiry (so a late booking answers 410, not 404).
-    let rec = Record::new(keys::quote(&quote.quote_id), entity::QUOTE, quote.clone()).expires(now + QUOTE_SECONDS + 86_400);
+    let rec =
+        Record::new(keys::quote(&quote.quote_id), entity::QUOTE, quote.clone()).expires(now + QUOTE_SECONDS + 86_400);
     Ok(Reply::json(201, &quote)
         .header("location", &format!("/pricing/quotes/{}", quote.quote_id))
         .write(put_new(&rec), None))

@@ -113,7 +113,8 @@ pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventErro
         return Ok(Vec::new());
     }
     let reserved = current.as_ref().map_or(0, |c| c.data.reserved_grams);
-    let capacity_grams = legs.first().map(|l| l.remaining_grams).or(current.as_ref().and_then(|c| c.data.capacity_grams));
+    let capacity_grams =
+        legs.first().map(|l| l.remaining_grams).or(current.as_ref().and_then(|c| c.data.capacity_grams));
     for l in &mut legs {
         l.remaining_grams = remaining(l.remaining_grams, reserved);
     }
@@ -126,7 +127,8 @@ pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventErro
         let ttl = l.arrive_at.0 + KEEP_AFTER_ARRIVAL;
         writes.push(put(&Record::new(k.clone(), entity::SEARCH_LEG, l.clone()).expires(ttl), None));
     }
-    let state = TripState { trip_id: trip_id.clone(), revision, legs: new_keys, capacity_grams, reserved_grams: reserved };
+    let state =
+        TripState { trip_id: trip_id.clone(), revision, legs: new_keys, capacity_grams, reserved_grams: reserved };
     writes.push(match current {
         Some(c) => put_versioned(&c.next(state)),
         None => put_new(&Record::new(keys::search_trip(&trip_id), entity::SEARCH_TRIP, state)),

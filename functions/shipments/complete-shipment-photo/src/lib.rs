@@ -5,10 +5,10 @@
 //! HeadObject + GetObject (16 bytes) + CopyObject + TransactWriteItems +
 //! DeleteObject.
 use handoff::domain::documents::Document;
-use handoff::platform::context::Ctx;
-use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::domain::shipments::{PhotoRef, Shipment};
 use handoff::keys;
+use handoff::platform::context::Ctx;
+use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::shipment_records::next_shipment;
 use handoff::platform::store::{record, Record};
 

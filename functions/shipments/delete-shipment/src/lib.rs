@@ -13,10 +13,8 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let id = req.path_param("id")?;
     let (current, photos) = own_shipment(table, id, &me.user_id).await?;
     current.data.ensure_draft()?;
-    let mut writes = vec![delete(
-        &current.key(),
-        Some(Cond::new("#v = :v").name("#v", "version").value(":v", current.version)),
-    )];
+    let mut writes =
+        vec![delete(&current.key(), Some(Cond::new("#v = :v").name("#v", "version").value(":v", current.version)))];
     writes.extend(photos.iter().map(|d| delete(&keys::document(&keys::shipment_partition(id), &d.document_id), None)));
     table.write_all(writes).await.map_err(|e| match e {
         handoff::platform::store::StoreError::ConditionFailed { .. } => shipment_changed(),

@@ -11,5 +11,6 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
 }
 
 pub fn operation() -> Operation {
-    Operation::get("/shipments/{id}", "shipments", "A shipment of the caller's").reply::<ShipmentView>(200, "the shipment")
+    Operation::get("/shipments/{id}", "shipments", "A shipment of the caller's")
+        .reply::<ShipmentView>(200, "the shipment")
 }

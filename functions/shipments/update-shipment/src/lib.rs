@@ -20,7 +20,9 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
 
 pub fn operation() -> Operation {
     Operation::patch("/shipments/{id}", "shipments", "Change a draft shipment")
-        .describe("Each part given (package, sender, recipient) replaces the old one; the customs declaration is dropped.")
+        .describe(
+            "Each part given (package, sender, recipient) replaces the old one; the customs declaration is dropped.",
+        )
         .body::<ShipmentPatch>()
         .example(serde_json::json!({"package": {"category": "documents", "weight_grams": 200,
             "dimensions_cm": {"length_cm": 32, "width_cm": 23, "height_cm": 2},
