@@ -4,6 +4,7 @@
 //! concurrent acceptances; a decline and an expiry lead to rebooking the
 //! failed part only; broken rules answer problem+json.
 use futures::future::join_all;
+use futures::StreamExt;
 use handoff_tests::parcels::body;
 use handoff_tests::{at, busy_stack, eventually, stack, Client};
 use reqwest::Method;
@@ -40,7 +41,7 @@ async fn flight(c: &Client, tok: &str, from: &str, to: &str, dep: i64, max_grams
         &format!("/trips/{id}/legs"),
         Some(tok),
         json!({"origin": from, "destination": to,
-        "depart_at": at(dep), "arrive_at": at(dep + 2 * H)}),
+        "depart_at": at(dep), "arrive_at": at(dep + 2 * H), "carrier": "LX", "flight_number": "LX1234"}),
     )
     .await)
     .await;
@@ -103,8 +104,13 @@ async fn an_international_shipment_is_quoted_ddp_and_booked_on_two_trips() {
         at(t - 2 * H).replace('+', "%2B"),
         at(t + 12 * H).replace('+', "%2B")
     );
-    let found = ok(c.get(&q, Some(&sid)).await).await;
-    let route = found["items"].as_array().unwrap().iter().find(|o| o["trips"] == 2).expect("a two-trip route").clone();
+    // The projection follows the trips' events (outbox → bus → queue → search-index).
+    let route = eventually(30, || async {
+        let found = c.get(&q, Some(&sid)).await;
+        found.body["items"].as_array().and_then(|i| i.iter().find(|o| o["trips"] == 2).cloned())
+    })
+    .await
+    .expect("a two-trip route");
     let quote = ok(c
         .post(
             "/pricing/quote",
@@ -187,15 +193,20 @@ async fn fifty_senders_never_overbook_a_trip() {
     let trip = flight(&c, &tess, "airport:CDG", "airport:NCE", start(), 5000).await;
     let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
     let users: Vec<Value> = (0..50)
-        .map(|i| json!({"email": format!("s{i}-{tag}@cap.test"), "name": format!("Sender {i}"), "roles": ["sender"]}))
+        .map(
+            |i| json!({"email": format!("s{i:02}-{tag}@cap.test"), "name": format!("Sender {i}"), "roles": ["sender"]}),
+        )
         .collect();
     handoff_local::demo::load(&stack.table, &json!({ "users": users }).to_string()).await.unwrap();
-    let booked = join_all((0..50).map(|i| {
+    // Signed in one after another, prepared eight at a time.
+    let mut tokens = Vec::new();
+    for i in 0..50 {
+        tokens.push(c.sign_in(&format!("s{i:02}-{tag}@cap.test")).await["access_token"].as_str().unwrap().to_string());
+    }
+    let booked: Vec<String> = futures::stream::iter(tokens.into_iter().map(|tok| {
         let c = c.clone();
         let trip = trip.clone();
-        let tag = tag.to_string();
         async move {
-            let tok = c.sign_in(&format!("s{i}-{tag}@cap.test")).await["access_token"].as_str().unwrap().to_string();
             let s = c
                 .ready_shipment(&tok, body("documents", 400, 1000, ("FR", "airport:CDG"), ("FR", "airport:NCE")), "DAP")
                 .await;
@@ -204,6 +215,8 @@ async fn fifty_senders_never_overbook_a_trip() {
             it["bookings"][0]["booking_id"].as_str().unwrap().to_string()
         }
     }))
+    .buffer_unordered(8)
+    .collect()
     .await;
     // The traveler accepts all fifty at once.
     let answers = join_all(booked.iter().map(|b| {

@@ -14,6 +14,8 @@ use super::validation::{Errors, FieldError};
 pub const MAX_WEIGHT_GRAMS: u32 = 50_000;
 pub const MAX_SIDE_CM: u32 = 300;
 pub const MAX_CONTENT_LINES: usize = 50;
+/// The most a value may be, in minor units.
+pub const MAX_VALUE: i64 = 10_000_000_000;
 
 /// Goods never carried, with the reason given to the sender.
 pub const PROHIBITED: [(&str, &str); 5] = [
@@ -326,7 +328,7 @@ pub fn parse_package(p: &PackageIn, places: &Gazetteer) -> Result<Package, Shipm
         }
     }
     let currency = e.check("package.declared_value.currency", Currency::parse(&p.declared_value.currency));
-    if !(0..=100_000_000_00).contains(&p.declared_value.amount) {
+    if !(0..=MAX_VALUE).contains(&p.declared_value.amount) {
         e.push("package.declared_value.amount", "must be from 0 to 10,000,000,000 minor units");
     }
     if p.contents.len() > MAX_CONTENT_LINES {
@@ -340,7 +342,7 @@ pub fn parse_package(p: &PackageIn, places: &Gazetteer) -> Result<Package, Shipm
         if !(1..=10_000).contains(&c.quantity) {
             e.push(&f("quantity"), "must be from 1 to 10000");
         }
-        if !(0..=100_000_000_00).contains(&c.unit_value) {
+        if !(0..=MAX_VALUE).contains(&c.unit_value) {
             e.push(&f("unit_value"), "must be from 0 to 10,000,000,000 minor units");
         }
         sum = sum.saturating_add(c.unit_value.saturating_mul(c.quantity as i64));
@@ -426,13 +428,15 @@ pub fn parse_contact(who: &str, c: &ContactIn, places: &Gazetteer) -> Result<Con
     Ok(Contact { name, email, phone, address: Address { country, lines, postcode, city }, place })
 }
 
+type Parts = (Option<Package>, Option<Contact>, Option<Contact>);
+
 /// Parses all three parts, naming every wrong field of all of them.
 fn parse_parts(
     package: Option<&PackageIn>,
     sender: Option<&ContactIn>,
     recipient: Option<&ContactIn>,
     places: &Gazetteer,
-) -> Result<(Option<Package>, Option<Contact>, Option<Contact>), ShipmentError> {
+) -> Result<Parts, ShipmentError> {
     let mut errors = Vec::new();
     let package = match package.map(|p| parse_package(p, places)).transpose() {
         Ok(p) => p,

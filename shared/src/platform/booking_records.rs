@@ -309,6 +309,8 @@ pub async fn checked_quote(
             RouteSegment::Courier { area_id, .. } => wanted.push(keys::courier_area(area_id)),
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    wanted.retain(|k| seen.insert(k.clone()));
     let found: std::collections::HashMap<crate::keys::Key, _> =
         wanted.iter().cloned().zip(table.get_many(&wanted, true).await?).collect();
     let get = |k: &crate::keys::Key| found.get(k).cloned().flatten();
@@ -372,6 +374,7 @@ pub async fn checked_quote(
 
 /// New booking requests for trip segments of an itinerary, numbered on from `first_no`.
 #[cfg(feature = "places")]
+#[allow(clippy::too_many_arguments)]
 pub fn new_bookings(
     it: &Itinerary,
     shipment: &Shipment,

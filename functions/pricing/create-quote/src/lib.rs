@@ -11,9 +11,10 @@ use handoff::domain::bookings::{
     PricingError, Quote, SegmentIn, TripNow, MAX_SEGMENTS, QUOTE_SECONDS,
 };
 use handoff::domain::customs::FxUsed;
+use handoff::domain::identity::Role;
 use handoff::domain::places::Gazetteer;
 use handoff::domain::search::CourierArea;
-use handoff::domain::shipments::Shipment;
+use handoff::domain::shipments::{Shipment, ShipmentStatus};
 use handoff::domain::trips::{Instant, Trip};
 use handoff::domain::validation::FieldError;
 use handoff::keys::{self, entity, Key};
@@ -79,7 +80,7 @@ struct Body {
 
 pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
-    let me = req.principal()?;
+    let me = req.require_role(Role::Sender)?;
     let body: Body = req.json()?;
     let now = ctx.now();
     if body.segments.is_empty() || body.segments.len() > MAX_SEGMENTS {
@@ -109,14 +110,21 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
             SegmentIn::Courier { area_id, .. } => wanted.push(keys::courier_area(area_id)),
         }
     }
-    wanted.dedup();
+    let mut seen = std::collections::HashSet::new();
+    wanted.retain(|k| seen.insert(k.clone()));
     let found: HashMap<Key, _> = wanted.iter().cloned().zip(table.get_many(&wanted, true).await?).collect();
     let get = |k: &Key| found.get(k).cloned().flatten();
     let shipment: Record<Shipment> = record(get(&keys::shipment(&body.shipment_id)))?
         .filter(|r: &Record<Shipment>| r.data.sender_id == me.user_id)
         .ok_or_else(|| Problem::not_found("shipment"))?;
     let s = &shipment.data;
-    s.ensure_draft()?;
+    // A draft, or a booked shipment whose itinerary is being rebooked.
+    if !matches!(s.status, ShipmentStatus::Draft | ShipmentStatus::Booked) {
+        return Err(Problem::conflict(
+            "shipment-not-draft",
+            format!("the shipment is {}: it is not quoted any more", s.status.as_str()),
+        ));
+    }
     let mut trips = Vec::new();
     let mut areas: HashMap<String, CourierArea> = HashMap::new();
     for seg in &body.segments {
@@ -211,7 +219,7 @@ pub fn operation() -> Operation {
              are integer minor units, each percentage rounded once half away from zero, and add up to `total`. \
              The quote holds 15 minutes and is exactly what payment charges.",
         )
-        .role(handoff::domain::identity::Role::Sender)
+        .role(Role::Sender)
         .body::<Body>()
         .example(serde_json::json!({"shipment_id": "0192f0c2-0000-7000-8000-000000000001", "insurance": true,
             "segments": [{"kind": "trip", "trip_id": "0192f0c2-0000-7000-8000-000000000002", "legs": [{"leg_no": 1}]}]}))
