@@ -373,6 +373,8 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
                     let a = ok(&c.post("/couriers/areas", Some(&fx.owner), area()).await, "area");
                     ids.insert("area", a["area_id"].as_str().unwrap().to_string());
                 }
+                // A cell refused (401, 403, 404) changes nothing: the shared fixture serves it.
+                Fresh::Shipment | Fresh::Quote | Fresh::Itinerary if !matches!(r.expect[i], K | P) => {}
                 Fresh::Shipment => {
                     ids.insert("shipment", fresh_shipment(&c, &fx.owner, &fx.ptrip, false).await.0);
                 }

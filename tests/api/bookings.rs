@@ -27,34 +27,12 @@ fn start() -> i64 {
 
 /// A published one-leg flight; its id.
 async fn flight(c: &Client, tok: &str, from: &str, to: &str, dep: i64, max_grams: u32) -> String {
-    let t = ok(c
-        .post(
-            "/trips",
-            Some(tok),
-            json!({"mode": "flight", "origin": from, "destination": to,
-                   "earliest_departure": at(dep - H), "latest_arrival": at(dep + 3 * H)}),
-        )
-        .await)
-    .await;
-    let id = t["trip_id"].as_str().unwrap().to_string();
-    ok(c.post(
-        &format!("/trips/{id}/legs"),
-        Some(tok),
-        json!({"origin": from, "destination": to,
-        "depart_at": at(dep), "arrive_at": at(dep + 2 * H), "carrier": "LX", "flight_number": "LX1234"}),
-    )
-    .await)
-    .await;
-    ok(c.put(
-        &format!("/trips/{id}/constraints"),
-        Some(tok),
-        json!({"max_weight_grams": max_grams, "max_dimensions_cm": {"length_cm": 50, "width_cm": 40, "height_cm": 30},
-               "categories": ["documents", "clothing"], "price_per_kg": 2000, "min_price": 800, "currency": "EUR"}),
-    )
-    .await)
-    .await;
-    ok(c.put(&format!("/trips/{id}/publish"), Some(tok), json!({})).await).await;
-    id
+    let leg = json!({"origin": from, "destination": to, "depart_at": at(dep), "arrive_at": at(dep + 2 * H),
+                     "carrier": "LX", "flight_number": "LX1234"});
+    let constraints = json!({"max_weight_grams": max_grams,
+        "max_dimensions_cm": {"length_cm": 50, "width_cm": 40, "height_cm": 30},
+        "categories": ["documents", "clothing"], "price_per_kg": 2000, "min_price": 800, "currency": "EUR"});
+    crate::search::publish(c, tok, "flight", &[leg], constraints, (dep - H, dep + 3 * H)).await
 }
 
 fn booking_of(it: &Value, trip: &str) -> String {

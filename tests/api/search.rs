@@ -18,7 +18,14 @@ async fn ok(a: handoff_tests::Answer) -> Value {
 }
 
 /// Creates, fills and publishes a trip; its id.
-async fn publish(c: &Client, tok: &str, mode: &str, legs: &[Value], constraints: Value, window: (i64, i64)) -> String {
+pub(crate) async fn publish(
+    c: &Client,
+    tok: &str,
+    mode: &str,
+    legs: &[Value],
+    constraints: Value,
+    window: (i64, i64),
+) -> String {
     let first = &legs[0];
     let last = legs.last().unwrap();
     let t = ok(c.post("/trips", Some(tok), json!({"mode": mode, "origin": first["origin"], "destination": last["destination"], "earliest_departure": at(window.0), "latest_arrival": at(window.1)})).await).await;

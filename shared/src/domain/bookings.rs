@@ -2,7 +2,6 @@
 //! (lines that add up to the total), an itinerary's state machine, and the
 //! booking each traveler answers.
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 use super::customs::{convert, FxUsed, Incoterm};
 use super::geo::local_time;
@@ -124,24 +123,12 @@ pub fn trip_segment(
     if !first.accepts(parcel) {
         return Err(format!("trip {trip_id} no longer takes this parcel (weight, size, category or currency)"));
     }
-    let zone = |id: &str| places.get(id).map(|p| p.zone).unwrap_or("UTC");
     Ok(RouteSegment::Trip {
         trip_id: trip.trip_id.clone(),
         traveler_id: trip.traveler_id.clone(),
         mode: trip.mode,
         price: chosen.iter().map(|l| l.price_for(parcel.weight_grams)).sum(),
-        legs: chosen
-            .iter()
-            .map(|l| RouteLeg {
-                leg_no: l.leg_no,
-                origin: l.origin.clone(),
-                destination: l.destination.clone(),
-                depart_at: l.depart_at,
-                arrive_at: l.arrive_at,
-                depart_local: local_time(l.depart_at.0, zone(&l.origin)),
-                arrive_local: local_time(l.arrive_at.0, zone(&l.destination)),
-            })
-            .collect(),
+        legs: chosen.iter().map(|l| RouteLeg::of(l, places)).collect(),
     })
 }
 
@@ -198,12 +185,6 @@ pub fn segment_to(s: &RouteSegment) -> (&str, Instant) {
         RouteSegment::Courier { to, deliver_at, .. } => (to, *deliver_at),
     }
 }
-pub fn segment_price(s: &RouteSegment) -> i64 {
-    match s {
-        RouteSegment::Trip { price, .. } | RouteSegment::Courier { price, .. } => *price,
-    }
-}
-
 /// The route's segments chain from the sender's place to the recipient's,
 /// each handoff at least `buffer` seconds after the parcel arrives.
 pub fn check_chain(segments: &[RouteSegment], from: &str, to: &str, buffer: i64) -> Result<(), Vec<FieldError>> {
@@ -535,6 +516,85 @@ impl Itinerary {
         Ok(())
     }
 
+    /// A draft itinerary of a quote's route, lines and total.
+    pub fn from_quote(itinerary_id: String, quote: &Quote, at: &str) -> Self {
+        Itinerary {
+            itinerary_id,
+            sender_id: quote.sender_id.clone(),
+            shipment_id: quote.shipment_id.clone(),
+            quote_id: quote.quote_id.clone(),
+            status: ItineraryStatus::Draft,
+            currency: quote.currency.clone(),
+            total: quote.total,
+            lines: quote.lines.clone(),
+            segments: quote.segments.clone(),
+            bookings: Vec::new(),
+            reason: None,
+            history: Vec::new(),
+            created_at: at.into(),
+            updated_at: at.into(),
+        }
+    }
+
+    /// New requests join the itinerary, each for its trip segment.
+    pub fn add_requests(&mut self, bookings: &[Booking], segments: &[(usize, &RouteSegment)]) {
+        for (b, (segment, _)) in bookings.iter().zip(segments) {
+            self.bookings.push(BookingRef {
+                booking_id: b.booking_id.clone(),
+                trip_id: b.trip_id.clone(),
+                traveler_id: b.traveler_id.clone(),
+                status: b.status,
+                segment: *segment,
+                respond_by: b.respond_by,
+                reason: None,
+            });
+        }
+    }
+
+    /// The trips and legs of the bookings still live (pending or accepted).
+    pub fn live_trips(&self) -> Vec<TripChoice> {
+        self.bookings
+            .iter()
+            .filter(|b| b.status.is_live())
+            .filter_map(|b| self.segments.get(b.segment).and_then(trip_choice))
+            .collect()
+    }
+
+    /// Takes a quote for the whole route in place of the failed part: it
+    /// must keep every live booking's trip and legs and reuse no trip that
+    /// declined or let its request expire. Kept bookings point at their
+    /// segment in the new route; answers the trip segments to request.
+    pub fn rebook_onto<'q>(&mut self, quote: &'q Quote) -> Result<Vec<(usize, &'q RouteSegment)>, RebookError> {
+        if self.status != ItineraryStatus::NeedsRebooking {
+            return Err(RebookError::NotNeeded(self.status));
+        }
+        let live = self.live_trips();
+        let quoted: Vec<TripChoice> = quote.segments.iter().filter_map(trip_choice).collect();
+        if !live.iter().all(|c| quoted.contains(c)) {
+            return Err(RebookError::DropsLiveTrip);
+        }
+        let fresh = new_trip_segments(&quote.segments, &live);
+        for (_, seg) in &fresh {
+            if let Some((trip_id, _)) = trip_choice(seg) {
+                if self.bookings.iter().any(|b| b.trip_id == trip_id && !b.status.is_live()) {
+                    return Err(RebookError::FailedTrip(trip_id));
+                }
+            }
+        }
+        for b in self.bookings.iter_mut().filter(|b| b.status.is_live()) {
+            let old = self.segments.get(b.segment).and_then(trip_choice);
+            if let Some(i) = quote.segments.iter().position(|s| trip_choice(s) == old) {
+                b.segment = i;
+            }
+        }
+        self.quote_id = quote.quote_id.clone();
+        self.currency = quote.currency.clone();
+        self.total = quote.total;
+        self.lines = quote.lines.clone();
+        self.segments = quote.segments.clone();
+        Ok(fresh)
+    }
+
     pub fn booking_mut(&mut self, booking_id: &str) -> Option<&mut BookingRef> {
         self.bookings.iter_mut().find(|b| b.booking_id == booking_id)
     }
@@ -545,6 +605,19 @@ impl Itinerary {
         if let Some(b) = self.booking_mut(booking_id) {
             b.status = BookingStatus::Accepted;
         }
+        self.settle(at)
+    }
+
+    /// The itinerary's requests are out (new, or again after rebooking);
+    /// with none left to answer it awaits payment at once (returns true then).
+    pub fn request(&mut self, at: &str, reason: Option<String>) -> Result<bool, IllegalTransition> {
+        self.go(ItineraryStatus::Requested, at, reason)?;
+        self.settle(at)
+    }
+
+    /// Once every live booking is accepted, a requested itinerary is
+    /// accepted and awaits payment.
+    fn settle(&mut self, at: &str) -> Result<bool, IllegalTransition> {
         let all = self.bookings.iter().filter(|b| b.status.is_live()).all(|b| b.status == BookingStatus::Accepted);
         if all && self.status == ItineraryStatus::Requested {
             self.go(ItineraryStatus::Accepted, at, None)?;
@@ -575,6 +648,16 @@ impl Itinerary {
             _ => self.go(ItineraryStatus::NeedsRebooking, at, Some(why)),
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RebookError {
+    #[error("the itinerary is {}: only one that needs rebooking is rebooked", .0.as_str())]
+    NotNeeded(ItineraryStatus),
+    #[error("the new route must keep every accepted or pending trip of the itinerary")]
+    DropsLiveTrip,
+    #[error("trip {0} declined or let its request expire; quote a route without it")]
+    FailedTrip(String),
 }
 
 /// A booking id names its itinerary: `{itinerary_id}.{n}`.
@@ -667,28 +750,21 @@ pub fn respond_by(now: i64, window: i64, depart_at: Instant) -> Instant {
     Instant((now + window).min(depart_at.0))
 }
 
-/// New bookings for the trip segments of `segments` not already carried by
-/// a live booking in `kept` (matched by trip and legs).
-pub fn new_trip_segments<'a>(
-    segments: &'a [RouteSegment],
-    kept: &[(&str, Vec<u32>)],
-) -> Vec<(usize, &'a RouteSegment)> {
-    segments
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| match s {
-            RouteSegment::Trip { trip_id, legs, .. } => {
-                let nos: Vec<u32> = legs.iter().map(|l| l.leg_no).collect();
-                !kept.iter().any(|(t, l)| t == trip_id && *l == nos)
-            }
-            RouteSegment::Courier { .. } => false,
-        })
-        .collect()
+/// A trip segment as a choice: the trip and the numbers of the legs ridden.
+pub type TripChoice = (String, Vec<u32>);
+
+/// The trip and legs a segment rides (`None` for a courier job).
+pub fn trip_choice(s: &RouteSegment) -> Option<TripChoice> {
+    match s {
+        RouteSegment::Trip { trip_id, legs, .. } => Some((trip_id.clone(), legs.iter().map(|l| l.leg_no).collect())),
+        RouteSegment::Courier { .. } => None,
+    }
 }
 
-/// Keys a map of trips by id (for the lookups above).
-pub fn by_trip(trips: Vec<TripNow>) -> HashMap<String, TripNow> {
-    trips.into_iter().map(|t| (t.trip.trip_id.clone(), t)).collect()
+/// The trip segments of `segments` (with their index) not already carried
+/// by a booking in `kept`.
+pub fn new_trip_segments<'a>(segments: &'a [RouteSegment], kept: &[TripChoice]) -> Vec<(usize, &'a RouteSegment)> {
+    segments.iter().enumerate().filter(|(_, s)| trip_choice(s).is_some_and(|c| !kept.contains(&c))).collect()
 }
 
 #[cfg(test)]

@@ -360,6 +360,22 @@ pub struct RouteLeg {
     pub arrive_local: Option<String>,
 }
 
+impl RouteLeg {
+    /// A projection leg as a route rides it, its times also in its places' zones.
+    pub fn of(l: &SearchLeg, places: &Gazetteer) -> Self {
+        let zone = |id: &str| places.get(id).map(|p| p.zone).unwrap_or("UTC");
+        RouteLeg {
+            leg_no: l.leg_no,
+            origin: l.origin.clone(),
+            destination: l.destination.clone(),
+            depart_at: l.depart_at,
+            arrive_at: l.arrive_at,
+            depart_local: local_time(l.depart_at.0, zone(&l.origin)),
+            arrive_local: local_time(l.arrive_at.0, zone(&l.destination)),
+        }
+    }
+}
+
 /// The whole search: legs and courier areas in, ranked itineraries (as
 /// answers show them) out.
 pub fn run(
@@ -473,18 +489,7 @@ pub fn run(
                         traveler_id: legs[0].traveler_id.clone(),
                         mode: legs[0].mode,
                         price,
-                        legs: legs
-                            .iter()
-                            .map(|l| RouteLeg {
-                                leg_no: l.leg_no,
-                                origin: l.origin.clone(),
-                                destination: l.destination.clone(),
-                                depart_at: l.depart_at,
-                                arrive_at: l.arrive_at,
-                                depart_local: local_time(l.depart_at.0, zone(&l.origin)),
-                                arrive_local: local_time(l.arrive_at.0, zone(&l.destination)),
-                            })
-                            .collect(),
+                        legs: legs.iter().map(|l| RouteLeg::of(l, places)).collect(),
                     });
                 }
                 Segment::LastMile { option, pickup, deliver } => {

@@ -36,22 +36,6 @@ impl Loaded {
     }
 }
 
-fn typed<T: serde::de::DeserializeOwned>(r: Record<Value>) -> Result<Record<T>, StoreError> {
-    let data = serde_json::from_value(r.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(Record {
-        pk: r.pk,
-        sk: r.sk,
-        entity: r.entity,
-        gsi1pk: r.gsi1pk,
-        gsi1sk: r.gsi1sk,
-        gsi2pk: r.gsi2pk,
-        gsi2sk: r.gsi2sk,
-        ttl: r.ttl,
-        version: r.version,
-        data,
-    })
-}
-
 /// The itinerary and its bookings, if it exists.
 pub async fn load(table: &Table, itinerary_id: &str) -> Result<Option<Loaded>, StoreError> {
     let page = table
@@ -68,9 +52,9 @@ pub async fn load(table: &Table, itinerary_id: &str) -> Result<Option<Loaded>, S
     let mut bookings = Vec::new();
     for r in page.items {
         if r.entity == entity::ITINERARY {
-            itinerary = Some(typed::<Itinerary>(r)?);
+            itinerary = Some(r.parse::<Itinerary>()?);
         } else if r.entity == entity::BOOKING {
-            bookings.push(typed::<Booking>(r)?);
+            bookings.push(r.parse::<Booking>()?);
         }
     }
     Ok(itinerary.map(|itinerary| Loaded { itinerary, bookings }))
@@ -263,27 +247,85 @@ pub struct Checked {
     pub capacities: std::collections::HashMap<String, u32>,
 }
 
-/// Reads a quote of the caller's and checks it can still be booked: not
-/// expired (410), the shipment as priced (409 shipment-changed) with a
-/// photo, and every trip and courier segment not in `keep` exactly as
-/// quoted — still offered, times and price unchanged, capacity left (409
-/// route-changed saying what changed). GetItem (quote) + BatchGetItem.
-#[cfg(feature = "places")]
-pub async fn checked_quote(
+/// What a route stands on now: the caller's shipment, its trips with the
+/// weight reserved on each, its courier areas (those that exist).
+pub struct RouteNow {
+    pub shipment: Record<Shipment>,
+    pub trips: std::collections::HashMap<String, crate::domain::bookings::TripNow>,
+    pub areas: std::collections::HashMap<String, crate::domain::search::CourierArea>,
+}
+
+/// Reads a route's shipment (404 unless the caller's), trips, their
+/// capacity items and courier areas in one BatchGetItem.
+pub async fn route_now(
+    table: &Table,
+    shipment_id: &str,
+    user_id: &str,
+    trip_ids: &[&str],
+    area_ids: &[&str],
+) -> Result<RouteNow, Problem> {
+    use super::store::record;
+    use crate::domain::bookings::TripNow;
+    use crate::domain::search::CourierArea;
+    use crate::domain::trips::Trip;
+    let mut wanted = vec![keys::shipment(shipment_id)];
+    for t in trip_ids {
+        wanted.push(keys::trip(t));
+        wanted.push(keys::trip_capacity(t));
+    }
+    wanted.extend(area_ids.iter().map(|a| keys::courier_area(a)));
+    // BatchGetItem refuses a key twice.
+    let mut seen = std::collections::HashSet::new();
+    wanted.retain(|k| seen.insert(k.clone()));
+    let found: std::collections::HashMap<crate::keys::Key, _> =
+        wanted.iter().cloned().zip(table.get_many(&wanted, true).await?).collect();
+    let get = |k: &crate::keys::Key| found.get(k).cloned().flatten();
+    let shipment: Record<Shipment> = record(get(&keys::shipment(shipment_id)))?
+        .filter(|r: &Record<Shipment>| r.data.sender_id == user_id)
+        .ok_or_else(|| Problem::not_found("shipment"))?;
+    let mut trips = std::collections::HashMap::new();
+    for t in trip_ids {
+        if let Some(trip) = record::<Trip>(get(&keys::trip(t)))? {
+            let reserved = record::<TripCapacity>(get(&keys::trip_capacity(t)))?.map_or(0, |c| c.data.reserved_grams);
+            trips.insert(t.to_string(), TripNow { trip: trip.data, reserved_grams: reserved });
+        }
+    }
+    let mut areas = std::collections::HashMap::new();
+    for a in area_ids {
+        if let Some(area) = record::<CourierArea>(get(&keys::courier_area(a)))? {
+            areas.insert(a.to_string(), area.data);
+        }
+    }
+    Ok(RouteNow { shipment, trips, areas })
+}
+
+/// A quote of the caller's (404 for anyone else's, like a missing one). GetItem.
+pub async fn own_quote(
     table: &Table,
     quote_id: &str,
     user_id: &str,
-    now: i64,
-    keep: &[(String, Vec<u32>)],
-) -> Result<Checked, Problem> {
-    use super::store::record;
-    use crate::domain::bookings::{courier_segment, parcel_of, priced_fingerprint, trip_segment, Quote, TripNow};
-    use crate::domain::places::Gazetteer;
-    use crate::domain::search::{CourierArea, RouteSegment};
-    use crate::domain::trips::Trip;
+) -> Result<crate::domain::bookings::Quote, Problem> {
+    let quote: Option<Record<crate::domain::bookings::Quote>> = table.get(&keys::quote(quote_id), true).await?;
+    Ok(quote.filter(|q| q.data.sender_id == user_id).ok_or_else(|| Problem::not_found("quote"))?.data)
+}
 
-    let quote: Option<Record<Quote>> = table.get(&keys::quote(quote_id), true).await?;
-    let quote = quote.filter(|q| q.data.sender_id == user_id).ok_or_else(|| Problem::not_found("quote"))?.data;
+/// Checks a quote of the caller's can still be booked: not expired (410),
+/// the shipment as priced (409 shipment-changed) with a photo, and every
+/// trip and courier segment not in `keep` exactly as quoted — still
+/// offered, times and price unchanged, capacity left (409 route-changed
+/// saying what changed). One BatchGetItem.
+#[cfg(feature = "places")]
+pub async fn check_quote(
+    table: &Table,
+    quote: crate::domain::bookings::Quote,
+    user_id: &str,
+    now: i64,
+    keep: &[crate::domain::bookings::TripChoice],
+) -> Result<Checked, Problem> {
+    use crate::domain::bookings::{courier_segment, parcel_of, priced_fingerprint, trip_choice, trip_segment};
+    use crate::domain::places::Gazetteer;
+    use crate::domain::search::RouteSegment;
+
     if now > quote.expires_at.0 {
         return Err(Problem::new(
             410,
@@ -292,31 +334,17 @@ pub async fn checked_quote(
             "the quote's 15 minutes are over; ask for a new quote",
         ));
     }
-    let kept = |s: &RouteSegment| match s {
-        RouteSegment::Trip { trip_id, legs, .. } => {
-            let nos: Vec<u32> = legs.iter().map(|l| l.leg_no).collect();
-            keep.iter().any(|(t, l)| t == trip_id && *l == nos)
-        }
-        RouteSegment::Courier { .. } => false,
-    };
-    let mut wanted = vec![keys::shipment(&quote.shipment_id)];
+    let kept = |s: &RouteSegment| trip_choice(s).is_some_and(|c| keep.contains(&c));
+    let mut trip_ids = Vec::new();
+    let mut area_ids = Vec::new();
     for s in quote.segments.iter().filter(|s| !kept(s)) {
         match s {
-            RouteSegment::Trip { trip_id, .. } => {
-                wanted.push(keys::trip(trip_id));
-                wanted.push(keys::trip_capacity(trip_id));
-            }
-            RouteSegment::Courier { area_id, .. } => wanted.push(keys::courier_area(area_id)),
+            RouteSegment::Trip { trip_id, .. } => trip_ids.push(trip_id.as_str()),
+            RouteSegment::Courier { area_id, .. } => area_ids.push(area_id.as_str()),
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    wanted.retain(|k| seen.insert(k.clone()));
-    let found: std::collections::HashMap<crate::keys::Key, _> =
-        wanted.iter().cloned().zip(table.get_many(&wanted, true).await?).collect();
-    let get = |k: &crate::keys::Key| found.get(k).cloned().flatten();
-    let shipment: Record<Shipment> = record(get(&keys::shipment(&quote.shipment_id)))?
-        .filter(|r: &Record<Shipment>| r.data.sender_id == user_id)
-        .ok_or_else(|| Problem::not_found("shipment"))?;
+    let RouteNow { shipment, trips, areas } =
+        route_now(table, &quote.shipment_id, user_id, &trip_ids, &area_ids).await?;
     let shipment = shipment.data;
     if priced_fingerprint(&shipment) != quote.shipment_fingerprint {
         return Err(Problem::conflict(
@@ -337,24 +365,15 @@ pub async fn checked_quote(
     for s in quote.segments.iter().filter(|s| !kept(s)) {
         let now_priced = match s {
             RouteSegment::Trip { trip_id, legs, .. } => {
-                let trip =
-                    record::<Trip>(get(&keys::trip(trip_id)))?.map(|t| TripNow { trip: t.data, reserved_grams: 0 });
-                let trip = match (trip, record::<TripCapacity>(get(&keys::trip_capacity(trip_id)))?) {
-                    (Some(mut t), Some(c)) => {
-                        t.reserved_grams = c.data.reserved_grams;
-                        Some(t)
-                    }
-                    (t, _) => t,
-                };
-                if let Some(c) = trip.as_ref().and_then(|t| t.trip.constraints.as_ref()) {
+                let trip = trips.get(trip_id);
+                if let Some(c) = trip.and_then(|t| t.trip.constraints.as_ref()) {
                     capacities.insert(trip_id.clone(), c.capacity_grams);
                 }
                 let nos: Vec<u32> = legs.iter().map(|l| l.leg_no).collect();
-                trip_segment(trip_id, &nos, trip.as_ref(), &parcel, places, now)
+                trip_segment(trip_id, &nos, trip, &parcel, places, now)
             }
             RouteSegment::Courier { area_id, from, to, pickup_at, .. } => {
-                let area = record::<CourierArea>(get(&keys::courier_area(area_id)))?.map(|a| a.data);
-                courier_segment(area.as_ref(), area_id, from, to, pickup_at.0, &quote.currency, places)
+                courier_segment(areas.get(area_id), area_id, from, to, pickup_at.0, &quote.currency, places)
             }
         };
         match now_priced {
@@ -370,6 +389,80 @@ pub async fn checked_quote(
         return Err(Problem::conflict("route-changed", format!("{}; search again", changed.join("; "))));
     }
     Ok(Checked { quote, shipment, capacities })
+}
+
+/// How long a traveler has to answer a request (`BOOKING_RESPONSE_MINUTES`, 5 to 10080).
+pub struct ResponseWindow {
+    pub seconds: i64,
+}
+
+impl super::context::FromEnv for ResponseWindow {
+    fn from_env(env: &super::env::Env) -> Result<Self, super::env::ConfigError> {
+        let minutes: i64 = env.parse("BOOKING_RESPONSE_MINUTES")?;
+        if !(5..=7 * 24 * 60).contains(&minutes) {
+            return Err(super::env::Env::invalid("BOOKING_RESPONSE_MINUTES", "must be 5 to 10080"));
+        }
+        Ok(Self { seconds: minutes * 60 })
+    }
+}
+
+/// ItineraryRequested for the new `bookings` of an itinerary.
+pub fn requested(it: &Itinerary, bookings: &[Booking], rebooking: bool) -> crate::domain::events::ItineraryRequested {
+    crate::domain::events::ItineraryRequested {
+        itinerary_id: it.itinerary_id.clone(),
+        shipment_id: it.shipment_id.clone(),
+        sender_id: it.sender_id.clone(),
+        quote_id: it.quote_id.clone(),
+        bookings: bookings
+            .iter()
+            .map(|b| crate::domain::events::BookingRequested {
+                booking_id: b.booking_id.clone(),
+                trip_id: b.trip_id.clone(),
+                traveler_id: b.traveler_id.clone(),
+                respond_by: b.respond_by,
+            })
+            .collect(),
+        rebooking,
+    }
+}
+
+/// A booking request for one of the caller's trips, with its itinerary and
+/// the other bookings (one Query: the id names the itinerary); 404 for
+/// anyone else's, like a missing one.
+pub async fn travelers_booking(
+    table: &Table,
+    booking_id: &str,
+    user_id: &str,
+) -> Result<(Loaded, Record<Booking>), Problem> {
+    let loaded = match crate::domain::bookings::itinerary_of(booking_id) {
+        Some(it) => load(table, it).await?,
+        None => None,
+    };
+    let l = loaded.ok_or_else(|| Problem::not_found("booking"))?;
+    let b = l.booking(booking_id).filter(|b| b.data.traveler_id == user_id).cloned();
+    let b = b.ok_or_else(|| Problem::not_found("booking"))?;
+    Ok((l, b))
+}
+
+impl From<crate::domain::bookings::PricingError> for Problem {
+    fn from(e: crate::domain::bookings::PricingError) -> Self {
+        use crate::domain::bookings::PricingError as E;
+        match e {
+            E::CustomsRequired => Problem::conflict("customs-required", e.to_string()),
+            E::DdpNotEstimable(_) => Problem::new(422, "ddp-not-estimable", "DDP cannot be quoted", e.to_string()),
+            E::NoRate(..) => Problem::new(422, "no-exchange-rate", "No exchange rate", e.to_string()),
+        }
+    }
+}
+
+impl From<crate::domain::bookings::RebookError> for Problem {
+    fn from(e: crate::domain::bookings::RebookError) -> Self {
+        use crate::domain::bookings::RebookError as E;
+        match e {
+            E::NotNeeded(_) => Problem::conflict("illegal-transition", e.to_string()),
+            E::DropsLiveTrip | E::FailedTrip(_) => Problem::field("quote_id", e.to_string()),
+        }
+    }
 }
 
 /// New booking requests for trip segments of an itinerary, numbered on from `first_no`.

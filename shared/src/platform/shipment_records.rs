@@ -50,6 +50,17 @@ impl From<ShipmentError> for Problem {
     }
 }
 
+impl From<crate::domain::customs::CustomsError> for Problem {
+    fn from(e: crate::domain::customs::CustomsError) -> Self {
+        use crate::domain::customs::CustomsError as E;
+        match e {
+            E::Domestic(_) => Problem::new(422, "customs-not-needed", "No customs needed", e.to_string()),
+            E::NoContents => Problem::field("package.contents", e.to_string()),
+            E::NoRate(_) => Problem::new(422, "no-exchange-rate", "No exchange rate", e.to_string()),
+        }
+    }
+}
+
 /// A shipment as answers show it: with its photo uploads and their status.
 #[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 #[schemars(rename = "ShipmentView")]

@@ -212,19 +212,7 @@ pub async fn with_documents<T: serde::de::DeserializeOwned>(
     let mut docs = Vec::new();
     for r in page.items {
         if r.entity == entity_name {
-            let data: T = serde_json::from_value(r.data.clone()).map_err(|_| Problem::internal())?;
-            head = Some(Record {
-                pk: r.pk,
-                sk: r.sk,
-                entity: r.entity,
-                gsi1pk: r.gsi1pk,
-                gsi1sk: r.gsi1sk,
-                gsi2pk: r.gsi2pk,
-                gsi2sk: r.gsi2sk,
-                ttl: r.ttl,
-                version: r.version,
-                data,
-            });
+            head = Some(r.parse::<T>().map_err(|_| Problem::internal())?);
         } else if r.entity == entity::DOCUMENT {
             docs.extend(serde_json::from_value::<Document>(r.data).ok());
         }

@@ -7,7 +7,8 @@
 use handoff::domain::events::{BookingAccepted, ItineraryAccepted};
 use handoff::domain::money::Money;
 use handoff::platform::booking_records::{
-    answered, booking_changed, booking_view, booking_write, capacity_event, itinerary_write, load, reserve, BookingView,
+    answered, booking_changed, booking_view, booking_write, capacity_event, itinerary_write, reserve,
+    travelers_booking, BookingView,
 };
 use handoff::platform::context::Ctx;
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
@@ -16,13 +17,8 @@ use handoff::platform::outbox;
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let me = req.principal()?;
     let id = req.path_param("id")?;
-    let loaded = match handoff::domain::bookings::itinerary_of(id) {
-        Some(it) => load(ctx.table()?, it).await?,
-        None => None,
-    };
-    let l = loaded.ok_or_else(|| Problem::not_found("booking"))?;
-    let current =
-        l.booking(id).filter(|b| b.data.traveler_id == me.user_id).ok_or_else(|| Problem::not_found("booking"))?;
+    let (l, current) = travelers_booking(ctx.table()?, id, &me.user_id).await?;
+    let current = &current;
     let (now, at) = (ctx.now(), ctx.now_rfc3339());
     let mut b = current.data.clone();
     b.accept(now, &at)?;

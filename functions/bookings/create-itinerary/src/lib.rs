@@ -6,35 +6,18 @@
 //! (`BOOKING_RESPONSE_MINUTES`, never after departure). GetItem (quote) +
 //! BatchGetItem (shipment, trips, capacities, areas) + TransactWriteItems
 //! (itinerary, bookings, shipment booked, ItineraryRequested).
-use handoff::domain::bookings::{new_trip_segments, BookingRef, Itinerary, ItineraryStatus};
-use handoff::domain::events::{BookingRequested, ItineraryRequested};
+use handoff::domain::bookings::{new_trip_segments, Itinerary};
 use handoff::domain::identity::Role;
 use handoff::domain::shipments::ShipmentStatus;
 use handoff::platform::booking_records::{
-    booking_write, checked_quote, itinerary_write, new_bookings, shipment_status,
+    booking_write, check_quote, itinerary_write, new_bookings, own_quote, requested, shipment_status, ResponseWindow,
 };
-use handoff::platform::context::{Ctx, FromEnv};
+use handoff::platform::context::Ctx;
 use handoff::platform::crypto::new_id;
-use handoff::platform::env::{ConfigError, Env};
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::outbox;
 use handoff::platform::shipment_records::shipment_changed;
 use serde::Deserialize;
-
-/// How long a traveler has to answer (`BOOKING_RESPONSE_MINUTES`, 5 to 10080).
-pub struct Config {
-    pub respond_seconds: i64,
-}
-
-impl FromEnv for Config {
-    fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let minutes: i64 = env.parse("BOOKING_RESPONSE_MINUTES")?;
-        if !(5..=7 * 24 * 60).contains(&minutes) {
-            return Err(Env::invalid("BOOKING_RESPONSE_MINUTES", "must be 5 to 10080"));
-        }
-        Ok(Self { respond_seconds: minutes * 60 })
-    }
-}
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -43,67 +26,20 @@ struct Body {
     quote_id: String,
 }
 
-pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Problem> {
+pub async fn handle(ctx: &Ctx<ResponseWindow>, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let me = req.require_role(Role::Sender)?;
     let body: Body = req.json()?;
-    let now = ctx.now();
-    let at = ctx.now_rfc3339();
-    let c = checked_quote(table, &body.quote_id, &me.user_id, now, &[]).await?;
+    let (now, at) = (ctx.now(), ctx.now_rfc3339());
+    let quote = own_quote(table, &body.quote_id, &me.user_id).await?;
+    let c = check_quote(table, quote, &me.user_id, now, &[]).await?;
     c.shipment.ensure_draft()?;
-    let q = &c.quote;
-    let mut it = Itinerary {
-        itinerary_id: new_id(),
-        sender_id: me.user_id.clone(),
-        shipment_id: q.shipment_id.clone(),
-        quote_id: q.quote_id.clone(),
-        status: ItineraryStatus::Draft,
-        currency: q.currency.clone(),
-        total: q.total,
-        lines: q.lines.clone(),
-        segments: q.segments.clone(),
-        bookings: Vec::new(),
-        reason: None,
-        history: Vec::new(),
-        created_at: at.clone(),
-        updated_at: at.clone(),
-    };
-    let trips = new_trip_segments(&q.segments, &[]);
-    let bookings = new_bookings(&it, &c.shipment, &trips, &c.capacities, 1, now, ctx.config.respond_seconds, &at);
-    it.bookings = bookings
-        .iter()
-        .zip(&trips)
-        .map(|(b, (segment, _))| BookingRef {
-            booking_id: b.booking_id.clone(),
-            trip_id: b.trip_id.clone(),
-            traveler_id: b.traveler_id.clone(),
-            status: b.status,
-            segment: *segment,
-            respond_by: b.respond_by,
-            reason: None,
-        })
-        .collect();
-    it.go(ItineraryStatus::Requested, &at, None)?;
-    if it.bookings.is_empty() {
-        // Couriers only: nobody to ask.
-        it.accepted("", &at)?;
-    }
-    let event = ItineraryRequested {
-        itinerary_id: it.itinerary_id.clone(),
-        shipment_id: it.shipment_id.clone(),
-        sender_id: it.sender_id.clone(),
-        quote_id: it.quote_id.clone(),
-        bookings: bookings
-            .iter()
-            .map(|b| BookingRequested {
-                booking_id: b.booking_id.clone(),
-                trip_id: b.trip_id.clone(),
-                traveler_id: b.traveler_id.clone(),
-                respond_by: b.respond_by,
-            })
-            .collect(),
-        rebooking: false,
-    };
+    let mut it = Itinerary::from_quote(new_id(), &c.quote, &at);
+    let trips = new_trip_segments(&c.quote.segments, &[]);
+    let bookings = new_bookings(&it, &c.shipment, &trips, &c.capacities, 1, now, ctx.config.seconds, &at);
+    it.add_requests(&bookings, &trips);
+    it.request(&at, None)?;
+    let event = requested(&it, &bookings, false);
     let mut reply = Reply::json(201, &it)
         .header("location", &format!("/itineraries/{}", it.itinerary_id))
         .write(itinerary_write(None, &it), None)

@@ -1,10 +1,10 @@
 //! PUT /bookings/{id}/decline {"reason"} — the traveler declines a pending
 //! request: the itinerary needs rebooking, saying why; its accepted parts
 //! stay. Query (itinerary + bookings) + TransactWriteItems.
-use handoff::domain::bookings::{itinerary_of, BookingStatus};
+use handoff::domain::bookings::BookingStatus;
 use handoff::domain::events::BookingDeclined;
 use handoff::platform::booking_records::{
-    answered, booking_changed, booking_view, booking_write, itinerary_write, load, BookingView,
+    answered, booking_changed, booking_view, booking_write, itinerary_write, travelers_booking, BookingView,
 };
 use handoff::platform::context::Ctx;
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
@@ -27,13 +27,8 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(Problem::field("reason", "give a reason of 1 to 500 characters"));
     }
-    let loaded = match itinerary_of(id) {
-        Some(it) => load(ctx.table()?, it).await?,
-        None => None,
-    };
-    let l = loaded.ok_or_else(|| Problem::not_found("booking"))?;
-    let current =
-        l.booking(id).filter(|b| b.data.traveler_id == me.user_id).ok_or_else(|| Problem::not_found("booking"))?;
+    let (l, current) = travelers_booking(ctx.table()?, id, &me.user_id).await?;
+    let current = &current;
     let (now, at) = (ctx.now(), ctx.now_rfc3339());
     let mut b = current.data.clone();
     b.decline(reason.clone(), now, &at)?;

@@ -2,34 +2,17 @@
 //! an itinerary that needs rebooking: the new quote (for the whole route,
 //! from a fresh search for the failed part) must keep every live booking's
 //! trip and legs; its other trips become new requests, checked like a new
-//! booking. Accepted parts are not asked again. Query (itinerary) +
-//! GetItem (quote) + BatchGetItem + TransactWriteItems.
-use handoff::domain::bookings::{new_trip_segments, BookingRef, ItineraryStatus};
-use handoff::domain::events::{BookingRequested, ItineraryRequested};
-use handoff::domain::search::RouteSegment;
+//! booking. Accepted parts are not asked again. Query (itinerary) and
+//! GetItem (quote) at the same time, then BatchGetItem + TransactWriteItems:
+//! three round trips.
 use handoff::platform::booking_records::{
-    booking_changed, booking_write, checked_quote, itinerary_write, new_bookings, own_itinerary,
+    booking_changed, booking_write, check_quote, itinerary_write, new_bookings, own_itinerary, own_quote, requested,
+    ResponseWindow,
 };
-use handoff::platform::context::{Ctx, FromEnv};
-use handoff::platform::env::{ConfigError, Env};
+use handoff::platform::context::Ctx;
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::outbox;
 use serde::Deserialize;
-
-/// How long a traveler has to answer (`BOOKING_RESPONSE_MINUTES`, 5 to 10080).
-pub struct Config {
-    pub respond_seconds: i64,
-}
-
-impl FromEnv for Config {
-    fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let minutes: i64 = env.parse("BOOKING_RESPONSE_MINUTES")?;
-        if !(5..=7 * 24 * 60).contains(&minutes) {
-            return Err(Env::invalid("BOOKING_RESPONSE_MINUTES", "must be 5 to 10080"));
-        }
-        Ok(Self { respond_seconds: minutes * 60 })
-    }
-}
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,114 +21,31 @@ struct Body {
     quote_id: String,
 }
 
-pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Problem> {
+pub async fn handle(ctx: &Ctx<ResponseWindow>, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
     let me = req.principal()?;
     let body: Body = req.json()?;
     let (now, at) = (ctx.now(), ctx.now_rfc3339());
-    let l = own_itinerary(table, req.path_param("id")?, &me.user_id).await?;
+    // The itinerary and the quote are read at the same time.
+    let (l, quote) = futures::join!(
+        own_itinerary(table, req.path_param("id")?, &me.user_id),
+        own_quote(table, &body.quote_id, &me.user_id)
+    );
+    let l = l?;
     let mut it = l.itinerary.data.clone();
-    if it.status != ItineraryStatus::NeedsRebooking {
-        return Err(Problem::conflict(
-            "illegal-transition",
-            format!("the itinerary is {}: only one that needs rebooking is rebooked", it.status.as_str()),
-        ));
+    if it.status != handoff::domain::bookings::ItineraryStatus::NeedsRebooking {
+        return Err(handoff::domain::bookings::RebookError::NotNeeded(it.status).into());
     }
-    let live: Vec<(String, Vec<u32>)> = it
-        .bookings
-        .iter()
-        .filter(|b| b.status.is_live())
-        .filter_map(|b| match it.segments.get(b.segment) {
-            Some(RouteSegment::Trip { trip_id, legs, .. }) => {
-                Some((trip_id.clone(), legs.iter().map(|l| l.leg_no).collect()))
-            }
-            _ => None,
-        })
-        .collect();
-    let c = checked_quote(table, &body.quote_id, &me.user_id, now, &live).await?;
-    let q = &c.quote;
-    if q.shipment_id != it.shipment_id {
+    let c = check_quote(table, quote?, &me.user_id, now, &it.live_trips()).await?;
+    if c.quote.shipment_id != it.shipment_id {
         return Err(Problem::field("quote_id", "the quote is for another shipment"));
     }
-    let kept_refs: Vec<(&str, Vec<u32>)> = live.iter().map(|(t, l)| (t.as_str(), l.clone())).collect();
-    let fresh = new_trip_segments(&q.segments, &kept_refs);
-    for (_, seg) in &fresh {
-        if let RouteSegment::Trip { trip_id, .. } = seg {
-            if it.bookings.iter().any(|b| &b.trip_id == trip_id && !b.status.is_live()) {
-                return Err(Problem::field(
-                    "quote_id",
-                    format!("trip {trip_id} declined or let its request expire; quote a route without it"),
-                ));
-            }
-        }
-    }
-    let still: Vec<(String, Vec<u32>)> = live
-        .iter()
-        .filter(|(t, l)| {
-            q.segments.iter().any(|s| {
-                matches!(s, RouteSegment::Trip { trip_id, legs, .. }
-                if trip_id == t && legs.iter().map(|x| x.leg_no).collect::<Vec<_>>() == *l)
-            })
-        })
-        .cloned()
-        .collect();
-    if still.len() != live.len() {
-        return Err(Problem::field(
-            "quote_id",
-            "the new route must keep every accepted or pending trip of the itinerary",
-        ));
-    }
-    // Kept bookings point at their segment in the new route.
-    for b in it.bookings.iter_mut().filter(|b| b.status.is_live()) {
-        let old = it.segments.get(b.segment).cloned();
-        if let Some(i) = q.segments.iter().position(|s| Some(s) == old.as_ref()) {
-            b.segment = i;
-        }
-    }
-    let bookings = new_bookings(
-        &it,
-        &c.shipment,
-        &fresh,
-        &c.capacities,
-        it.bookings.len() + 1,
-        now,
-        ctx.config.respond_seconds,
-        &at,
-    );
-    for (b, (segment, _)) in bookings.iter().zip(&fresh) {
-        it.bookings.push(BookingRef {
-            booking_id: b.booking_id.clone(),
-            trip_id: b.trip_id.clone(),
-            traveler_id: b.traveler_id.clone(),
-            status: b.status,
-            segment: *segment,
-            respond_by: b.respond_by,
-            reason: None,
-        });
-    }
-    it.quote_id = q.quote_id.clone();
-    it.currency = q.currency.clone();
-    it.total = q.total;
-    it.lines = q.lines.clone();
-    it.segments = q.segments.clone();
-    it.go(ItineraryStatus::Requested, &at, Some("rebooked".into()))?;
-    it.accepted("", &at)?;
-    let event = ItineraryRequested {
-        itinerary_id: it.itinerary_id.clone(),
-        shipment_id: it.shipment_id.clone(),
-        sender_id: it.sender_id.clone(),
-        quote_id: it.quote_id.clone(),
-        bookings: bookings
-            .iter()
-            .map(|b| BookingRequested {
-                booking_id: b.booking_id.clone(),
-                trip_id: b.trip_id.clone(),
-                traveler_id: b.traveler_id.clone(),
-                respond_by: b.respond_by,
-            })
-            .collect(),
-        rebooking: true,
-    };
+    let fresh = it.rebook_onto(&c.quote)?;
+    let bookings =
+        new_bookings(&it, &c.shipment, &fresh, &c.capacities, it.bookings.len() + 1, now, ctx.config.seconds, &at);
+    it.add_requests(&bookings, &fresh);
+    it.request(&at, Some("rebooked".into()))?;
+    let event = requested(&it, &bookings, true);
     let mut reply = Reply::ok(&it)
         .write(itinerary_write(Some(&l.itinerary), &it), Some(booking_changed()))
         .write(outbox::event(&event, &req.correlation_id, req.actor()), None);

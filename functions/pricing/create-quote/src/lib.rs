@@ -7,25 +7,23 @@
 //! rounded once (half away from zero), lines that add up to the total. It
 //! holds 15 minutes. BatchGetItem (shipment, trips, capacities, areas) + PutItem.
 use handoff::domain::bookings::{
-    by_trip, check_chain, courier_segment, parcel_of, priced_fingerprint, quote_lines, trip_segment, Fees,
-    PricingError, Quote, SegmentIn, TripNow, MAX_SEGMENTS, QUOTE_SECONDS,
+    check_chain, courier_segment, parcel_of, priced_fingerprint, quote_lines, trip_segment, Fees, Quote, SegmentIn,
+    MAX_SEGMENTS, QUOTE_SECONDS,
 };
 use handoff::domain::customs::FxUsed;
 use handoff::domain::identity::Role;
 use handoff::domain::places::Gazetteer;
-use handoff::domain::search::CourierArea;
-use handoff::domain::shipments::{Shipment, ShipmentStatus};
-use handoff::domain::trips::{Instant, Trip};
+use handoff::domain::shipments::ShipmentStatus;
+use handoff::domain::trips::Instant;
 use handoff::domain::validation::FieldError;
-use handoff::keys::{self, entity, Key};
-use handoff::platform::booking_records::TripCapacity;
+use handoff::keys::{self, entity};
+use handoff::platform::booking_records::{route_now, RouteNow};
 use handoff::platform::context::{Ctx, FromEnv};
 use handoff::platform::crypto::new_id;
 use handoff::platform::env::{ConfigError, Env};
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
-use handoff::platform::store::{put_new, record, Record};
+use handoff::platform::store::{put_new, Record};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// Fees (`PLATFORM_FEE_BPS`, `PLATFORM_FEE_FIXED`, `INSURANCE_BPS`,
 /// `CUSTOMS_HANDLING_FEE`) and the handoff buffer (`HANDOFF_BUFFER_MINUTES`).
@@ -100,23 +98,16 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
         return Err(Problem::validation(errors));
     }
     // One read: the shipment, each trip with its reserved capacity, each courier area.
-    let mut wanted: Vec<Key> = vec![keys::shipment(&body.shipment_id)];
-    for s in &body.segments {
-        match s {
-            SegmentIn::Trip { trip_id, .. } => {
-                wanted.push(keys::trip(trip_id));
-                wanted.push(keys::trip_capacity(trip_id));
-            }
-            SegmentIn::Courier { area_id, .. } => wanted.push(keys::courier_area(area_id)),
+    let mut trip_ids = Vec::new();
+    let mut area_ids = Vec::new();
+    for seg in &body.segments {
+        match seg {
+            SegmentIn::Trip { trip_id, .. } => trip_ids.push(trip_id.as_str()),
+            SegmentIn::Courier { area_id, .. } => area_ids.push(area_id.as_str()),
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    wanted.retain(|k| seen.insert(k.clone()));
-    let found: HashMap<Key, _> = wanted.iter().cloned().zip(table.get_many(&wanted, true).await?).collect();
-    let get = |k: &Key| found.get(k).cloned().flatten();
-    let shipment: Record<Shipment> = record(get(&keys::shipment(&body.shipment_id)))?
-        .filter(|r: &Record<Shipment>| r.data.sender_id == me.user_id)
-        .ok_or_else(|| Problem::not_found("shipment"))?;
+    let RouteNow { shipment, trips, areas } =
+        route_now(table, &body.shipment_id, &me.user_id, &trip_ids, &area_ids).await?;
     let s = &shipment.data;
     // A draft, or a booked shipment whose itinerary is being rebooked.
     if !matches!(s.status, ShipmentStatus::Draft | ShipmentStatus::Booked) {
@@ -125,25 +116,6 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
             format!("the shipment is {}: it is not quoted any more", s.status.as_str()),
         ));
     }
-    let mut trips = Vec::new();
-    let mut areas: HashMap<String, CourierArea> = HashMap::new();
-    for seg in &body.segments {
-        match seg {
-            SegmentIn::Trip { trip_id, .. } => {
-                if let Some(t) = record::<Trip>(get(&keys::trip(trip_id)))? {
-                    let reserved =
-                        record::<TripCapacity>(get(&keys::trip_capacity(trip_id)))?.map(|c| c.data.reserved_grams);
-                    trips.push(TripNow { trip: t.data, reserved_grams: reserved.unwrap_or(0) });
-                }
-            }
-            SegmentIn::Courier { area_id, .. } => {
-                if let Some(a) = record::<CourierArea>(get(&keys::courier_area(area_id)))? {
-                    areas.insert(area_id.clone(), a.data);
-                }
-            }
-        }
-    }
-    let trips = by_trip(trips);
     // The route's currency is its trips' (a courier-only route: its area's).
     let currency = trips
         .values()
@@ -180,13 +152,7 @@ pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Proble
         .map_err(Problem::validation)?;
     let day = Instant(now).day();
     let (lines, exchange_rates): (_, Vec<FxUsed>) =
-        quote_lines(s, &segments, &currency, &ctx.config.fees, body.insurance, &day).map_err(|e| match e {
-            PricingError::CustomsRequired => Problem::conflict("customs-required", e.to_string()),
-            PricingError::DdpNotEstimable(_) => {
-                Problem::new(422, "ddp-not-estimable", "DDP cannot be quoted", e.to_string())
-            }
-            PricingError::NoRate(..) => Problem::new(422, "no-exchange-rate", "No exchange rate", e.to_string()),
-        })?;
+        quote_lines(s, &segments, &currency, &ctx.config.fees, body.insurance, &day)?;
     let quote = Quote {
         quote_id: new_id(),
         sender_id: me.user_id.clone(),

@@ -3,7 +3,7 @@
 //! contents, the destination's standard VAT/GST rate and de minimis rule,
 //! ECB exchange rates (their date in the answer), restricted goods flagged,
 //! and the duties and taxes estimated for DAP or DDP. Query + PutItem.
-use handoff::domain::customs::{declare, CustomsError, DeclarationInput, Incoterm, LineIn, Nature};
+use handoff::domain::customs::{declare, DeclarationInput, Incoterm, LineIn, Nature};
 use handoff::domain::trips::Instant;
 use handoff::platform::context::Ctx;
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
@@ -48,11 +48,6 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
             .collect(),
         day: &day,
         declared_at: ctx.now_rfc3339(),
-    })
-    .map_err(|e| match e {
-        CustomsError::Domestic(_) => Problem::new(422, "customs-not-needed", "No customs needed", e.to_string()),
-        CustomsError::NoContents => Problem::field("package.contents", e.to_string()),
-        CustomsError::NoRate(_) => Problem::new(422, "no-exchange-rate", "No exchange rate", e.to_string()),
     })?;
     s.customs = Some(declaration);
     s.updated_at = ctx.now_rfc3339();

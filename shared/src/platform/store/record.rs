@@ -102,6 +102,26 @@ impl<T> Record<T> {
     }
 }
 
+impl Record<serde_json::Value> {
+    /// The same record with its data read as `T` (items of several
+    /// entities read by one Query arrive as JSON values).
+    pub fn parse<T: DeserializeOwned>(self) -> Result<Record<T>, StoreError> {
+        let data = serde_json::from_value(self.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(Record {
+            pk: self.pk,
+            sk: self.sk,
+            entity: self.entity,
+            gsi1pk: self.gsi1pk,
+            gsi1sk: self.gsi1sk,
+            gsi2pk: self.gsi2pk,
+            gsi2sk: self.gsi2sk,
+            ttl: self.ttl,
+            version: self.version,
+            data,
+        })
+    }
+}
+
 /// Reads a typed record out of a raw item (e.g. from [`Table::get_many`]).
 pub fn record<T: DeserializeOwned>(item: Option<Item>) -> Result<Option<Record<T>>, StoreError> {
     item.map(from_item).transpose()
