@@ -12,9 +12,9 @@ A failed transaction restores a deep copy of the table, stream shard
 included: shard iterators taken before still read the old shard object and
 never see a later record (events were lost behind it), and the copies (one
 per item, each with the whole stream history) grew slow enough to time out
-long test runs. The patch below copies each table once per transaction
-without its shard, keeps the one shard object, and on rollback cuts off the
-records of the undone writes. And GetShardIterator
+long test runs. The patch below copies only the items a transaction names,
+keeps the table and its one shard object, and on rollback restores those
+items and cuts off the records of the undone writes. And GetShardIterator
 passes AT_/AFTER_SEQUENCE_NUMBER through as text, which then fails; the patch
 makes it a number. Both are checked against the pinned moto (infra/setup.sh).
 
@@ -28,6 +28,7 @@ import threading
 from werkzeug.serving import run_simple
 import moto.dynamodb.models as _dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table as _Table
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -35,54 +36,82 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 _transact = DynamoDBBackend.transact_write_items
 
 
-class _CopyOnce:
-    """moto's TransactWriteItems backs up each table before it writes, with
-    copy.deepcopy, once per item of the transaction, stream shard (every
-    stream record ever written) included: its cost grows with the table's
-    history times the transaction's size, and a long test run slowed to
-    timeouts. During a transaction this copies each table once and leaves
-    the shard out (the copy shares the live shard); the records of undone
-    writes are cut off the shard on rollback."""
+class _NoTableCopy:
+    """moto's TransactWriteItems backs up each table it touches with
+    copy.deepcopy (stream shard, every record ever written, included) and
+    puts the copy back when the transaction fails: its cost grows with the
+    table, and a long test run slowed to timeouts. During a transaction a
+    table is not copied at all (moto's restore puts the same table back);
+    transact_write_items below keeps a copy of the items the transaction
+    names instead, and restores those and cuts the undone writes' stream
+    records off the shard on rollback."""
 
-    def __init__(self):
-        self.cache = None
+    active = False
 
     def deepcopy(self, obj, memo=None):
-        if self.cache is None or not isinstance(obj, _Table):
-            return copy.deepcopy(obj, memo)
-        hit = self.cache.get(id(obj))
-        if hit is not None:
-            return hit[0]
-        shard = obj.stream_shard
-        obj.stream_shard = None
-        try:
-            backup = copy.deepcopy(obj)
-        finally:
-            obj.stream_shard = shard
-        backup.stream_shard = shard
-        self.cache[id(obj)] = (backup, shard, len(shard.items) if shard is not None else 0)
-        return backup
+        if self.active and isinstance(obj, _Table):
+            return obj
+        return copy.deepcopy(obj, memo)
 
     def __getattr__(self, name):
         return getattr(copy, name)
 
 
-_copier = _CopyOnce()
+_copier = _NoTableCopy()
 _dynamodb_models.copy = _copier
 
 
+def _touched(self, transact_items):
+    """(table, hash key, range key) of every item a transaction names."""
+    out = []
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table = self.tables.get(op.get("TableName"))
+        if table is None:
+            continue
+        attrs = op.get("Key") or op.get("Item") or {}
+        if table.hash_key_attr not in attrs:
+            continue
+        h = DynamoType(attrs[table.hash_key_attr])
+        r = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr and table.range_key_attr in attrs else None
+        out.append((table, h, r))
+    return out
+
+
+def _item(table, h, r):
+    try:
+        return table.items[h][r] if table.has_range_key else table.items.get(h)
+    except KeyError:
+        return None
+
+
+def _restore(table, h, r, item):
+    if table.has_range_key:
+        if item is None:
+            table.items.get(h, {}).pop(r, None)
+        else:
+            table.items[h][r] = item
+    elif item is None:
+        table.items.pop(h, None)
+    else:
+        table.items[h] = item
+
+
 def transact_write_items(self, transact_items):
-    _copier.cache = {}
+    touched = _touched(self, transact_items)
+    before = [(t, h, r, copy.deepcopy(_item(t, h, r))) for t, h, r in touched]
+    shards = {id(t): (t.stream_shard, len(t.stream_shard.items)) for t, _, _ in touched if t.stream_shard is not None}
+    _copier.active = True
     try:
         return _transact(self, transact_items)
     except Exception:
-        for backup, shard, kept in _copier.cache.values():
-            if shard is not None and self.tables.get(backup.name) is backup:
-                del shard.items[kept:]
-                shard.table = backup
+        for t, h, r, item in reversed(before):
+            _restore(t, h, r, item)
+        for shard, kept in shards.values():
+            del shard.items[kept:]
         raise
     finally:
-        _copier.cache = None
+        _copier.active = False
 
 
 _get_shard_iterator = DynamoDBStreamsBackend.get_shard_iterator

@@ -19,3 +19,27 @@ async fn a_variable_missing_from_the_template_fails_locally() {
     assert!(err.contains("VerifyOtpFunction") && err.contains("OTP_PEPPER"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// infra/moto_server.py restores only the items a failed transaction names
+/// (instead of a copy of the whole table): they are as before, a new one
+/// is not there, and items it did not name keep later writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_transaction_leaves_the_items_it_named_as_they_were() {
+    use handoff::keys::Key;
+    use handoff::platform::store::{put, put_new, Record, StoreError};
+    use serde_json::{json, Value};
+    let stack = handoff_tests::stack("rollback").await;
+    let t = &stack.table;
+    let key = |k: &str| Key { pk: format!("TEST#{k}"), sk: "TEST".into() };
+    let rec = |k: &str, v: i64| Record::new(key(k), "Test", json!({ "v": v }));
+    t.write_one(put(&rec("a", 1), None)).await.unwrap();
+    t.write_one(put(&rec("b", 1), None)).await.unwrap();
+    let failed = t.transact(vec![put(&rec("a", 2), None), put(&rec("c", 1), None), put_new(&rec("b", 2))]).await;
+    assert!(matches!(failed, Err(StoreError::ConditionFailed { index: Some(2), .. })), "{failed:?}");
+    let v = |r: Option<Record<Value>>| r.map(|r| r.data["v"].as_i64().unwrap());
+    assert_eq!(v(t.get(&key("a"), true).await.unwrap()), Some(1), "a is restored");
+    assert_eq!(v(t.get(&key("b"), true).await.unwrap()), Some(1));
+    assert_eq!(v(t.get(&key("c"), true).await.unwrap()), None, "c was never written");
+    t.write_one(put(&rec("d", 4), None)).await.unwrap();
+    assert_eq!(v(t.get(&key("d"), true).await.unwrap()), Some(4), "the table is the live one");
+}
