@@ -191,6 +191,7 @@ pub fn operation() -> Operation {
             "segments": [{"kind": "trip", "trip_id": "0192f0c2-0000-7000-8000-000000000002", "legs": [{"leg_no": 1}]}]}))
         .reply::<Quote>(201, "the quote")
         .header("location", "the quote's URL")
+        .problem(404, "not-found")
         .problem(409, "route-changed")
         .problem(409, "customs-required")
         .problem(409, "shipment-not-draft")
