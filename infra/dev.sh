@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the local platform: installs the tools (infra/setup.sh), starts moto
-# (one request at a time, see infra/moto_server.py), provisions every
+# (one request at a time, see infra/moto_server.py) and localstripe (the
+# Stripe emulator, infra/localstripe_server.py, port STRIPE_PORT or 8420), provisions every
 # resource of template.yaml into it, loads the demo users (infra/demo.json)
 # and serves the API on http://localhost:3000 with every event source
 # running. The mailbox is at http://localhost:3000/_local/mailbox.html.
@@ -13,6 +14,9 @@ api_port=${PORT:-3000}
 source infra/moto.sh
 start_moto "$moto_port" .local/moto-dev.log
 trap 'kill $MOTO_PID 2>/dev/null || true' EXIT INT TERM
+stripe_port=${STRIPE_PORT:-8420}
+start_localstripe "$stripe_port" .local/localstripe-dev.log
+trap 'kill $MOTO_PID $STRIPE_PID 2>/dev/null || true' EXIT INT TERM
 # The local stack runs every function's binary: build them all.
 cargo build --workspace --bins --locked
-AWS_EC2_METADATA_DISABLED=true target/debug/handoff-local --endpoint "http://127.0.0.1:$moto_port" --port "$api_port" "$@"
+AWS_EC2_METADATA_DISABLED=true target/debug/handoff-local --endpoint "http://127.0.0.1:$moto_port" --stripe "http://127.0.0.1:$stripe_port" --port "$api_port" "$@"

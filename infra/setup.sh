@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the local tools the stack and the tests need into .local/ (idempotent):
 # moto server (pinned) in one virtualenv, the AWS SAM CLI (pinned) in another,
-# schemathesis (pinned) in a third, and the Swagger UI files (the npm package
+# schemathesis (pinned) in a third, localstripe (pinned; GPL, run as its own
+# server by infra/localstripe_server.py, never linked) in a fourth, and the Swagger UI files (the npm package
 # swagger-ui-dist, pinned and checked against its registry integrity hash) that
 # the local stack serves as the API reference at /_local/docs/.
 set -euo pipefail
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 MOTO_VERSION=5.2.5
 SAM_VERSION=1.170.0
 SCHEMATHESIS_VERSION=4.32.5
+LOCALSTRIPE_VERSION=1.15.10
 SWAGGER_UI_VERSION=5.35.0
 SWAGGER_UI_INTEGRITY=sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ==
 mkdir -p .local
@@ -26,6 +28,11 @@ if [ ! -x .local/schemathesis/bin/schemathesis ] || ! .local/schemathesis/bin/py
   echo "setup: installing schemathesis==$SCHEMATHESIS_VERSION into .local/schemathesis" >&2
   python3 -m venv .local/schemathesis
   .local/schemathesis/bin/pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+if [ ! -x .local/localstripe/bin/python ] || ! .local/localstripe/bin/python -c "import importlib.metadata as m,sys; sys.exit(m.version('localstripe')!='$LOCALSTRIPE_VERSION')" 2>/dev/null; then
+  echo "setup: installing localstripe==$LOCALSTRIPE_VERSION into .local/localstripe" >&2
+  python3 -m venv .local/localstripe
+  .local/localstripe/bin/pip install -q --disable-pip-version-check "localstripe==$LOCALSTRIPE_VERSION"
 fi
 if [ "$(cat .local/swagger-ui/VERSION 2>/dev/null)" != "$SWAGGER_UI_VERSION" ]; then
   echo "setup: installing swagger-ui-dist@$SWAGGER_UI_VERSION (npm registry) into .local/swagger-ui" >&2

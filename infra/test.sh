@@ -3,7 +3,7 @@
 # and lints (cargo fmt --check, cargo clippy -D warnings), builds every
 # function binary (the local stack runs them through its Lambda Runtime
 # API), starts a moto server of its own (one request at a time, see
-# infra/moto_server.py), runs `cargo test` for the whole workspace against
+# infra/moto_server.py) and a localstripe (infra/localstripe_server.py), runs `cargo test` for the whole workspace against
 # it, and checks the template with `sam validate --lint`. Needs only Rust,
 # Python 3 and git.
 set -euo pipefail
@@ -13,7 +13,11 @@ port=${HANDOFF_TEST_MOTO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s
 source infra/moto.sh
 start_moto "$port" .local/moto-test.log
 trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
+stripe_port=${HANDOFF_TEST_STRIPE_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+start_localstripe "$stripe_port" .local/localstripe-test.log
+trap 'kill $MOTO_PID $STRIPE_PID 2>/dev/null || true' EXIT
 export HANDOFF_TEST_ENDPOINT="http://127.0.0.1:$port"
+export HANDOFF_TEST_STRIPE="http://127.0.0.1:$stripe_port"
 export AWS_EC2_METADATA_DISABLED=true
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
