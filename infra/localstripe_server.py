@@ -223,10 +223,20 @@ SAVED = {}
 RUNNING = set()
 
 
+def _account_of_intent(path):
+    """A call with the publishable key (Stripe.js confirming, 3-D Secure)
+    acts for the account of the PaymentIntent it names."""
+    parts = path.split('/')
+    if len(parts) > 3 and parts[1:3] == ['v1', 'payment_intents']:
+        obj = res.store.get('payment_intent:' + parts[3])
+        return getattr(obj, '_account', None)
+    return None
+
+
 @web.middleware
 async def account_middleware(request, handler):
     key = _secret_key(request)
-    _account.set(key)
+    _account.set(key or _account_of_intent(request.path))
     rate = FAULTS.get(key, 0) if request.path.startswith('/v1/') else 0
     after = False
     if rate and random.random() < rate:

@@ -52,6 +52,13 @@ pub mod entity {
     pub const QUOTE: &str = "Quote";
     pub const ITINERARY: &str = "Itinerary";
     pub const BOOKING: &str = "Booking";
+    pub const PAYMENT: &str = "Payment";
+    pub const PAYMENT_INTENT: &str = "PaymentIntentPointer";
+    pub const PROVIDER_CUSTOMER: &str = "ProviderCustomer";
+    pub const PROVIDER_EVENT: &str = "ProviderEvent";
+    pub const LEDGER_ACCOUNT: &str = "LedgerAccount";
+    pub const LEDGER_TRANSFER: &str = "LedgerTransfer";
+    pub const ASSIGNMENT: &str = "LegAssignment";
 }
 
 pub fn user(user_id: &str) -> Key {
@@ -213,6 +220,57 @@ pub fn pending_booking(respond_by: crate::domain::trips::Instant, booking_id: &s
 }
 pub fn pending_bookings() -> &'static str {
     "BOOKINGS#PENDING"
+}
+
+/// An itinerary's payment, in the itinerary's partition.
+pub fn payment(itinerary_id: &str) -> Key {
+    key(itinerary_partition(itinerary_id), "PAYMENT")
+}
+/// Finds the itinerary of a provider's PaymentIntent (its events name only the intent).
+pub fn payment_intent(intent_id: &str) -> Key {
+    key(format!("PAYMENT_INTENT#{intent_id}"), "POINTER")
+}
+/// A user's customer at the payment provider.
+pub fn provider_customer(user_id: &str, provider: &str) -> Key {
+    key(format!("USER#{user_id}"), format!("CUSTOMER#{provider}"))
+}
+/// A provider's event, once received (webhook or listing): applied once.
+pub fn provider_event(provider: &str, event_id: &str) -> Key {
+    key(format!("PROVIDER_EVENT#{provider}#{event_id}"), "RECEIVED")
+}
+/// How far the reconciliation of a provider's events has read.
+pub fn provider_sync(provider: &str) -> Key {
+    key(format!("PROVIDER_SYNC#{provider}"), "CHECKPOINT")
+}
+/// Itineraries awaiting payment since when (sparse gsi2), read by the deadline schedule.
+pub fn awaiting_payment(since: i64, itinerary_id: &str) -> Gsi2 {
+    Gsi2 { gsi2pk: awaiting_payments().into(), gsi2sk: format!("{since:011}#{itinerary_id}") }
+}
+pub fn awaiting_payments() -> &'static str {
+    "PAYMENTS#AWAITING"
+}
+/// A ledger account: its owner's accounts share a partition, one item per currency.
+pub fn ledger_account(a: &crate::domain::ledger::AccountId) -> Key {
+    key(ledger_partition(a.kind.as_str(), &a.owner), format!("ACCOUNT#{}", a.currency.as_str()))
+}
+pub fn ledger_partition(kind: &str, owner: &str) -> String {
+    format!("LEDGER#{kind}:{owner}")
+}
+/// A transfer, in its itinerary's partition; by debit account (gsi1) and credit account (gsi2).
+pub fn ledger_transfer(itinerary_id: &str, transfer_id: &str) -> Key {
+    key(itinerary_partition(itinerary_id), format!("TRANSFER#{transfer_id}"))
+}
+pub fn transfers_of_account(a: &crate::domain::ledger::AccountId, at: &str, transfer_id: &str) -> (Gsi1, Gsi2) {
+    let pk = format!("{}#{}", ledger_partition(a.kind.as_str(), &a.owner), a.currency.as_str());
+    let sk = format!("{at}#{transfer_id}");
+    (Gsi1 { gsi1pk: pk.clone(), gsi1sk: sk.clone() }, Gsi2 { gsi2pk: pk, gsi2sk: sk })
+}
+/// A traveler's leg assignment on a confirmed itinerary; by traveler (gsi1).
+pub fn assignment(itinerary_id: &str, booking_id: &str) -> Key {
+    key(itinerary_partition(itinerary_id), format!("ASSIGNMENT#{booking_id}"))
+}
+pub fn assignments_of(traveler_id: &str, created_at: &str, booking_id: &str) -> Gsi1 {
+    Gsi1 { gsi1pk: format!("TRAVELER#{traveler_id}#ASSIGNMENTS"), gsi1sk: format!("{created_at}#{booking_id}") }
 }
 
 #[cfg(test)]

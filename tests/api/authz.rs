@@ -216,6 +216,11 @@ fn rows() -> Vec<Row> {
         row("GET", "/me/booking-requests", None, Fresh::No, signed_in),
         row("PUT", "/bookings/{booking}/accept", None, Fresh::Itinerary, owner_only),
         row("PUT", "/bookings/{booking}/decline", Some(json!({"reason": "full"})), Fresh::Itinerary, owner_only),
+        // The fixture itinerary is requested, not awaiting payment: its owner is let through to a 409.
+        row("POST", "/itineraries/{itinerary}/payment", None, Fresh::No, [U, F, P, N, F, F, F, F]),
+        row("GET", "/itineraries/{itinerary}/payment", None, Fresh::No, owner_only),
+        // Public: Stripe's signature decides (an unsigned body is a 400 for anyone).
+        row("POST", "/webhooks/stripe", Some(json!({"id": "evt_1"})), Fresh::No, [P, P, P, P, P, P, P, P]),
     ]
 }
 

@@ -21,7 +21,16 @@ pub fn options(name: &str) -> Options {
     let stack = format!("t{}-{name}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let mut opts = Options::new(root().join("template.yaml"), Some(endpoint()), &stack);
     opts.log_dir = Some(root().join(".local/logs").join(&stack));
+    // The Stripe emulator (started by infra/test.sh): each stack is its own account there.
+    opts.stripe = std::env::var("HANDOFF_TEST_STRIPE").ok();
     opts
+}
+
+/// The localstripe server the tests run against (started by infra/test.sh).
+pub fn stripe_url() -> String {
+    handoff_local::install_crypto();
+    std::env::var("HANDOFF_TEST_STRIPE")
+        .expect("HANDOFF_TEST_STRIPE is not set: run the tests with infra/test.sh, which starts localstripe")
 }
 
 pub async fn stack(name: &str) -> TestStack {

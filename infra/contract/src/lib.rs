@@ -71,6 +71,9 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("list-booking-requests", list_booking_requests::operation()),
         ("accept-booking", accept_booking::operation()),
         ("decline-booking", decline_booking::operation()),
+        ("create-payment", create_payment::operation()),
+        ("get-payment", get_payment::operation()),
+        ("stripe-webhook", stripe_webhook::operation()),
     ]
 }
 
@@ -81,6 +84,7 @@ const TAGS: &[(&str, &str)] = &[
     ("trips", "Travelers' trips: legs, constraints, documents, publishing"),
     ("vehicles", "Vehicles for car legs and their documents"),
     ("search", "Route search for parcels, and courier service areas"),
+    ("payments", "Payments, escrow on the ledger, refunds, and Stripe's webhooks"),
     ("admin", "Administration: roles, verification, the audit log"),
     ("platform", "The API itself"),
 ];
@@ -176,6 +180,13 @@ pub fn event_schemas() -> Vec<(String, Value)> {
         event_schema::<ev::ItineraryAccepted>(),
         event_schema::<ev::ItineraryCancelled>(),
         event_schema::<ev::CapacityChanged>(),
+        event_schema::<ev::ProviderEventReceived>(),
+        event_schema::<ev::PaymentSucceeded>(),
+        event_schema::<ev::PaymentFailed>(),
+        event_schema::<ev::ItineraryConfirmed>(),
+        event_schema::<ev::RefundIssued>(),
+        event_schema::<ev::RefundSettled>(),
+        event_schema::<ev::PaymentDisputed>(),
     ]
 }
 

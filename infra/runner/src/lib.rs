@@ -49,6 +49,9 @@ pub struct Options {
     pub docs_dir: PathBuf,
     /// The event schemas every event on the stack's queues is checked against.
     pub event_schemas: PathBuf,
+    /// The Stripe emulator (localstripe): StripeApiBase points there, and
+    /// the stack's webhook endpoint is registered with it for its account.
+    pub stripe: Option<String>,
 }
 
 impl Options {
@@ -73,6 +76,7 @@ impl Options {
             log_dir: None,
             docs_dir: template.parent().unwrap_or(std::path::Path::new(".")).join(".local/swagger-ui"),
             event_schemas: template.parent().unwrap_or(std::path::Path::new(".")).join("events/schemas"),
+            stripe: None,
         }
     }
 }
@@ -143,6 +147,7 @@ pub struct Prepared {
 /// Reads template.yaml, provisions every resource and resolves each
 /// function's environment.
 pub async fn prepare(opts: &Options) -> Result<Prepared, String> {
+    install_crypto();
     let template = Template::load(&opts.template)?;
     let sdk = sdk_config(opts).await;
     let infra = Aws::new(sdk.clone(), None);
@@ -155,6 +160,9 @@ pub async fn prepare(opts: &Options) -> Result<Prepared, String> {
         sesv2: infra.sesv2(),
     };
     let mut parameters = template.parameters.clone();
+    if let Some(stripe) = &opts.stripe {
+        parameters.insert("StripeApiBase".into(), stripe.clone());
+    }
     parameters.extend(opts.parameters.clone());
     let mut names = Names {
         stack: opts.stack.clone(),
@@ -300,6 +308,9 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tasks.push(tokio::spawn(server::serve(listener, state)));
 
+    if let Some(stripe) = &opts.stripe {
+        register_webhook(stripe, &opts.stack, &format!("http://{addr}/webhooks/stripe"), &opts.secrets).await?;
+    }
     let table_id =
         template.of_kind("AWS::DynamoDB::Table").next().map(|(id, _)| id.clone()).ok_or("template has no table")?;
     let table = handoff::platform::store::Table::new(clients.dynamodb.clone(), names.refs[&table_id].clone());
@@ -315,6 +326,39 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
         events,
         tasks,
     })
+}
+
+/// The process's TLS crypto (aws-lc-rs, as the AWS SDK's). reqwest's rustls
+/// backend, which the Stripe client enables across the workspace, takes
+/// the process default and has none of its own.
+pub fn install_crypto() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
+/// Registers the stack's webhook endpoint with localstripe, for the stack's
+/// own account (its secret key), signed with its first webhook secret.
+async fn register_webhook(
+    stripe: &str,
+    stack: &str,
+    url: &str,
+    secrets: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    let key = secrets.get("stripe_secret_key").ok_or("local secret stripe_secret_key is missing")?;
+    let secret = secrets
+        .get("stripe_webhook_secrets")
+        .and_then(|s| s.split(',').next())
+        .ok_or("local secret stripe_webhook_secrets is missing")?;
+    let body = serde_json::json!({"url": url, "secret": secret, "account": key});
+    let r = reqwest::Client::new()
+        .post(format!("{}/_config/webhooks/{stack}", stripe.trim_end_matches('/')))
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| format!("localstripe at {stripe}: {e}"))?;
+    if !r.status().is_success() {
+        return Err(format!("localstripe refused the webhook: {}", r.status()));
+    }
+    Ok(())
 }
 
 /// What Lambda adds to a function's environment, and what the local stack

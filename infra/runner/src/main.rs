@@ -12,7 +12,7 @@ async fn main() {
     handoff::platform::observability::init_tracing();
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--generate-secrets") {
-        // The JSON for the AuthSecretName secret in Secrets Manager (see README).
+        // The JSON for the AuthSecretName and PaymentsSecretName secrets in Secrets Manager (see README).
         println!("{}", serde_json::to_string_pretty(&secrets::generate()).expect("serialises"));
         return;
     }
@@ -25,6 +25,7 @@ async fn main() {
     );
     opts.port = arg(&args, "--port").and_then(|p| p.parse().ok()).unwrap_or(3000);
     opts.fault_rate = arg(&args, "--fault-rate").and_then(|r| r.parse().ok());
+    opts.stripe = arg(&args, "--stripe");
     opts.secrets = match secrets::load_or_create(&root.join(".local/secrets.json")) {
         Ok(s) => s,
         Err(e) => {

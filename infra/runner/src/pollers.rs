@@ -246,7 +246,11 @@ pub async fn schedule(every: Duration, invoke: Arc<Pool>, event: Value, function
     tick.tick().await;
     loop {
         tick.tick().await;
-        if let Err(e) = invoke.invoke(event.clone()).await {
+        // Each tick is its own event, at its own time.
+        let mut event = event.clone();
+        event["time"] = json!(handoff::platform::clock::now_rfc3339());
+        event["id"] = json!(uuid::Uuid::new_v4().to_string());
+        if let Err(e) = invoke.invoke(event).await {
             tracing::warn!(function, error = %e, "scheduled invocation failed");
         }
     }

@@ -233,6 +233,9 @@ pub struct ItineraryCancelled {
     pub released: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The sender, or someone else (the platform when the payment deadline passed).
+    #[serde(default)]
+    pub cancelled_by: super::payments::CancelledBy,
 }
 impl DomainEvent for ItineraryCancelled {
     const SOURCE: &'static str = "handoff.bookings";
@@ -251,4 +254,106 @@ pub struct CapacityChanged {
 impl DomainEvent for CapacityChanged {
     const SOURCE: &'static str = "handoff.bookings";
     const DETAIL_TYPE: &'static str = "CapacityChanged";
+}
+
+/// A payment provider's event, its signature checked (webhook) or listed
+/// from the provider (the reconciliation schedule), received once by its id.
+/// Applied by the payments consumer.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct ProviderEventReceived {
+    pub provider: String,
+    /// The provider's event id (`evt_…`).
+    pub event_id: String,
+    /// Such as `payment_intent.succeeded`.
+    pub event_type: String,
+    /// Unix seconds, as the provider says.
+    pub created: i64,
+    /// The object the event is about, as the provider sent it.
+    pub object: serde_json::Value,
+}
+impl DomainEvent for ProviderEventReceived {
+    const SOURCE: &'static str = "handoff.payments";
+    const DETAIL_TYPE: &'static str = "ProviderEventReceived";
+}
+
+/// The sender paid: the money is in escrow.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct PaymentSucceeded {
+    pub itinerary_id: String,
+    pub sender_id: String,
+    pub intent_id: String,
+    pub amount: super::money::Money,
+}
+impl DomainEvent for PaymentSucceeded {
+    const SOURCE: &'static str = "handoff.payments";
+    const DETAIL_TYPE: &'static str = "PaymentSucceeded";
+}
+
+/// A payment attempt failed; the sender may try another card until the deadline.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct PaymentFailed {
+    pub itinerary_id: String,
+    pub sender_id: String,
+    pub intent_id: String,
+    pub reason: String,
+    pub deadline: super::trips::Instant,
+}
+impl DomainEvent for PaymentFailed {
+    const SOURCE: &'static str = "handoff.payments";
+    const DETAIL_TYPE: &'static str = "PaymentFailed";
+}
+
+/// Paid and confirmed: each traveler has a leg assignment.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct ItineraryConfirmed {
+    pub itinerary_id: String,
+    pub shipment_id: String,
+    pub sender_id: String,
+    pub travelers: Vec<String>,
+    pub total: super::money::Money,
+}
+impl DomainEvent for ItineraryConfirmed {
+    const SOURCE: &'static str = "handoff.payments";
+    const DETAIL_TYPE: &'static str = "ItineraryConfirmed";
+}
+
+/// A cancelled itinerary's refund was asked of the provider.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct RefundIssued {
+    pub itinerary_id: String,
+    pub sender_id: String,
+    pub refund: super::money::Money,
+    /// What the cancellation policy keeps.
+    pub retained: super::money::Money,
+    pub rule: String,
+}
+impl DomainEvent for RefundIssued {
+    const SOURCE: &'static str = "handoff.payments";
+    const DETAIL_TYPE: &'static str = "RefundIssued";
+}
+
+/// The provider confirmed a refund.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct RefundSettled {
+    pub itinerary_id: String,
+    pub sender_id: String,
+    pub amount: super::money::Money,
+}
+impl DomainEvent for RefundSettled {
+    const SOURCE: &'static str = "handoff.payments";
+    const DETAIL_TYPE: &'static str = "RefundSettled";
+}
+
+/// A card holder disputed a payment (support must answer it).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct PaymentDisputed {
+    pub itinerary_id: String,
+    pub sender_id: String,
+    pub intent_id: String,
+    pub amount: i64,
+    pub reason: String,
+}
+impl DomainEvent for PaymentDisputed {
+    const SOURCE: &'static str = "handoff.payments";
+    const DETAIL_TYPE: &'static str = "PaymentDisputed";
 }

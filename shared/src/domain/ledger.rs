@@ -250,10 +250,7 @@ impl Plan {
 /// that does not depend on balances; the constraints are checked against
 /// the balances by whoever applies the plan ([`Ledger::apply`] in memory,
 /// a condition on each account's headroom in the table).
-pub fn plan(
-    batch: &[Transfer],
-    pending: &BTreeMap<String, (Transfer, PendingState)>,
-) -> Result<Plan, LedgerError> {
+pub fn plan(batch: &[Transfer], pending: &BTreeMap<String, (Transfer, PendingState)>) -> Result<Plan, LedgerError> {
     let mut p = Plan::default();
     for t in batch {
         let id = || t.transfer_id.clone();
@@ -332,11 +329,8 @@ impl Ledger {
         if fresh.len() != batch.len() {
             return Err(LedgerError::Exists(batch[0].transfer_id.clone()));
         }
-        let pending: BTreeMap<String, (Transfer, PendingState)> = self
-            .pending
-            .iter()
-            .map(|(id, s)| (id.clone(), (self.transfers[id].clone(), *s)))
-            .collect();
+        let pending: BTreeMap<String, (Transfer, PendingState)> =
+            self.pending.iter().map(|(id, s)| (id.clone(), (self.transfers[id].clone(), *s))).collect();
         let p = plan(&fresh, &pending)?;
         for a in p.changes.keys() {
             let have = self.accounts.get(a).copied().unwrap_or_default().headroom(a.kind.constraint());
@@ -409,7 +403,7 @@ mod tests {
         let mut l = Ledger::default();
         // Nothing in escrow yet: a pending share is refused.
         let share = t("it.share.0", &escrow, &traveler, 800, Phase::Pending);
-        assert_eq!(l.apply(&[share.clone()]), Err(LedgerError::ExceedsConstraint(escrow.to_string())));
+        assert_eq!(l.apply(std::slice::from_ref(&share)), Err(LedgerError::ExceedsConstraint(escrow.to_string())));
         // Payment and share in one batch: allowed (headroom checked after the batch).
         let pay = t("it.payment", &clearing, &escrow, 1000, Phase::Posted);
         assert_eq!(l.apply(&[pay.clone(), share.clone()]), Ok(true));

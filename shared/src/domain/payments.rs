@@ -3,7 +3,7 @@
 //! money is split in escrow when it arrives, and the cancellation policy.
 use crate::domain::bookings::{Itinerary, LineKind};
 use crate::domain::ledger::{AccountId, AccountKind, PendingState, Phase, Transfer, TransferCode};
-use crate::domain::money::{percent_of, Currency};
+use crate::domain::money::Currency;
 use crate::domain::search::RouteSegment;
 use crate::domain::trips::Instant;
 use serde::{Deserialize, Serialize};
@@ -87,13 +87,32 @@ pub struct Payment {
 /// What the provider said, parsed from one of its events.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Signal {
-    Succeeded { intent_id: String, amount: i64, currency: Currency, charge_id: Option<String> },
-    Failed { intent_id: String, message: String },
-    RequiresAction { intent_id: String },
-    Canceled { intent_id: String },
+    Succeeded {
+        intent_id: String,
+        amount: i64,
+        currency: Currency,
+        charge_id: Option<String>,
+    },
+    Failed {
+        intent_id: String,
+        message: String,
+    },
+    RequiresAction {
+        intent_id: String,
+    },
+    Canceled {
+        intent_id: String,
+    },
     /// `amount_refunded` is the charge's total refunded so far.
-    Refunded { intent_id: String, amount_refunded: i64 },
-    Disputed { intent_id: String, amount: i64, reason: String },
+    Refunded {
+        intent_id: String,
+        amount_refunded: i64,
+    },
+    Disputed {
+        intent_id: String,
+        amount: i64,
+        reason: String,
+    },
 }
 
 impl Signal {
@@ -196,8 +215,7 @@ pub enum SplitError {
 fn transfer(
     it: &Itinerary,
     id: String,
-    debit: AccountId,
-    credit: AccountId,
+    (debit, credit): (AccountId, AccountId),
     amount: i64,
     phase: Phase,
     code: TransferCode,
@@ -232,8 +250,7 @@ pub fn payment_transfers(it: &Itinerary, fee_vat_bp: u32, at: &str) -> Result<Ve
     let mut out = vec![transfer(
         it,
         id("payment"),
-        AccountId::platform(AccountKind::Clearing, cur),
-        esc.clone(),
+        (AccountId::platform(AccountKind::Clearing, cur), esc.clone()),
         it.total,
         Phase::Posted,
         TransferCode::Payment,
@@ -241,7 +258,7 @@ pub fn payment_transfers(it: &Itinerary, fee_vat_bp: u32, at: &str) -> Result<Ve
     )];
     let mut pending = |what: String, to: AccountId, amount: i64, code: TransferCode| {
         if amount > 0 {
-            out.push(transfer(it, id(&what), esc.clone(), to, amount, Phase::Pending, code, at));
+            out.push(transfer(it, id(&what), (esc.clone(), to), amount, Phase::Pending, code, at));
         }
     };
     for (n, s) in it.segments.iter().enumerate() {
@@ -295,9 +312,10 @@ pub fn vat_included(gross: i64, bp: u32) -> i64 {
 }
 
 /// Who cancelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CancelledBy {
+    #[default]
     Sender,
     /// A traveler, support, or the platform itself.
     Other,
@@ -321,7 +339,11 @@ pub struct RefundDecision {
 pub fn refund_policy(it: &Itinerary, paid: i64, by: CancelledBy, now: i64) -> RefundDecision {
     let first = first_departure(it).unwrap_or(i64::MAX);
     if by == CancelledBy::Other {
-        return RefundDecision { refund: paid, retained: 0, rule: "cancelled by the platform or a traveler: full refund".into() };
+        return RefundDecision {
+            refund: paid,
+            retained: 0,
+            rule: "cancelled by the platform or a traveler: full refund".into(),
+        };
     }
     if first.saturating_sub(now) >= FREE_CANCELLATION_HOURS * 3600 {
         return RefundDecision {
@@ -374,8 +396,7 @@ pub fn cancellation_transfers(
         out.push(transfer(
             it,
             id("refund".into()),
-            escrow(it),
-            AccountId::platform(AccountKind::Refunds, cur),
+            (escrow(it), AccountId::platform(AccountKind::Refunds, cur)),
             decision.refund,
             Phase::Posted,
             TransferCode::Refund,
@@ -386,8 +407,7 @@ pub fn cancellation_transfers(
         out.push(transfer(
             it,
             id("retained".into()),
-            escrow(it),
-            AccountId::platform(AccountKind::Revenue, cur),
+            (escrow(it), AccountId::platform(AccountKind::Revenue, cur)),
             decision.retained,
             Phase::Posted,
             TransferCode::Retained,
@@ -402,8 +422,10 @@ pub fn refund_settled_transfer(it: &Itinerary, amount: i64, total: i64, at: &str
     transfer(
         it,
         format!("{}.refunded.{total}", it.itinerary_id),
-        AccountId::platform(AccountKind::Refunds, &it.currency),
-        AccountId::platform(AccountKind::Clearing, &it.currency),
+        (
+            AccountId::platform(AccountKind::Refunds, &it.currency),
+            AccountId::platform(AccountKind::Clearing, &it.currency),
+        ),
         amount,
         Phase::Posted,
         TransferCode::RefundSettled,
@@ -456,7 +478,8 @@ mod tests {
         assert_eq!(p.apply(&failed, "t1"), Outcome::Failed);
         assert_eq!(p.apply(&Signal::RequiresAction { intent_id: "pi_1".into() }, "t2"), Outcome::Recorded);
         // Another intent's news, or a wrong amount, changes nothing.
-        let other = Signal::Succeeded { intent_id: "pi_2".into(), amount: 1000, currency: eur.clone(), charge_id: None };
+        let other =
+            Signal::Succeeded { intent_id: "pi_2".into(), amount: 1000, currency: eur.clone(), charge_id: None };
         assert_eq!(p.apply(&other, "t3"), Outcome::Nothing);
         let short = Signal::Succeeded { intent_id: "pi_1".into(), amount: 999, currency: eur, charge_id: None };
         assert_eq!(p.apply(&short, "t3"), Outcome::Nothing);

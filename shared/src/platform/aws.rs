@@ -73,6 +73,19 @@ pub async fn metered<F: std::future::Future>(f: F) -> (F::Output, Calls) {
     (out, c)
 }
 
+/// Counts a call to another provider (e.g. `Stripe.CreatePaymentIntent`)
+/// in the current scope, beside the AWS calls, and times it like them.
+pub async fn count_call<F: std::future::Future>(op: &str, f: F) -> F::Output {
+    let _ = SCOPE.try_with(|s| {
+        let mut s = s.lock().unwrap();
+        *s.counts.entry(op.to_string()).or_default() += 1;
+        s.attempt_started();
+    });
+    let out = f.await;
+    let _ = SCOPE.try_with(|s| s.lock().unwrap().attempt_ended());
+    out
+}
+
 /// That an attempt was counted as in flight (kept in the request's config bag).
 #[derive(Debug, Clone)]
 struct AttemptStarted;

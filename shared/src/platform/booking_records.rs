@@ -28,6 +28,10 @@ pub struct TripCapacity {
 pub struct Loaded {
     pub itinerary: Record<Itinerary>,
     pub bookings: Vec<Record<Booking>>,
+    /// Its payment, once one was started.
+    pub payment: Option<Record<crate::domain::payments::Payment>>,
+    /// Its ledger transfers.
+    pub transfers: Vec<Record<super::payment_records::TransferRecord>>,
 }
 
 impl Loaded {
@@ -48,16 +52,18 @@ pub async fn load(table: &Table, itinerary_id: &str) -> Result<Option<Loaded>, S
             cursor: None,
         })
         .await?;
-    let mut itinerary = None;
-    let mut bookings = Vec::new();
+    let (mut itinerary, mut payment) = (None, None);
+    let (mut bookings, mut transfers) = (Vec::new(), Vec::new());
     for r in page.items {
-        if r.entity == entity::ITINERARY {
-            itinerary = Some(r.parse::<Itinerary>()?);
-        } else if r.entity == entity::BOOKING {
-            bookings.push(r.parse::<Booking>()?);
+        match r.entity.as_str() {
+            entity::ITINERARY => itinerary = Some(r.parse::<Itinerary>()?),
+            entity::BOOKING => bookings.push(r.parse::<Booking>()?),
+            entity::PAYMENT => payment = Some(r.parse()?),
+            entity::LEDGER_TRANSFER => transfers.push(r.parse()?),
+            _ => {}
         }
     }
-    Ok(itinerary.map(|itinerary| Loaded { itinerary, bookings }))
+    Ok(itinerary.map(|itinerary| Loaded { itinerary, bookings, payment, transfers }))
 }
 
 /// The sender's own itinerary (404 for anyone else, like a missing one).
@@ -69,12 +75,26 @@ pub async fn own_itinerary(table: &Table, itinerary_id: &str, user_id: &str) -> 
 }
 
 /// A new itinerary or its next version, with its by-sender index key.
+/// An itinerary awaiting payment carries the payment-deadline index key
+/// (gsi2, since when it awaits), and only then.
 pub fn itinerary_write(current: Option<&Record<Itinerary>>, it: &Itinerary) -> TransactWriteItem {
     let g = keys::itineraries_of(&it.sender_id, it.status.as_str(), &it.created_at, &it.itinerary_id);
+    let due = awaiting_payment_since(it).map(|since| keys::awaiting_payment(since, &it.itinerary_id));
     match current {
-        None => put_new(&Record::new(keys::itinerary(&it.itinerary_id), entity::ITINERARY, it.clone()).gsi1(g)),
-        Some(c) => put_versioned(&c.next(it.clone()).gsi1(g)),
+        None => {
+            put_new(&Record::new(keys::itinerary(&it.itinerary_id), entity::ITINERARY, it.clone()).gsi1(g).gsi2(due))
+        }
+        Some(c) => put_versioned(&c.next(it.clone()).gsi1(g).gsi2(due)),
     }
+}
+
+/// When an itinerary awaiting payment began to await it (unix seconds).
+pub fn awaiting_payment_since(it: &Itinerary) -> Option<i64> {
+    if it.status != crate::domain::bookings::ItineraryStatus::AwaitingPayment {
+        return None;
+    }
+    let at = it.history.iter().rev().find(|t| t.to == it.status).map(|t| t.at.as_str()).unwrap_or(&it.updated_at);
+    Some(Instant::parse(at).map(|i| i.0).unwrap_or(0))
 }
 
 /// A new booking or its next version: by-traveler index key by status, and
@@ -512,4 +532,65 @@ pub fn new_bookings(
             RouteSegment::Courier { .. } => None,
         })
         .collect()
+}
+
+/// An itinerary cancelled (before any pickup), in one transaction: pending
+/// requests withdrawn, capacity reserved by accepted bookings released
+/// (CapacityChanged each), the shipment a draft again, ItineraryCancelled.
+/// A paid itinerary's refund follows from the event (payments).
+pub fn cancellation(
+    l: &Loaded,
+    shipment: &Shipment,
+    at: &str,
+    reason: Option<String>,
+    by: crate::domain::payments::CancelledBy,
+    correlation_id: &str,
+    actor: Actor,
+) -> Result<(Itinerary, Vec<TransactWriteItem>), IllegalTransition> {
+    use crate::domain::bookings::ItineraryStatus;
+    let mut it = l.itinerary.data.clone();
+    let previous = it.status;
+    if matches!(previous, ItineraryStatus::InTransit | ItineraryStatus::Delivered) {
+        return Err(IllegalTransition { from: previous, to: ItineraryStatus::Cancelled });
+    }
+    it.go(ItineraryStatus::Cancelled, at, reason.clone())?;
+    let mut writes = Vec::new();
+    let mut released = Vec::new();
+    for current in &l.bookings {
+        let mut b = current.data.clone();
+        let was = b.status;
+        if !was.is_live() {
+            continue;
+        }
+        b.status = BookingStatus::Cancelled;
+        b.reason = Some(match by {
+            crate::domain::payments::CancelledBy::Sender => "the sender cancelled the itinerary".into(),
+            crate::domain::payments::CancelledBy::Other => {
+                reason.clone().unwrap_or_else(|| "the itinerary was cancelled".into())
+            }
+        });
+        b.updated_at = at.into();
+        if was == BookingStatus::Accepted {
+            writes.push(release(&b.trip_id, b.parcel.weight_grams));
+            writes.push(capacity_event(&b, b.parcel.weight_grams as i64, correlation_id, actor.clone()));
+            released.push(b.booking_id.clone());
+        }
+        if let Some(r) = it.booking_mut(&b.booking_id) {
+            r.status = BookingStatus::Cancelled;
+        }
+        writes.push(booking_write(Some(current), &b));
+    }
+    let event = crate::domain::events::ItineraryCancelled {
+        itinerary_id: it.itinerary_id.clone(),
+        shipment_id: it.shipment_id.clone(),
+        sender_id: it.sender_id.clone(),
+        previous_status: previous,
+        released,
+        reason,
+        cancelled_by: by,
+    };
+    writes.push(itinerary_write(Some(&l.itinerary), &it));
+    writes.push(shipment_status(shipment, ShipmentStatus::Booked, ShipmentStatus::Draft, None, at));
+    writes.push(super::outbox::event(&event, correlation_id, actor));
+    Ok((it, writes))
 }

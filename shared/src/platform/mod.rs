@@ -27,6 +27,8 @@ pub mod idempotency;
 pub mod mail;
 #[cfg(feature = "dynamodb")]
 pub mod outbox;
+#[cfg(all(feature = "http", feature = "dynamodb"))]
+pub mod payment_records;
 #[cfg(feature = "publisher")]
 pub mod publisher;
 #[cfg(feature = "dynamodb")]
@@ -37,5 +39,6 @@ pub mod sessions;
 pub mod shipment_records;
 #[cfg(feature = "dynamodb")]
 pub mod store;
+pub mod stripe;
 #[cfg(all(feature = "http", feature = "dynamodb", feature = "places"))]
 pub mod trip_records;

@@ -1,18 +1,16 @@
-//! PUT /itineraries/{id}/cancel {"reason"} — the sender cancels before
-//! payment: pending requests are withdrawn, capacity reserved by accepted
+//! PUT /itineraries/{id}/cancel {"reason"} — the sender cancels before any
+//! pickup: pending requests are withdrawn, capacity reserved by accepted
 //! bookings is released (CapacityChanged each), and the shipment is a draft
-//! again. A paid itinerary is refunded through payments, not here.
-//! Query (itinerary + bookings) + GetItem (shipment) + TransactWriteItems.
-use handoff::domain::bookings::{BookingStatus, Itinerary, ItineraryStatus};
-use handoff::domain::events::ItineraryCancelled;
-use handoff::domain::shipments::{Shipment, ShipmentStatus};
+//! again. A paid (confirmed) itinerary is refunded under the cancellation
+//! policy by payments, which acts on ItineraryCancelled.
+//! Query (itinerary partition) + GetItem (shipment) + TransactWriteItems.
+use handoff::domain::bookings::Itinerary;
+use handoff::domain::payments::CancelledBy;
+use handoff::domain::shipments::Shipment;
 use handoff::keys;
-use handoff::platform::booking_records::{
-    booking_changed, booking_write, capacity_event, itinerary_write, own_itinerary, release, shipment_status,
-};
+use handoff::platform::booking_records::{booking_changed, cancellation, own_itinerary};
 use handoff::platform::context::Ctx;
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
-use handoff::platform::outbox;
 use handoff::platform::store::Record;
 use serde::Deserialize;
 
@@ -34,66 +32,31 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         return Err(Problem::field("reason", "is at most 500 characters"));
     }
     let l = own_itinerary(table, req.path_param("id")?, &me.user_id).await?;
-    let at = ctx.now_rfc3339();
-    let mut it = l.itinerary.data.clone();
-    let previous = it.status;
-    if matches!(previous, ItineraryStatus::Confirmed | ItineraryStatus::InTransit | ItineraryStatus::Delivered) {
-        return Err(Problem::conflict(
-            "illegal-transition",
-            format!(
-                "an itinerary that is {} is not cancelled here: a paid one is refunded through payments",
-                previous.as_str()
-            ),
-        ));
-    }
-    it.go(ItineraryStatus::Cancelled, &at, reason.clone())?;
-    let shipment: Option<Record<Shipment>> = table.get(&keys::shipment(&it.shipment_id), true).await?;
+    let shipment: Option<Record<Shipment>> = table.get(&keys::shipment(&l.itinerary.data.shipment_id), true).await?;
     let shipment = shipment.ok_or_else(Problem::internal)?;
-    let (cid, actor) = (&req.correlation_id, req.actor());
-    let mut writes = Vec::new();
-    let mut released = Vec::new();
-    for current in &l.bookings {
-        let mut b = current.data.clone();
-        let was = b.status;
-        if !was.is_live() {
-            continue;
-        }
-        b.status = BookingStatus::Cancelled;
-        b.reason = Some("the sender cancelled the itinerary".into());
-        b.updated_at = at.clone();
-        if was == BookingStatus::Accepted {
-            writes.push((release(&b.trip_id, b.parcel.weight_grams), None));
-            writes.push((capacity_event(&b, b.parcel.weight_grams as i64, cid, actor.clone()), None));
-            released.push(b.booking_id.clone());
-        }
-        if let Some(r) = it.booking_mut(&b.booking_id) {
-            r.status = BookingStatus::Cancelled;
-        }
-        writes.push((booking_write(Some(current), &b), Some(booking_changed())));
-    }
-    let event = ItineraryCancelled {
-        itinerary_id: it.itinerary_id.clone(),
-        shipment_id: it.shipment_id.clone(),
-        sender_id: it.sender_id.clone(),
-        previous_status: previous,
-        released,
+    let (it, writes) = cancellation(
+        &l,
+        &shipment.data,
+        &ctx.now_rfc3339(),
         reason,
-    };
-    let mut reply = Reply::ok(&it)
-        .write(itinerary_write(Some(&l.itinerary), &it), Some(booking_changed()))
-        .write(shipment_status(&shipment.data, ShipmentStatus::Booked, ShipmentStatus::Draft, None, &at), None)
-        .write(outbox::event(&event, cid, actor), None);
-    for (w, on_fail) in writes {
-        reply = reply.write(w, on_fail);
+        CancelledBy::Sender,
+        &req.correlation_id,
+        req.actor(),
+    )?;
+    let mut reply = Reply::ok(&it);
+    for w in writes {
+        reply = reply.write(w, Some(booking_changed()));
     }
     Ok(reply)
 }
 
 pub fn operation() -> Operation {
-    Operation::put("/itineraries/{id}/cancel", "bookings", "Cancel an itinerary before payment")
+    Operation::put("/itineraries/{id}/cancel", "bookings", "Cancel an itinerary before pickup")
         .describe(
             "Pending requests are withdrawn, capacity reserved by accepted bookings is released, and the \
-             shipment is a draft again.",
+             shipment is a draft again. A paid itinerary is refunded under the cancellation policy: in full \
+             until 48 hours before the first departure, less the platform fee after that (see \
+             GET /itineraries/{id}/payment for the refund).",
         )
         .optional_body::<Body>()
         .example(serde_json::json!({"reason": "Plans changed"}))

@@ -1,0 +1,1 @@
+handoff::event_function!(expire_payments::handle);

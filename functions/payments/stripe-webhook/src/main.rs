@@ -1,0 +1,1 @@
+handoff::http_function!(stripe_webhook::handle);

@@ -1,0 +1,1 @@
+handoff::event_function!(sync_payment_events::handle);

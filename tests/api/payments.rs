@@ -1,0 +1,298 @@
+//! Payments end to end with localstripe: a sender pays an itinerary the way
+//! Stripe.js does (confirming the PaymentIntent with its client_secret and
+//! the publishable key), the signed webhook confirms it, escrow is held on
+//! the ledger; a declined card and a retry; 3-D Secure through
+//! requires_action; a payment deadline that passes; a cancellation refunded
+//! and settled; webhooks refused, repeated, late, and never delivered.
+use futures::future::join_all;
+use handoff::platform::stripe::sign;
+use handoff_tests::parcels::body;
+use handoff_tests::{at, eventually, stack, stripe_url, Answer, Client, TestStack};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const H: i64 = 3600;
+
+fn email(name: &str) -> String {
+    format!("{name}-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..10])
+}
+
+async fn ok(a: Answer) -> Value {
+    assert!(a.status.is_success(), "{} {}", a.status, a.body);
+    a.body
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// An itinerary awaiting payment: (sender's token, itinerary id, its total).
+async fn awaiting(stack: &TestStack, c: &Client) -> (String, String, i64) {
+    let admin = c.admin(stack).await;
+    let (ann, _) = c.verified_traveler(&email("ann"), &admin).await;
+    let (sid, _) = c.verified_traveler(&email("sid"), &admin).await;
+    // Departure in 4 days: a sender's cancellation is refunded in full.
+    let dep = (now() / H + 96) * H;
+    let leg = json!({"origin": "airport:CDG", "destination": "airport:NCE", "depart_at": at(dep),
+                     "arrive_at": at(dep + 2 * H), "carrier": "AF", "flight_number": "AF7700"});
+    let constraints = json!({"max_weight_grams": 5000,
+        "max_dimensions_cm": {"length_cm": 50, "width_cm": 40, "height_cm": 30},
+        "categories": ["documents", "clothing"], "price_per_kg": 2000, "min_price": 800, "currency": "EUR"});
+    let trip = crate::search::publish(c, &ann, "flight", &[leg], constraints, (dep - H, dep + 3 * H)).await;
+    let s =
+        c.ready_shipment(&sid, body("clothing", 700, 3000, ("FR", "airport:CDG"), ("FR", "airport:NCE")), "DAP").await;
+    let q = ok(c.quote(&sid, &s, &[(&trip, &[1])]).await).await;
+    let it = ok(c.post("/itineraries", Some(&sid), json!({"quote_id": q["quote_id"]})).await).await;
+    let id = it["itinerary_id"].as_str().unwrap().to_string();
+    let booking = it["bookings"][0]["booking_id"].as_str().unwrap().to_string();
+    let accepted = ok(c.put(&format!("/bookings/{booking}/accept"), Some(&ann), json!({})).await).await;
+    assert_eq!(accepted["itinerary_status"].as_str().unwrap_or("awaiting_payment"), "awaiting_payment", "{accepted}");
+    let it = ok(c.get(&format!("/itineraries/{id}"), Some(&sid)).await).await;
+    assert_eq!(it["status"], "awaiting_payment", "{it}");
+    (sid, id, it["total"].as_i64().unwrap())
+}
+
+/// What Stripe.js does for `stripe.confirmCardPayment(client_secret, {payment_method})`.
+async fn confirm_like_stripe_js(started: &Value, payment_method: &str) -> (u16, Value) {
+    let pi = started["intent_id"].as_str().unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/payment_intents/{pi}/confirm", stripe_url()))
+        .form(&[
+            ("key", started["publishable_key"].as_str().unwrap()),
+            ("client_secret", started["client_secret"].as_str().unwrap()),
+            ("payment_method", payment_method),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// Stripe's API as the stack's own account (its secret key).
+async fn stripe_api(stack: &TestStack, method: Method, path: &str, form: &[(&str, &str)]) -> Value {
+    let key = &stack.names.secrets["stripe_secret_key"];
+    let r = reqwest::Client::new().request(method.clone(), format!("{}{path}", stripe_url())).bearer_auth(key);
+    let r = if method == Method::GET { r.query(form) } else { r.form(form) };
+    let r = r.send().await.unwrap();
+    r.json().await.unwrap()
+}
+
+async fn payment_of(c: &Client, sid: &str, id: &str) -> Value {
+    ok(c.get(&format!("/itineraries/{id}/payment"), Some(sid)).await).await
+}
+
+async fn until_payment(c: &Client, sid: &str, id: &str, f: impl Fn(&Value) -> bool) -> Value {
+    eventually(40, || async {
+        let p = payment_of(c, sid, id).await;
+        f(&p).then_some(p)
+    })
+    .await
+    .unwrap_or_else(|| panic!("payment of {id} never got there"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_card_then_a_good_one_confirms_and_a_cancellation_is_refunded() {
+    let stack = stack("pay").await;
+    let c = Client::new(&stack);
+    let (sid, id, total) = awaiting(&stack, &c).await;
+    c.get(&format!("/itineraries/{id}/payment"), None).await.problem(401, "unauthenticated");
+
+    let started = c.post(&format!("/itineraries/{id}/payment"), Some(&sid), json!({})).await;
+    assert_eq!(started.status, 201, "{}", started.body);
+    let started = started.body;
+    assert_eq!(started["amount"]["amount"], total);
+    assert!(started["client_secret"].as_str().unwrap().starts_with(started["intent_id"].as_str().unwrap()));
+    assert!(started["publishable_key"].as_str().unwrap().starts_with("pk_"));
+    let pi = stripe_api(
+        &stack,
+        Method::GET,
+        &format!("/v1/payment_intents/{}", started["intent_id"].as_str().unwrap()),
+        &[],
+    )
+    .await;
+    assert_eq!(pi["amount"], total, "exactly the quote's total: {pi}");
+    assert_eq!(pi["currency"], "eur");
+    assert_eq!(pi["transfer_group"], id.as_str());
+    assert_eq!(pi["metadata"]["itinerary_id"], id.as_str());
+
+    // A declined card: the webhook tells why; the sender may try again.
+    let (status, declined) = confirm_like_stripe_js(&started, "pm_card_chargeDeclined").await;
+    assert_eq!(status, 402, "{declined}");
+    let p = until_payment(&c, &sid, &id, |p| p["status"] == "failed").await;
+    assert!(p["last_error"].as_str().unwrap().contains("declined"), "{p}");
+    let again = c.post(&format!("/itineraries/{id}/payment"), Some(&sid), json!({})).await;
+    assert_eq!(again.status, 200, "the open intent, again: {}", again.body);
+    assert_eq!(again.body["intent_id"], started["intent_id"]);
+    let (status, paid) = confirm_like_stripe_js(&again.body, "pm_card_visa").await;
+    assert_eq!((status, paid["status"].as_str()), (200, Some("succeeded")), "{paid}");
+
+    // The webhook confirms it; escrow holds the total, each share pending.
+    let p = until_payment(&c, &sid, &id, |p| p["itinerary_status"] == "confirmed").await;
+    assert_eq!(p["status"], "succeeded");
+    assert_eq!(p["held"], total, "{p}");
+    let transfers = p["transfers"].as_array().unwrap();
+    let pending: i64 =
+        transfers.iter().filter(|t| t["state"] == "pending").map(|t| t["amount"].as_i64().unwrap()).sum();
+    assert_eq!(pending, total, "every cent of escrow is promised to someone: {p}");
+    assert!(transfers.iter().any(|t| t["code"] == "share" && t["credit"]["kind"] == "payable_traveler"), "{p}");
+    assert!(
+        transfers.iter().any(|t| t["code"] == "vat" && t["credit"]["kind"] == "vat_payable"),
+        "FR VAT on the fee: {p}"
+    );
+    c.post(&format!("/itineraries/{id}/payment"), Some(&sid), json!({})).await.problem(409, "already-paid");
+
+    // Cancelled four days before departure: refunded in full, settled by charge.refunded.
+    ok(c.put(&format!("/itineraries/{id}/cancel"), Some(&sid), json!({"reason": "changed plans"})).await).await;
+    let p = until_payment(&c, &sid, &id, |p| p["status"] == "refunded").await;
+    assert_eq!(p["refund_requested"], total, "{p}");
+    assert_eq!(p["refunded"], total);
+    assert_eq!(p["held"], 0, "nothing left in escrow: {p}");
+    let transfers = p["transfers"].as_array().unwrap();
+    assert!(transfers.iter().all(|t| t["state"] != "pending"), "every share voided: {p}");
+    assert!(transfers.iter().any(|t| t["code"] == "refund_settled"), "{p}");
+    let refunds =
+        stripe_api(&stack, Method::GET, "/v1/refunds", &[("payment_intent", started["intent_id"].as_str().unwrap())])
+            .await;
+    assert_eq!(refunds["data"].as_array().unwrap().len(), 1, "one refund at Stripe: {refunds}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_d_secure_then_a_deadline_that_passes() {
+    let stack = stack("pay3ds").await;
+    let c = Client::new(&stack);
+    let (sid, id, _) = awaiting(&stack, &c).await;
+    let started = ok(c.post(&format!("/itineraries/{id}/payment"), Some(&sid), json!({})).await).await;
+    let (status, pi) = confirm_like_stripe_js(&started, "pm_card_authenticationRequired").await;
+    assert_eq!((status, pi["status"].as_str()), (200, Some("requires_action")), "{pi}");
+    until_payment(&c, &sid, &id, |p| p["status"] == "requires_action").await;
+    // The card holder completes 3-D Secure (localstripe's _authenticate, as its Stripe.js does).
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/payment_intents/{}/_authenticate?success=true",
+            stripe_url(),
+            started["intent_id"].as_str().unwrap()
+        ))
+        .json(&json!({"key": started["publishable_key"], "client_secret": started["client_secret"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    until_payment(&c, &sid, &id, |p| p["itinerary_status"] == "confirmed").await;
+
+    // Another itinerary is never paid: past the deadline it is cancelled, its PaymentIntent too.
+    let (sid2, id2, _) = awaiting(&stack, &c).await;
+    let open = ok(c.post(&format!("/itineraries/{id2}/payment"), Some(&sid2), json!({})).await).await;
+    let fired = ok(c
+        .post(
+            &format!("/_local/schedules/ExpirePaymentsFunction?time={}", at(now() + 31 * 60).replace('+', "%2B")),
+            None,
+            json!({}),
+        )
+        .await)
+    .await;
+    assert!(fired["cancelled"].as_array().unwrap().iter().any(|i| i == id2.as_str()), "{fired}");
+    assert!(!fired["cancelled"].as_array().unwrap().iter().any(|i| i == id.as_str()), "a paid one stays: {fired}");
+    let it = ok(c.get(&format!("/itineraries/{id2}"), Some(&sid2)).await).await;
+    assert_eq!(it["status"], "cancelled");
+    assert!(it["reason"].as_str().unwrap().contains("deadline"), "{it}");
+    assert_eq!(it["bookings"][0]["status"], "cancelled", "the reserved capacity is released: {it}");
+    let pi =
+        stripe_api(&stack, Method::GET, &format!("/v1/payment_intents/{}", open["intent_id"].as_str().unwrap()), &[])
+            .await;
+    assert_eq!(pi["status"], "canceled", "{pi}");
+    let (status, _) = confirm_like_stripe_js(&open, "pm_card_visa").await;
+    assert_eq!(status, 400, "a cancelled itinerary cannot be paid any more");
+    c.post(&format!("/itineraries/{id2}/payment"), Some(&sid2), json!({})).await.problem(409, "illegal-transition");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_verified_applied_once_and_never_lost() {
+    let stack = stack("webhooks").await;
+    let c = Client::new(&stack);
+    let secret = stack.names.secrets["stripe_webhook_secrets"].split(',').next().unwrap().to_string();
+    let post = |payload: Vec<u8>, signature: Option<String>| {
+        let c = c.clone();
+        async move {
+            let mut headers = vec![("content-type", "application/json".to_string())];
+            if let Some(s) = signature {
+                headers.push(("stripe-signature", s));
+            }
+            let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            c.raw(Method::POST, "/webhooks/stripe", None, &h, Some(payload)).await
+        }
+    };
+    let other = serde_json::to_vec(&json!({"id": "evt_x1", "type": "customer.created", "created": now(),
+        "data": {"object": {"id": "cus_1"}}}))
+    .unwrap();
+    post(other.clone(), None).await.problem(400, "invalid-signature");
+    post(other.clone(), Some(sign(&other, "whsec_wrong", now()))).await.problem(400, "invalid-signature");
+    post(other.clone(), Some(sign(&other, &secret, now() - 301))).await.problem(400, "invalid-signature");
+    let r = post(other.clone(), Some(sign(&other, &secret, now()))).await;
+    assert_eq!((r.status.as_u16(), &r.body["handled"]), (200, &json!(false)), "unknown types acknowledged: {}", r.body);
+
+    // A payment whose webhooks never arrive: the listing schedule catches it.
+    let (sid, id, _) = awaiting(&stack, &c).await;
+    let started = ok(c.post(&format!("/itineraries/{id}/payment"), Some(&sid), json!({})).await).await;
+    let pi = started["intent_id"].as_str().unwrap().to_string();
+    let dropped = reqwest::Client::new()
+        .post(format!("{}/_config/drop", stripe_url()))
+        .json(&json!({"object": pi}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dropped.status(), 200);
+    let (status, _) = confirm_like_stripe_js(&started, "pm_card_visa").await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(payment_of(&c, &sid, &id).await["status"], "requires_payment_method", "no webhook came");
+    let fired = ok(c.post("/_local/schedules/SyncPaymentEventsFunction", None, json!({})).await).await;
+    assert!(!fired["received"].as_array().unwrap().is_empty(), "{fired}");
+    let p = until_payment(&c, &sid, &id, |p| p["itinerary_status"] == "confirmed").await;
+    let transfers = p["transfers"].as_array().unwrap().len();
+
+    // The real succeeded event, delivered 20 times at once: one effect.
+    let events = stripe_api(&stack, Method::GET, "/v1/events", &[("limit", "100")]).await;
+    let succeeded = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "payment_intent.succeeded" && e["data"]["object"]["id"] == pi.as_str())
+        .cloned()
+        .expect("the succeeded event is listed");
+    let payload = serde_json::to_vec(&succeeded).unwrap();
+    let answers = join_all((0..20).map(|_| post(payload.clone(), Some(sign(&payload, &secret, now()))))).await;
+    assert!(answers.iter().all(|a| a.status == 200), "{:?}", answers.iter().map(|a| &a.body).collect::<Vec<_>>());
+    assert!(answers.iter().all(|a| a.body["duplicate"] == true), "received before, by the listing");
+    // A failure arriving late, out of order: the payment only moves forward.
+    let late = serde_json::to_vec(&json!({"id": format!("evt_late{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+        "type": "payment_intent.payment_failed", "created": now() - 100,
+        "data": {"object": {"id": pi, "amount": p["amount"]["amount"], "currency": "eur", "metadata": {"itinerary_id": id},
+                            "last_payment_error": {"message": "late news"}}}}))
+    .unwrap();
+    let r = post(late.clone(), Some(sign(&late, &secret, now()))).await;
+    assert_eq!((r.status.as_u16(), &r.body["duplicate"]), (200, &json!(false)), "{}", r.body);
+    // A dispute opened by the card holder reaches the payment.
+    let charge = stripe_api(&stack, Method::GET, &format!("/v1/payment_intents/{pi}"), &[]).await["latest_charge"]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let d = reqwest::Client::new()
+        .post(format!("{}/_config/disputes", stripe_url()))
+        .json(&json!({"charge": charge}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.status(), 200);
+    // Its webhook is dropped too (it is about the same PaymentIntent): the listing brings it.
+    let dispute = eventually(10, || async {
+        let fired = ok(c.post("/_local/schedules/SyncPaymentEventsFunction", None, json!({})).await).await;
+        (!fired["received"].as_array().unwrap().is_empty()).then_some(fired)
+    })
+    .await;
+    assert!(dispute.is_some(), "the dispute is listed");
+    let p = until_payment(&c, &sid, &id, |p| p["disputed"] == true).await;
+    assert_eq!(p["status"], "succeeded", "the late failure changed nothing: {p}");
+    assert_eq!(p["last_error"], Value::Null);
+    assert_eq!(p["transfers"].as_array().unwrap().len(), transfers, "no transfer twice: {p}");
+}
