@@ -258,12 +258,20 @@ pub fn ledger_partition(kind: &str, owner: &str) -> String {
 }
 /// A transfer, in its itinerary's partition; by debit account (gsi1) and credit account (gsi2).
 pub fn ledger_transfer(itinerary_id: &str, transfer_id: &str) -> Key {
-    key(itinerary_partition(itinerary_id), format!("TRANSFER#{transfer_id}"))
+    key(itinerary_partition(itinerary_id), format!("{}{transfer_id}", transfer_prefix()))
 }
 pub fn transfers_of_account(a: &crate::domain::ledger::AccountId, at: &str, transfer_id: &str) -> (Gsi1, Gsi2) {
-    let pk = format!("{}#{}", ledger_partition(a.kind.as_str(), &a.owner), a.currency.as_str());
+    let pk = account_transfers(a);
     let sk = format!("{at}#{transfer_id}");
     (Gsi1 { gsi1pk: pk.clone(), gsi1sk: sk.clone() }, Gsi2 { gsi2pk: pk, gsi2sk: sk })
+}
+/// The index partition of an account's transfers (gsi1: it is debited, gsi2: credited).
+pub fn account_transfers(a: &crate::domain::ledger::AccountId) -> String {
+    format!("{}#{}", ledger_partition(a.kind.as_str(), &a.owner), a.currency.as_str())
+}
+/// An itinerary's transfers, in its partition.
+pub fn transfer_prefix() -> &'static str {
+    "TRANSFER#"
 }
 /// A traveler's leg assignment on a confirmed itinerary; by traveler (gsi1).
 pub fn assignment(itinerary_id: &str, booking_id: &str) -> Key {

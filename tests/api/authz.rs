@@ -219,6 +219,9 @@ fn rows() -> Vec<Row> {
         // The fixture itinerary is requested, not awaiting payment: its owner is let through to a 409.
         row("POST", "/itineraries/{itinerary}/payment", None, Fresh::No, [U, F, P, N, F, F, F, F]),
         row("GET", "/itineraries/{itinerary}/payment", None, Fresh::No, owner_only),
+        row("GET", "/me/earnings", None, Fresh::No, [U, F, K, F, K, F, F, F]),
+        row("GET", "/admin/ledger/accounts/revenue:platform:EUR", None, Fresh::No, [U, F, F, F, F, F, P, P]),
+        row("GET", "/admin/ledger/transfers?itinerary={itinerary}", None, Fresh::No, [U, F, F, F, F, F, K, K]),
         // Public: Stripe's signature decides (an unsigned body is a 400 for anyone).
         row("POST", "/webhooks/stripe", Some(json!({"id": "evt_1"})), Fresh::No, [P, P, P, P, P, P, P, P]),
     ]

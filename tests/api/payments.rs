@@ -4,6 +4,7 @@
 //! the ledger; a declined card and a retry; 3-D Secure through
 //! requires_action; a payment deadline that passes; a cancellation refunded
 //! and settled; webhooks refused, repeated, late, and never delivered.
+use aws_sdk_dynamodb::types::AttributeValue;
 use futures::future::join_all;
 use handoff::platform::stripe::sign;
 use handoff_tests::parcels::body;
@@ -26,8 +27,17 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// An itinerary awaiting payment: (sender's token, itinerary id, its total).
-async fn awaiting(stack: &TestStack, c: &Client) -> (String, String, i64) {
+struct Awaiting {
+    sid: String,
+    id: String,
+    total: i64,
+    /// The traveler's token, and the administrator's.
+    ann: String,
+    admin: String,
+}
+
+/// An itinerary awaiting payment, on one traveler's flight.
+async fn awaiting_full(stack: &TestStack, c: &Client) -> Awaiting {
     let admin = c.admin(stack).await;
     let (ann, _) = c.verified_traveler(&email("ann"), &admin).await;
     let (sid, _) = c.verified_traveler(&email("sid"), &admin).await;
@@ -49,7 +59,13 @@ async fn awaiting(stack: &TestStack, c: &Client) -> (String, String, i64) {
     assert_eq!(accepted["itinerary_status"].as_str().unwrap_or("awaiting_payment"), "awaiting_payment", "{accepted}");
     let it = ok(c.get(&format!("/itineraries/{id}"), Some(&sid)).await).await;
     assert_eq!(it["status"], "awaiting_payment", "{it}");
-    (sid, id, it["total"].as_i64().unwrap())
+    Awaiting { sid, id, total: it["total"].as_i64().unwrap(), ann, admin }
+}
+
+/// (sender's token, itinerary id, its total).
+async fn awaiting(stack: &TestStack, c: &Client) -> (String, String, i64) {
+    let a = awaiting_full(stack, c).await;
+    (a.sid, a.id, a.total)
 }
 
 /// What Stripe.js does for `stripe.confirmCardPayment(client_secret, {payment_method})`.
@@ -94,7 +110,7 @@ async fn until_payment(c: &Client, sid: &str, id: &str, f: impl Fn(&Value) -> bo
 async fn a_declined_card_then_a_good_one_confirms_and_a_cancellation_is_refunded() {
     let stack = stack("pay").await;
     let c = Client::new(&stack);
-    let (sid, id, total) = awaiting(&stack, &c).await;
+    let Awaiting { sid, id, total, ann, admin } = awaiting_full(&stack, &c).await;
     c.get(&format!("/itineraries/{id}/payment"), None).await.problem(401, "unauthenticated");
 
     let started = c.post(&format!("/itineraries/{id}/payment"), Some(&sid), json!({})).await;
@@ -140,6 +156,15 @@ async fn a_declined_card_then_a_good_one_confirms_and_a_cancellation_is_refunded
         "FR VAT on the fee: {p}"
     );
     c.post(&format!("/itineraries/{id}/payment"), Some(&sid), json!({})).await.problem(409, "already-paid");
+    let share = transfers.iter().find(|t| t["code"] == "share").unwrap();
+    let earnings = ok(c.get("/me/earnings", Some(&ann)).await).await;
+    assert_eq!(earnings["items"][0]["pending"], share["amount"], "the traveler sees the share held: {earnings}");
+    assert_eq!(earnings["items"][0]["available"], 0);
+    let escrow = ok(c.get(&format!("/admin/ledger/accounts/escrow:{id}:EUR"), Some(&admin)).await).await;
+    assert_eq!(escrow["credits_posted"], total, "{escrow}");
+    assert_eq!(escrow["headroom"], 0, "all of escrow is promised: {escrow}");
+    let listed = ok(c.get(&format!("/admin/ledger/transfers?itinerary={id}"), Some(&admin)).await).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), transfers.len());
 
     // Cancelled four days before departure: refunded in full, settled by charge.refunded.
     ok(c.put(&format!("/itineraries/{id}/cancel"), Some(&sid), json!({"reason": "changed plans"})).await).await;
@@ -154,6 +179,29 @@ async fn a_declined_card_then_a_good_one_confirms_and_a_cancellation_is_refunded
         stripe_api(&stack, Method::GET, "/v1/refunds", &[("payment_intent", started["intent_id"].as_str().unwrap())])
             .await;
     assert_eq!(refunds["data"].as_array().unwrap().len(), 1, "one refund at Stripe: {refunds}");
+    let earnings = ok(c.get("/me/earnings", Some(&ann)).await).await;
+    assert_eq!(earnings["items"][0]["pending"], 0, "the share is voided: {earnings}");
+
+    // The hourly check: balanced; then an account edited behind the ledger's back is found.
+    let checked = ok(c.post("/_local/schedules/CheckLedgerFunction", None, json!({})).await).await;
+    assert_eq!(checked["breaches"], json!([]), "{checked}");
+    assert!(checked["transfers"].as_u64().unwrap() >= transfers.len() as u64, "{checked}");
+    stack
+        .table
+        .client()
+        .update_item()
+        .table_name(stack.table.name())
+        .key("pk", AttributeValue::S(format!("LEDGER#escrow:{id}")))
+        .key("sk", AttributeValue::S("ACCOUNT#EUR".into()))
+        .update_expression("ADD credits_posted :x")
+        .expression_attribute_values(":x", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+    let checked = ok(c.post("/_local/schedules/CheckLedgerFunction", None, json!({})).await).await;
+    let breaches = checked["breaches"].as_array().unwrap();
+    assert!(breaches.iter().any(|b| b["subject"] == format!("escrow:{id}:EUR")), "{checked}");
+    assert!(breaches.iter().any(|b| b["subject"] == "EUR"), "debits no longer equal credits: {checked}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -74,6 +74,9 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("create-payment", create_payment::operation()),
         ("get-payment", get_payment::operation()),
         ("stripe-webhook", stripe_webhook::operation()),
+        ("get-earnings", get_earnings::operation()),
+        ("get-ledger-account", get_ledger_account::operation()),
+        ("list-ledger-transfers", list_ledger_transfers::operation()),
     ]
 }
 

@@ -373,6 +373,81 @@ impl Ledger {
     }
 }
 
+/// What the scheduled check of the ledger found wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Breach {
+    /// An account, or a currency for the sums over all accounts.
+    pub subject: String,
+    pub what: String,
+}
+
+/// Checks stored account sums against the transfers that made them: in each
+/// currency debits equal credits (posted and pending); every account holds
+/// exactly what its transfers add up to (for an itinerary's escrow: what was
+/// paid in, less what was released to payees, retained and refunded); no
+/// constrained account is beyond its constraint; no headroom disagrees.
+pub fn check(accounts: &[(AccountId, Balance, i64)], transfers: &[Transfer]) -> Vec<Breach> {
+    let mut breaches = Vec::new();
+    let mut expected: BTreeMap<AccountId, Balance> = BTreeMap::new();
+    for t in transfers {
+        let amount = t.amount;
+        let (mut d, mut c) = (Balance::default(), Balance::default());
+        match t.phase {
+            Phase::Posted => {
+                d.debits_posted = amount;
+                c.credits_posted = amount;
+            }
+            Phase::Pending => {
+                d.debits_pending = amount;
+                c.credits_pending = amount;
+            }
+            Phase::PostPending { .. } => {
+                d.debits_pending = -amount;
+                c.credits_pending = -amount;
+                d.debits_posted = amount;
+                c.credits_posted = amount;
+            }
+            Phase::VoidPending { .. } => {
+                d.debits_pending = -amount;
+                c.credits_pending = -amount;
+            }
+        }
+        expected.entry(t.debit.clone()).or_default().add(&d);
+        expected.entry(t.credit.clone()).or_default().add(&c);
+    }
+    let mut sums: BTreeMap<&Currency, Balance> = BTreeMap::new();
+    for (a, b, headroom) in accounts {
+        let s = sums.entry(&a.currency).or_default();
+        s.add(b);
+        let want = expected.remove(a).unwrap_or_default();
+        if want != *b {
+            breaches.push(Breach {
+                subject: a.to_string(),
+                what: format!("holds {b:?}, its transfers add up to {want:?}"),
+            });
+        }
+        if b.headroom(a.kind.constraint()) != *headroom {
+            breaches
+                .push(Breach { subject: a.to_string(), what: format!("headroom {headroom} disagrees with its sums") });
+        }
+        if *headroom < 0 {
+            breaches.push(Breach { subject: a.to_string(), what: format!("beyond its constraint by {}", -headroom) });
+        }
+    }
+    for (a, want) in expected {
+        if want != Balance::default() {
+            breaches
+                .push(Breach { subject: a.to_string(), what: "transfers name an account that is not stored".into() });
+        }
+    }
+    for (cur, s) in sums {
+        if s.debits_posted != s.credits_posted || s.debits_pending != s.credits_pending {
+            breaches.push(Breach { subject: cur.as_str().into(), what: format!("debits and credits differ: {s:?}") });
+        }
+    }
+    breaches
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,6 +495,23 @@ mod tests {
         assert_eq!(l.apply(&[post]), Err(LedgerError::PendingClosed("it.post.0".into(), "it.share.0".into())));
         assert!(l.balanced() && l.within_constraints());
         assert_eq!(l.accounts[&traveler], Balance::default());
+    }
+
+    #[test]
+    fn the_check_finds_an_edited_account() {
+        let clearing = AccountId::platform(AccountKind::Clearing, &eur());
+        let escrow = AccountId::new(AccountKind::Escrow, "it", &eur());
+        let mut l = Ledger::default();
+        let pay = t("it.payment", &clearing, &escrow, 1000, Phase::Posted);
+        l.apply(&[pay.clone()]).unwrap();
+        let stored = |l: &Ledger| -> Vec<(AccountId, Balance, i64)> {
+            l.accounts.iter().map(|(a, b)| (a.clone(), *b, b.headroom(a.kind.constraint()))).collect()
+        };
+        assert_eq!(check(&stored(&l), &[pay.clone()]), vec![]);
+        l.accounts.get_mut(&escrow).unwrap().credits_posted = 900;
+        let found = check(&stored(&l), &[pay]);
+        assert!(found.iter().any(|b| b.subject == escrow.to_string()), "{found:?}");
+        assert!(found.iter().any(|b| b.subject == "EUR"), "{found:?}");
     }
 
     #[test]

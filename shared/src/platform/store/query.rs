@@ -130,6 +130,40 @@ impl Table {
         Ok(self.page(&q, Some(limit), None, Some(upto)).await?.0)
     }
 
+    /// Every item of the given entities in the whole table (a Scan with a
+    /// filter, page by page): for scheduled checks, never for a request.
+    pub async fn scan_entities(
+        &self,
+        entities: &[&str],
+        max_pages: usize,
+    ) -> Result<(Vec<Record<serde_json::Value>>, bool), StoreError> {
+        let placeholders: Vec<String> = (0..entities.len()).map(|i| format!(":e{i}")).collect();
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        for _ in 0..max_pages {
+            let mut req = self
+                .client
+                .scan()
+                .table_name(&self.name)
+                .consistent_read(true)
+                .filter_expression(format!("#e IN ({})", placeholders.join(", ")))
+                .expression_attribute_names("#e", "entity")
+                .set_exclusive_start_key(start.take());
+            for (p, e) in placeholders.iter().zip(entities) {
+                req = req.expression_attribute_values(p, AttributeValue::S(e.to_string()));
+            }
+            let page = req.send().await.map_err(sdk_unavailable)?;
+            for i in page.items.unwrap_or_default() {
+                out.push(from_item(i)?);
+            }
+            match page.last_evaluated_key.filter(|k| !k.is_empty()) {
+                Some(k) => start = Some(k),
+                None => return Ok((out, false)),
+            }
+        }
+        Ok((out, true))
+    }
+
     /// A signed, expiring cursor for any resumable position (not only a
     /// query's last key), bound to `binding`.
     pub fn sign_cursor(&self, binding: &str, position: BTreeMap<String, String>) -> String {
