@@ -344,3 +344,203 @@ async fn webhooks_are_verified_applied_once_and_never_lost() {
     assert_eq!(p["last_error"], Value::Null);
     assert_eq!(p["transfers"].as_array().unwrap().len(), transfers, "no transfer twice: {p}");
 }
+
+/// What an operator does when the DLQ monitor alarms: redrive the payment
+/// consumers' and the outbox's dead letters.
+async fn redrive(c: &Client) {
+    for dlq in ["ApplyPaymentEventDLQ", "RefundItineraryDLQ", "OutboxPublisherDLQ"] {
+        let _ = c.post(&format!("/_local/redrive/{dlq}"), None, json!({})).await;
+    }
+}
+
+/// Calls Stripe until it answers something other than 429/5xx (a person
+/// pressing "Pay" again after an error).
+async fn persistently(f: impl Fn() -> reqwest::RequestBuilder) -> (u16, Value) {
+    for _ in 0..50 {
+        let r = f().send().await.unwrap();
+        let status = r.status().as_u16();
+        if status != 429 && status < 500 {
+            return (status, r.json().await.unwrap_or_default());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("Stripe never answered");
+}
+
+/// Our API until the answer is final (503 and an idempotent retry in flight
+/// are retried with the same Idempotency-Key).
+async fn persistently_ours(c: &Client, method: Method, path: &str, token: Option<&str>) -> Answer {
+    let key = uuid::Uuid::new_v4().to_string();
+    for _ in 0..200 {
+        let h = [("idempotency-key", key.as_str()), ("content-type", "application/json")];
+        let a = c.raw(method.clone(), path, token, &h, Some(b"{}".to_vec())).await;
+        assert_ne!(a.status, 500, "{method} {path}: a 500 is a bug: {}", a.body);
+        let again = a.status == 503
+            || (a.status == 409 && a.body["type"].as_str().is_some_and(|t| t.ends_with("idempotency-in-progress")));
+        if !again {
+            return a;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("{method} {path} never got a final answer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_survive_aws_and_stripe_faults() {
+    // 20% of the AWS calls of the payment functions and of the outbox fail,
+    // and 20% of this stack's Stripe calls (before or after the work).
+    let mut opts = handoff_tests::options("pay-faults");
+    opts.fault_rate = Some(0.2);
+    opts.visibility_timeout = Some(1);
+    opts.fault_functions = Some(
+        [
+            "CreatePaymentFunction",
+            "GetPaymentFunction",
+            "StripeWebhookFunction",
+            "ApplyPaymentEventFunction",
+            "RefundItineraryFunction",
+            "ExpirePaymentsFunction",
+            "SyncPaymentEventsFunction",
+            "CancelItineraryFunction",
+            "OutboxPublisherFunction",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+    );
+    let stack = TestStack(handoff_local::start(opts).await.expect("the local stack starts"));
+    let c = Client::new(&stack);
+    let mut its = Vec::new();
+    for _ in 0..4 {
+        its.push(awaiting_full(&stack, &c).await);
+    }
+    let key = stack.names.secrets["stripe_secret_key"].clone();
+    let faults = |rate: &'static str| {
+        let key = key.clone();
+        async move {
+            reqwest::Client::new()
+                .post(format!("{}/_config/faults", stripe_url()))
+                .json(&json!({"account": key, "rate": rate}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(faults("0.2").await, 200);
+
+    // All four start paying; three pay (the last two then cancel); the fourth never does.
+    for (n, a) in its.iter().enumerate() {
+        let started =
+            persistently_ours(&c, Method::POST, &format!("/itineraries/{}/payment", a.id), Some(&a.sid)).await;
+        assert!(started.status.is_success(), "{}", started.body);
+        let s = started.body;
+        if n == 3 {
+            break;
+        }
+        let (status, pi) = persistently(|| {
+            reqwest::Client::new()
+                .post(format!("{}/v1/payment_intents/{}/confirm", stripe_url(), s["intent_id"].as_str().unwrap()))
+                .form(&[
+                    ("key", s["publishable_key"].as_str().unwrap()),
+                    ("client_secret", s["client_secret"].as_str().unwrap()),
+                    ("payment_method", "pm_card_visa"),
+                ])
+        })
+        .await;
+        // 400: confirmed already, by a try whose answer was lost.
+        assert!(status == 200 || status == 400, "{status} {pi}");
+    }
+    let paid = |a: &Awaiting| {
+        let (c, a) = (c.clone(), (a.sid.clone(), a.id.clone()));
+        async move {
+            eventually(90, || async {
+                redrive(&c).await;
+                let _ = c.post("/_local/schedules/SyncPaymentEventsFunction", None, json!({})).await;
+                let p = c.get(&format!("/itineraries/{}/payment", a.1), Some(&a.0)).await;
+                (p.status == 200 && p.body["itinerary_status"] == "confirmed").then_some(p.body)
+            })
+            .await
+            .unwrap_or_else(|| panic!("{} never confirmed", a.1))
+        }
+    };
+    for a in &its[..3] {
+        paid(a).await;
+    }
+    for a in &its[1..3] {
+        let r = persistently_ours(&c, Method::PUT, &format!("/itineraries/{}/cancel", a.id), Some(&a.sid)).await;
+        assert!(
+            r.status == 200 || (r.status == 409 && r.body["type"].as_str().unwrap().ends_with("illegal-transition")),
+            "{}",
+            r.body
+        );
+    }
+    let fired = eventually(90, || async {
+        let r = c
+            .post(
+                &format!("/_local/schedules/ExpirePaymentsFunction?time={}", at(now() + 31 * 60).replace('+', "%2B")),
+                None,
+                json!({}),
+            )
+            .await;
+        let it = c.get(&format!("/itineraries/{}", its[3].id), Some(&its[3].sid)).await;
+        (r.status == 200 && it.body["status"] == "cancelled").then_some(it.body)
+    })
+    .await;
+    assert!(fired.is_some(), "the unpaid itinerary is cancelled");
+    let open = eventually(30, || async {
+        let p = c.get(&format!("/itineraries/{}/payment", its[3].id), Some(&its[3].sid)).await;
+        (p.status == 200).then_some(p.body)
+    })
+    .await
+    .unwrap();
+    assert_eq!(open["status"], "canceled", "its PaymentIntent too: {open}");
+    for a in &its[1..3] {
+        let p = eventually(90, || async {
+            redrive(&c).await;
+            let _ = c.post("/_local/schedules/SyncPaymentEventsFunction", None, json!({})).await;
+            let p = c.get(&format!("/itineraries/{}/payment", a.id), Some(&a.sid)).await;
+            (p.status == 200 && p.body["status"] == "refunded").then_some(p.body)
+        })
+        .await
+        .unwrap_or_else(|| panic!("{} never refunded", a.id));
+        assert_eq!((p["refunded"].as_i64(), p["held"].as_i64()), (Some(a.total), Some(0)), "{p}");
+    }
+    assert_eq!(faults("0").await, 200);
+
+    // No double charge, no lost payment, no refund twice.
+    let intents = stripe_api(&stack, Method::GET, "/v1/payment_intents", &[("limit", "1000")]).await;
+    for a in &its {
+        let mine: Vec<&Value> = intents["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["metadata"]["itinerary_id"] == a.id.as_str())
+            .collect();
+        assert_eq!(mine.len(), 1, "one PaymentIntent for {}", a.id);
+        let expected = if its[1..3].iter().any(|x| x.id == a.id) { 1 } else { 0 };
+        if mine[0]["status"] == "canceled" {
+            assert_eq!((expected, a.id.as_str()), (0, its[3].id.as_str()), "only the unpaid one is cancelled");
+            continue;
+        }
+        let refunds =
+            stripe_api(&stack, Method::GET, "/v1/refunds", &[("payment_intent", mine[0]["id"].as_str().unwrap())])
+                .await;
+        let n = refunds["data"].as_array().map_or(0, |d| d.len());
+        assert_eq!(n, expected, "refunds of {}: {refunds}", a.id);
+    }
+    let p = eventually(30, || async {
+        let p = c.get(&format!("/itineraries/{}/payment", its[0].id), Some(&its[0].sid)).await;
+        (p.status == 200).then_some(p.body)
+    })
+    .await
+    .unwrap();
+    assert_eq!((p["status"].as_str(), p["held"].as_i64()), (Some("succeeded"), Some(its[0].total)), "{p}");
+    let checked = eventually(30, || async {
+        let r = c.post("/_local/schedules/CheckLedgerFunction", None, json!({})).await;
+        (r.status == 200).then_some(r.body)
+    })
+    .await
+    .unwrap();
+    assert_eq!(checked["breaches"], json!([]), "the ledger is balanced: {checked}");
+}

@@ -37,6 +37,8 @@ pub struct Options {
     pub port: u16,
     /// Share of AWS calls made by functions that fail (reliability tests).
     pub fault_rate: Option<f64>,
+    /// Only these functions (logical ids) get the faults; `None`: all.
+    pub fault_functions: Option<std::collections::BTreeSet<String>>,
     /// Overrides every queue's VisibilityTimeout (tests that wait for retries).
     pub visibility_timeout: Option<i64>,
     pub parameters: BTreeMap<String, String>,
@@ -63,6 +65,7 @@ impl Options {
             region: "us-east-1".into(),
             port: 0,
             fault_rate: None,
+            fault_functions: None,
             visibility_timeout: None,
             parameters: BTreeMap::new(),
             secrets: secrets::generate(),
@@ -182,7 +185,7 @@ pub async fn prepare(opts: &Options) -> Result<Prepared, String> {
         for (k, v) in &f.env {
             env.insert(k.clone(), names.resolve(v).map_err(|e| format!("{}: {k}: {e}", f.id))?);
         }
-        env.extend(lambda_environment(opts, &names.refs[&f.id], f.memory));
+        env.extend(lambda_environment(opts, &f.id, &names.refs[&f.id], f.memory));
         let spec = FunctionSpec {
             id: f.id.clone(),
             binary: opts.bin_dir.join(&f.binary),
@@ -365,7 +368,7 @@ async fn register_webhook(
 /// adds for its own needs: the endpoint (moto), credentials, the call meter
 /// and, in reliability runs, injected faults (with the SDK's retries off, so
 /// every fault reaches the handler).
-fn lambda_environment(opts: &Options, physical_name: &str, memory: u64) -> BTreeMap<String, String> {
+fn lambda_environment(opts: &Options, id: &str, physical_name: &str, memory: u64) -> BTreeMap<String, String> {
     let mut env = BTreeMap::from([
         ("AWS_LAMBDA_FUNCTION_NAME".to_string(), physical_name.to_string()),
         ("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()),
@@ -387,7 +390,8 @@ fn lambda_environment(opts: &Options, physical_name: &str, memory: u64) -> BTree
         env.entry("AWS_ACCESS_KEY_ID".into()).or_insert_with(|| "local".into());
         env.entry("AWS_SECRET_ACCESS_KEY".into()).or_insert_with(|| "local".into());
     }
-    if let Some(rate) = opts.fault_rate {
+    let faulty = opts.fault_functions.as_ref().is_none_or(|f| f.contains(id));
+    if let Some(rate) = opts.fault_rate.filter(|_| faulty) {
         env.insert("HANDOFF_FAULT_RATE".into(), rate.to_string());
         env.insert("AWS_MAX_ATTEMPTS".into(), "1".into());
     }

@@ -503,11 +503,11 @@ mod tests {
         let escrow = AccountId::new(AccountKind::Escrow, "it", &eur());
         let mut l = Ledger::default();
         let pay = t("it.payment", &clearing, &escrow, 1000, Phase::Posted);
-        l.apply(&[pay.clone()]).unwrap();
+        l.apply(std::slice::from_ref(&pay)).unwrap();
         let stored = |l: &Ledger| -> Vec<(AccountId, Balance, i64)> {
             l.accounts.iter().map(|(a, b)| (a.clone(), *b, b.headroom(a.kind.constraint()))).collect()
         };
-        assert_eq!(check(&stored(&l), &[pay.clone()]), vec![]);
+        assert_eq!(check(&stored(&l), std::slice::from_ref(&pay)), vec![]);
         l.accounts.get_mut(&escrow).unwrap().credits_posted = 900;
         let found = check(&stored(&l), &[pay]);
         assert!(found.iter().any(|b| b.subject == escrow.to_string()), "{found:?}");

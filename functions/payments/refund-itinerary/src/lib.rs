@@ -3,10 +3,11 @@
 //! PaymentIntent is cancelled at Stripe so it can no longer be paid. A paid
 //! one is refunded under the cancellation policy: the pending shares are
 //! voided, the refund moves from escrow to refunds and what the policy keeps
-//! to revenue (one transaction with the payment and RefundIssued), and the
-//! refund is asked of Stripe under an idempotency key bound to the itinerary
-//! (a redelivered event asks again and gets the same refund);
-//! charge.refunded later settles it (apply-payment-event).
+//! to revenue (one transaction with the payment and RefundIssued), and only
+//! then is the refund asked of Stripe, under an idempotency key bound to the
+//! itinerary (a redelivered event asks again and gets the same refund), so
+//! the charge.refunded that settles it (apply-payment-event) finds the
+//! payment refunding.
 //! Query (itinerary partition) + Stripe (CreateRefund or CancelPaymentIntent) + TransactWriteItems.
 use handoff::domain::bookings::ItineraryStatus;
 use handoff::domain::events::{DomainEvent, ItineraryCancelled, PaymentSucceeded, RefundIssued};
@@ -18,7 +19,7 @@ use handoff::platform::envelope::{Actor, Envelope};
 use handoff::platform::lambda::EventError;
 use handoff::platform::outbox;
 use handoff::platform::payment_records::{ledger_writes, payment_write, Provider};
-use handoff::platform::store::WriteItem;
+use handoff::platform::store::{StoreError, WriteItem};
 
 pub async fn handle(ctx: &Ctx<Provider>, e: &Envelope) -> Result<Vec<WriteItem>, EventError> {
     let (itinerary_id, by) = match e.detail_type.as_str() {
@@ -56,7 +57,19 @@ pub async fn handle(ctx: &Ctx<Provider>, e: &Envelope) -> Result<Vec<WriteItem>,
         }
         return Ok(Vec::new());
     }
-    if p.status != PaymentStatus::Succeeded || p.refund_requested > 0 {
+    let key = format!("refund-{}", it.itinerary_id);
+    if p.refund_rule.is_some() {
+        // Decided and written before: make sure Stripe was asked (the same
+        // idempotency key: a refund made already is answered again).
+        if p.status == PaymentStatus::Refunding && p.refunded < p.refund_requested {
+            stripe
+                .create_refund(&p.intent_id, p.refund_requested, &it.itinerary_id, &key)
+                .await
+                .map_err(|err| EventError::dependency("Stripe", err))?;
+        }
+        return Ok(Vec::new());
+    }
+    if p.status != PaymentStatus::Succeeded {
         return Ok(Vec::new());
     }
     let decision = refund_policy(it, p.amount - p.refunded, by, ctx.now());
@@ -81,13 +94,20 @@ pub async fn handle(ctx: &Ctx<Provider>, e: &Envelope) -> Result<Vec<WriteItem>,
         &e.correlation_id,
         Actor::system(),
     ));
+    // The decision is written first, then Stripe is asked: its charge.refunded
+    // then finds the payment refunding. A failure in between is retried:
+    // the next delivery finds the decision and asks Stripe (same key).
+    match table.transact(writes).await {
+        Ok(()) => {}
+        Err(StoreError::ConditionFailed { .. }) => return Err(EventError::Conflict),
+        Err(err) => return Err(err.into()),
+    }
     if decision.refund > 0 {
-        let key = format!("refund-{}", it.itinerary_id);
         stripe
             .create_refund(&p.intent_id, decision.refund, &it.itinerary_id, &key)
             .await
             .map_err(|err| EventError::dependency("Stripe", err))?;
     }
     tracing::info!(itinerary_id = %it.itinerary_id, refund = decision.refund, retained = decision.retained, "refund issued");
-    Ok(writes)
+    Ok(Vec::new())
 }
