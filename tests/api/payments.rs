@@ -115,6 +115,7 @@ async fn a_declined_card_then_a_good_one_confirms_and_a_cancellation_is_refunded
 
     let started = c.post(&format!("/itineraries/{id}/payment"), Some(&sid), json!({})).await;
     assert_eq!(started.status, 201, "{}", started.body);
+    eprintln!("calls: POST /itineraries/{{id}}/payment (new): {}", started.header("x-aws-calls").unwrap_or(""));
     let started = started.body;
     assert_eq!(started["amount"]["amount"], total);
     assert!(started["client_secret"].as_str().unwrap().starts_with(started["intent_id"].as_str().unwrap()));
@@ -139,6 +140,7 @@ async fn a_declined_card_then_a_good_one_confirms_and_a_cancellation_is_refunded
     let again = c.post(&format!("/itineraries/{id}/payment"), Some(&sid), json!({})).await;
     assert_eq!(again.status, 200, "the open intent, again: {}", again.body);
     assert_eq!(again.body["intent_id"], started["intent_id"]);
+    eprintln!("calls: POST /itineraries/{{id}}/payment (again): {}", again.header("x-aws-calls").unwrap_or(""));
     let (status, paid) = confirm_like_stripe_js(&again.body, "pm_card_visa").await;
     assert_eq!((status, paid["status"].as_str()), (200, Some("succeeded")), "{paid}");
 
@@ -157,6 +159,13 @@ async fn a_declined_card_then_a_good_one_confirms_and_a_cancellation_is_refunded
     );
     c.post(&format!("/itineraries/{id}/payment"), Some(&sid), json!({})).await.problem(409, "already-paid");
     let share = transfers.iter().find(|t| t["code"] == "share").unwrap();
+    for path in ["/me/earnings".to_string(), format!("/itineraries/{id}/payment")] {
+        let tok = if path == "/me/earnings" { &ann } else { &sid };
+        eprintln!("calls: GET {path}: {}", c.get(&path, Some(tok)).await.header("x-aws-calls").unwrap_or(""));
+    }
+    for path in [format!("/admin/ledger/accounts/escrow:{id}:EUR"), format!("/admin/ledger/transfers?itinerary={id}")] {
+        eprintln!("calls: GET {path}: {}", c.get(&path, Some(&admin)).await.header("x-aws-calls").unwrap_or(""));
+    }
     let earnings = ok(c.get("/me/earnings", Some(&ann)).await).await;
     assert_eq!(earnings["items"][0]["pending"], share["amount"], "the traveler sees the share held: {earnings}");
     assert_eq!(earnings["items"][0]["available"], 0);
@@ -276,6 +285,7 @@ async fn webhooks_are_verified_applied_once_and_never_lost() {
     post(other.clone(), Some(sign(&other, "whsec_wrong", now()))).await.problem(400, "invalid-signature");
     post(other.clone(), Some(sign(&other, &secret, now() - 301))).await.problem(400, "invalid-signature");
     let r = post(other.clone(), Some(sign(&other, &secret, now()))).await;
+    eprintln!("calls: POST /webhooks/stripe (ignored type): {}", r.header("x-aws-calls").unwrap_or(""));
     assert_eq!((r.status.as_u16(), &r.body["handled"]), (200, &json!(false)), "unknown types acknowledged: {}", r.body);
 
     // A payment whose webhooks never arrive: the listing schedule catches it.
@@ -317,8 +327,17 @@ async fn webhooks_are_verified_applied_once_and_never_lost() {
         "data": {"object": {"id": pi, "amount": p["amount"]["amount"], "currency": "eur", "metadata": {"itinerary_id": id},
                             "last_payment_error": {"message": "late news"}}}}))
     .unwrap();
-    let r = post(late.clone(), Some(sign(&late, &secret, now()))).await;
-    assert_eq!((r.status.as_u16(), &r.body["duplicate"]), (200, &json!(false)), "{}", r.body);
+    let late_answers = join_all((0..20).map(|_| post(late.clone(), Some(sign(&late, &secret, now()))))).await;
+    for a in late_answers.iter().take(3) {
+        eprintln!(
+            "calls: POST /webhooks/stripe (handled, duplicate={}): {}",
+            a.body["duplicate"],
+            a.header("x-aws-calls").unwrap_or("")
+        );
+    }
+    let fresh = late_answers.iter().filter(|a| a.status == 200 && a.body["duplicate"] == false).count();
+    let repeats = late_answers.iter().filter(|a| a.status == 200 && a.body["duplicate"] == true).count();
+    assert_eq!((fresh, repeats), (1, 19), "20 concurrent deliveries of a new event: received once");
     // A dispute opened by the card holder reaches the payment.
     let charge = stripe_api(&stack, Method::GET, &format!("/v1/payment_intents/{pi}"), &[]).await["latest_charge"]
         ["id"]
@@ -455,6 +474,7 @@ async fn payments_survive_aws_and_stripe_faults() {
         let (c, a) = (c.clone(), (a.sid.clone(), a.id.clone()));
         async move {
             eventually(90, || async {
+                tokio::time::sleep(std::time::Duration::from_millis(800)).await;
                 redrive(&c).await;
                 let _ = c.post("/_local/schedules/SyncPaymentEventsFunction", None, json!({})).await;
                 let p = c.get(&format!("/itineraries/{}/payment", a.1), Some(&a.0)).await;
@@ -476,6 +496,7 @@ async fn payments_survive_aws_and_stripe_faults() {
         );
     }
     let fired = eventually(90, || async {
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
         let r = c
             .post(
                 &format!("/_local/schedules/ExpirePaymentsFunction?time={}", at(now() + 31 * 60).replace('+', "%2B")),
@@ -497,6 +518,7 @@ async fn payments_survive_aws_and_stripe_faults() {
     assert_eq!(open["status"], "canceled", "its PaymentIntent too: {open}");
     for a in &its[1..3] {
         let p = eventually(90, || async {
+            tokio::time::sleep(std::time::Duration::from_millis(800)).await;
             redrive(&c).await;
             let _ = c.post("/_local/schedules/SyncPaymentEventsFunction", None, json!({})).await;
             let p = c.get(&format!("/itineraries/{}/payment", a.id), Some(&a.sid)).await;

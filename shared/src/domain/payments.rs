@@ -469,6 +469,88 @@ mod tests {
         }
     }
 
+    fn paid_itinerary(depart_at: i64) -> Itinerary {
+        use crate::domain::bookings::{ItineraryStatus, QuoteLine};
+        use crate::domain::search::RouteLeg;
+        use crate::domain::trips::Mode;
+        let line = |kind, amount| QuoteLine { kind, description: String::new(), amount };
+        let leg = RouteLeg {
+            leg_no: 1,
+            origin: "airport:CDG".into(),
+            destination: "airport:NCE".into(),
+            depart_at: Instant(depart_at),
+            arrive_at: Instant(depart_at + 7200),
+            depart_local: None,
+            arrive_local: None,
+        };
+        Itinerary {
+            itinerary_id: "it".into(),
+            sender_id: "s".into(),
+            shipment_id: "sh".into(),
+            quote_id: "q".into(),
+            status: ItineraryStatus::Confirmed,
+            currency: Currency::parse("EUR").unwrap(),
+            total: 2000 + 1190 + 300,
+            lines: vec![
+                line(LineKind::Transport, 2000),
+                line(LineKind::PlatformFee, 1190),
+                line(LineKind::DutiesAndTaxes, 300),
+            ],
+            segments: vec![RouteSegment::Trip {
+                trip_id: "t1".into(),
+                traveler_id: "u1".into(),
+                mode: Mode::Flight,
+                price: 2000,
+                legs: vec![leg],
+            }],
+            bookings: vec![],
+            reason: None,
+            history: vec![],
+            created_at: "t".into(),
+            updated_at: "t".into(),
+        }
+    }
+
+    #[test]
+    fn a_payment_is_split_in_escrow_to_the_cent() {
+        let it = paid_itinerary(1_000_000);
+        let ts = payment_transfers(&it, 1900, "t").unwrap();
+        let of = |code: TransferCode| ts.iter().filter(|t| t.code == code).map(|t| t.amount).sum::<i64>();
+        assert_eq!(of(TransferCode::Payment), 3490);
+        assert_eq!(of(TransferCode::Share), 2000);
+        assert_eq!((of(TransferCode::Fee), of(TransferCode::Vat)), (1000, 190), "19% VAT inside the fee");
+        assert_eq!(of(TransferCode::Duties), 300);
+        let mut l = crate::domain::ledger::Ledger::default();
+        assert_eq!(l.apply(&ts), Ok(true));
+        assert_eq!(l.accounts[&escrow(&it)].headroom(crate::domain::ledger::Constraint::DebitsMustNotExceedCredits), 0);
+        // Lines that do not add up to the total are refused.
+        let mut bad = it.clone();
+        bad.total += 1;
+        assert!(payment_transfers(&bad, 1900, "t").is_err());
+    }
+
+    #[test]
+    fn the_cancellation_policy() {
+        let depart = 1_000_000;
+        let it = paid_itinerary(depart);
+        let early = refund_policy(&it, 3490, CancelledBy::Sender, depart - 49 * 3600);
+        assert_eq!((early.refund, early.retained), (3490, 0));
+        let late = refund_policy(&it, 3490, CancelledBy::Sender, depart - 47 * 3600);
+        assert_eq!((late.refund, late.retained), (3490 - 1190, 1190), "the platform fee is kept");
+        let other = refund_policy(&it, 3490, CancelledBy::Other, depart - 3600);
+        assert_eq!((other.refund, other.retained), (3490, 0));
+        // Voids, refund and retained leave escrow empty.
+        let mut l = crate::domain::ledger::Ledger::default();
+        let pay = payment_transfers(&it, 1900, "t").unwrap();
+        l.apply(&pay).unwrap();
+        let pending: Vec<_> =
+            pay.iter().filter(|t| t.phase == Phase::Pending).map(|t| (t.clone(), PendingState::Pending)).collect();
+        assert_eq!(l.apply(&cancellation_transfers(&it, &pending, &late, "t2")), Ok(true));
+        let esc = l.accounts[&escrow(&it)];
+        assert_eq!((esc.net_posted(), esc.debits_pending), (0, 0), "{esc:?}");
+        assert!(l.balanced() && l.within_constraints());
+    }
+
     #[test]
     fn news_moves_a_payment_only_forward() {
         let mut p = payment();

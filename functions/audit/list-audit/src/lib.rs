@@ -12,10 +12,7 @@ use serde_json::json;
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
-    let me = req.principal()?;
-    if !(me.has(Role::Admin) || me.has(Role::Support)) {
-        return Err(Problem::forbidden("the audit log is for admin and support roles"));
-    }
+    req.require_any_role(&[Role::Admin, Role::Support])?;
     let (limit, cursor) = req.page()?;
     let query = match (req.query.get("actor"), req.query.get("day")) {
         (Some(_), Some(_)) => return Err(Problem::field("actor", "filter by actor or by day, not both")),

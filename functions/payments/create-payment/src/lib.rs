@@ -46,7 +46,7 @@ struct CustomerRef {
 
 pub async fn handle(ctx: &Ctx<Provider>, req: &ApiRequest) -> Result<Reply, Problem> {
     let table = ctx.table()?;
-    let me = req.principal()?;
+    let me = req.require_role(Role::Sender)?;
     let l = own_itinerary(table, req.path_param("id")?, &me.user_id).await?;
     let it = &l.itinerary.data;
     let existing = l.payment.as_ref().map(|p| &p.data);

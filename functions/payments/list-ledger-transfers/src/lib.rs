@@ -10,10 +10,7 @@ use handoff::platform::store::Query;
 use serde_json::json;
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
-    let me = req.principal()?;
-    if !(me.has(Role::Admin) || me.has(Role::Support)) {
-        return Err(Problem::forbidden("the ledger is for admin and support roles"));
-    }
+    req.require_any_role(&[Role::Admin, Role::Support])?;
     let itinerary = req
         .query
         .get("itinerary")

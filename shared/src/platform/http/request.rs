@@ -82,6 +82,16 @@ impl ApiRequest {
             Err(Problem::forbidden(format!("this route needs the {role} role")))
         }
     }
+    /// The caller, if it has any of `roles`.
+    pub fn require_any_role(&self, roles: &[Role]) -> Result<&Principal, Problem> {
+        let p = self.principal()?;
+        if roles.iter().any(|r| p.has(*r)) {
+            Ok(p)
+        } else {
+            let names: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+            Err(Problem::forbidden(format!("this route needs one of the roles {}", names.join(", "))))
+        }
+    }
     pub fn actor(&self) -> Actor {
         match &self.auth {
             Ok(p) => Actor::user(&p.user_id, self.source_ip.as_deref()),
