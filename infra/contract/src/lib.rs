@@ -190,6 +190,7 @@ pub fn event_schemas() -> Vec<(String, Value)> {
         event_schema::<ev::RefundIssued>(),
         event_schema::<ev::RefundSettled>(),
         event_schema::<ev::PaymentDisputed>(),
+        event_schema::<ev::BookingWithdrawn>(),
     ]
 }
 

@@ -399,7 +399,7 @@ impl ItineraryStatus {
             (self, to),
             (Draft, Requested)
                 | (Requested, Accepted)
-                | (Requested, NeedsRebooking)
+                | (Requested | Accepted | AwaitingPayment | Confirmed, NeedsRebooking)
                 | (NeedsRebooking, Requested)
                 | (Accepted, AwaitingPayment)
                 | (AwaitingPayment, Confirmed)

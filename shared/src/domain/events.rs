@@ -357,3 +357,21 @@ impl DomainEvent for PaymentDisputed {
     const SOURCE: &'static str = "handoff.payments";
     const DETAIL_TYPE: &'static str = "PaymentDisputed";
 }
+
+/// A traveler withdrew from an itinerary (their trip was cancelled): the
+/// booking is cancelled, its capacity released, and the itinerary needs
+/// rebooking; if it was paid, that part is refunded (payments).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct BookingWithdrawn {
+    pub itinerary_id: String,
+    pub booking_id: String,
+    pub trip_id: String,
+    pub traveler_id: String,
+    pub sender_id: String,
+    /// The itinerary was paid (confirmed) when it happened.
+    pub paid: bool,
+}
+impl DomainEvent for BookingWithdrawn {
+    const SOURCE: &'static str = "handoff.bookings";
+    const DETAIL_TYPE: &'static str = "BookingWithdrawn";
+}

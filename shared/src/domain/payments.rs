@@ -71,9 +71,13 @@ pub struct Payment {
     pub deadline: Instant,
     /// VAT rate on the platform fee (the sender's country), basis points.
     pub fee_vat_bp: u32,
-    /// Refund requested (minor units) and confirmed by the provider.
+    /// Refund requested (minor units, the sum of `refunds`) and confirmed by the provider.
     #[serde(default)]
     pub refund_requested: i64,
+    /// Each refund asked of the provider, by cause: a booking whose
+    /// traveler withdrew (its id), or `cancellation`.
+    #[serde(default)]
+    pub refunds: Vec<RefundPart>,
     #[serde(default)]
     pub refunded: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,6 +86,65 @@ pub struct Payment {
     pub disputed: bool,
     pub created_at: String,
     pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RefundPart {
+    pub cause: String,
+    pub amount: i64,
+    pub rule: String,
+}
+
+/// The cause of the refund of a whole cancelled itinerary.
+pub const CANCELLATION: &str = "cancellation";
+
+impl Payment {
+    /// The refund asked for `cause`, if any.
+    pub fn refund_for(&self, cause: &str) -> Option<&RefundPart> {
+        self.refunds.iter().find(|r| r.cause == cause)
+    }
+    /// Records a refund decided for `cause`.
+    pub fn refund(&mut self, cause: &str, amount: i64, rule: String, at: &str) {
+        self.refunds.push(RefundPart { cause: cause.into(), amount, rule: rule.clone() });
+        self.refund_requested += amount;
+        self.refund_rule = Some(rule);
+        if self.refund_requested > self.refunded {
+            self.status = PaymentStatus::Refunding;
+        }
+        self.updated_at = at.into();
+    }
+    /// Some traveler withdrew after payment: the itinerary broke through no fault of the sender's.
+    pub fn broken_by_a_traveler(&self) -> bool {
+        self.refunds.iter().any(|r| r.cause != CANCELLATION)
+    }
+}
+
+/// The transfers of a traveler withdrawing from a paid itinerary before
+/// pickup: their pending share voided and the same amount moved from escrow
+/// to refunds (the provider pays it back). `share` is the pending share.
+pub fn withdrawal_transfers(it: &Itinerary, share: &Transfer, booking_id: &str, at: &str) -> Vec<Transfer> {
+    vec![
+        Transfer {
+            transfer_id: format!("{}.void", share.transfer_id),
+            phase: Phase::VoidPending { pending_id: share.transfer_id.clone() },
+            at: at.into(),
+            ..share.clone()
+        },
+        transfer(
+            it,
+            format!("{}.refund.{booking_id}", it.itinerary_id),
+            (escrow(it), AccountId::platform(AccountKind::Refunds, &it.currency)),
+            share.amount,
+            Phase::Posted,
+            TransferCode::Refund,
+            at,
+        ),
+    ]
+}
+
+/// The transfer id of a segment's pending share.
+pub fn share_id(it: &Itinerary, segment: usize) -> String {
+    format!("{}.share.{segment}", it.itinerary_id)
 }
 
 /// What the provider said, parsed from one of its events.
@@ -461,6 +524,7 @@ mod tests {
             deadline: Instant(0),
             fee_vat_bp: 0,
             refund_requested: 0,
+            refunds: vec![],
             refunded: 0,
             refund_rule: None,
             disputed: false,
@@ -549,6 +613,25 @@ mod tests {
         let esc = l.accounts[&escrow(&it)];
         assert_eq!((esc.net_posted(), esc.debits_pending), (0, 0), "{esc:?}");
         assert!(l.balanced() && l.within_constraints());
+    }
+
+    #[test]
+    fn a_withdrawn_share_is_refunded_and_the_rest_stays_held() {
+        let it = paid_itinerary(1_000_000);
+        let mut l = crate::domain::ledger::Ledger::default();
+        let pay = payment_transfers(&it, 1900, "t").unwrap();
+        l.apply(&pay).unwrap();
+        let share = pay.iter().find(|t| t.transfer_id == share_id(&it, 0)).unwrap();
+        assert_eq!(l.apply(&withdrawal_transfers(&it, share, "it.1", "t2")), Ok(true));
+        let esc = l.accounts[&escrow(&it)];
+        assert_eq!(esc.net_posted(), 3490 - 2000, "the share left escrow for the sender");
+        assert_eq!(esc.debits_pending, 1190 + 300, "the fee and duties are still held");
+        let mut p = payment();
+        p.status = PaymentStatus::Succeeded;
+        p.refund("it.1", 2000, "withdrew".into(), "t2");
+        assert!(p.broken_by_a_traveler());
+        assert_eq!((p.status, p.refund_requested), (PaymentStatus::Refunding, 2000));
+        assert!(p.refund_for("it.1").is_some() && p.refund_for(CANCELLATION).is_none());
     }
 
     #[test]

@@ -36,6 +36,14 @@ pub async fn handle(ctx: &Ctx<ResponseWindow>, req: &ApiRequest) -> Result<Reply
     if it.status != handoff::domain::bookings::ItineraryStatus::NeedsRebooking {
         return Err(handoff::domain::bookings::RebookError::NotNeeded(it.status).into());
     }
+    if l.payment.as_ref().is_some_and(|p| p.data.status.was_paid()) {
+        // A paid itinerary a traveler withdrew from: its share is refunded;
+        // paying for a new part is not offered yet.
+        return Err(Problem::conflict(
+            "paid-itinerary",
+            "this itinerary was paid: cancel it (what is left is refunded in full) and book the shipment again",
+        ));
+    }
     let c = check_quote(table, quote?, &me.user_id, now, &it.live_trips()).await?;
     if c.quote.shipment_id != it.shipment_id {
         return Err(Problem::field("quote_id", "the quote is for another shipment"));
@@ -69,5 +77,6 @@ pub fn operation() -> Operation {
         .problem(409, "shipment-changed")
         .problem(409, "photo-required")
         .problem(409, "booking-changed")
+        .problem(409, "paid-itinerary")
         .problem(410, "quote-expired")
 }

@@ -138,6 +138,7 @@ pub async fn handle(ctx: &Ctx<Provider>, req: &ApiRequest) -> Result<Reply, Prob
         deadline,
         fee_vat_bp,
         refund_requested: 0,
+        refunds: Vec::new(),
         refunded: 0,
         refund_rule: None,
         disputed: false,
