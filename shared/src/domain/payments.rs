@@ -71,17 +71,13 @@ pub struct Payment {
     pub deadline: Instant,
     /// VAT rate on the platform fee (the sender's country), basis points.
     pub fee_vat_bp: u32,
-    /// Refund requested (minor units, the sum of `refunds`) and confirmed by the provider.
-    #[serde(default)]
-    pub refund_requested: i64,
     /// Each refund asked of the provider, by cause: a booking whose
     /// traveler withdrew (its id), or `cancellation`.
     #[serde(default)]
     pub refunds: Vec<RefundPart>,
+    /// Confirmed refunded by the provider (minor units).
     #[serde(default)]
     pub refunded: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refund_rule: Option<String>,
     #[serde(default)]
     pub disputed: bool,
     pub created_at: String,
@@ -103,12 +99,18 @@ impl Payment {
     pub fn refund_for(&self, cause: &str) -> Option<&RefundPart> {
         self.refunds.iter().find(|r| r.cause == cause)
     }
+    /// Refund asked of the provider so far (minor units).
+    pub fn refund_requested(&self) -> i64 {
+        self.refunds.iter().map(|r| r.amount).sum()
+    }
+    /// The rule of the latest refund.
+    pub fn refund_rule(&self) -> Option<&str> {
+        self.refunds.last().map(|r| r.rule.as_str())
+    }
     /// Records a refund decided for `cause`.
     pub fn refund(&mut self, cause: &str, amount: i64, rule: String, at: &str) {
-        self.refunds.push(RefundPart { cause: cause.into(), amount, rule: rule.clone() });
-        self.refund_requested += amount;
-        self.refund_rule = Some(rule);
-        if self.refund_requested > self.refunded {
+        self.refunds.push(RefundPart { cause: cause.into(), amount, rule });
+        if self.refund_requested() > self.refunded {
             self.status = PaymentStatus::Refunding;
         }
         self.updated_at = at.into();
@@ -204,7 +206,10 @@ pub enum Outcome {
     Failed,
     /// The provider refunded this much more.
     RefundSettled(i64),
-    Disputed,
+    Disputed {
+        amount: i64,
+        reason: String,
+    },
 }
 
 impl Payment {
@@ -251,17 +256,17 @@ impl Payment {
                 }
                 let more = amount_refunded.min(&self.amount) - self.refunded;
                 self.refunded += more;
-                if self.refunded >= self.refund_requested {
+                if self.refunded >= self.refund_requested() {
                     self.status = PaymentStatus::Refunded;
                 }
                 Outcome::RefundSettled(more)
             }
-            Signal::Disputed { .. } => {
+            Signal::Disputed { amount, reason, .. } => {
                 if self.disputed {
                     return Outcome::Nothing;
                 }
                 self.disputed = true;
-                Outcome::Disputed
+                Outcome::Disputed { amount: *amount, reason: reason.clone() }
             }
         };
         self.updated_at = at.into();
@@ -523,10 +528,8 @@ mod tests {
             last_error: None,
             deadline: Instant(0),
             fee_vat_bp: 0,
-            refund_requested: 0,
             refunds: vec![],
             refunded: 0,
-            refund_rule: None,
             disputed: false,
             created_at: "t".into(),
             updated_at: "t".into(),
@@ -630,7 +633,7 @@ mod tests {
         p.status = PaymentStatus::Succeeded;
         p.refund("it.1", 2000, "withdrew".into(), "t2");
         assert!(p.broken_by_a_traveler());
-        assert_eq!((p.status, p.refund_requested), (PaymentStatus::Refunding, 2000));
+        assert_eq!((p.status, p.refund_requested()), (PaymentStatus::Refunding, 2000));
         assert!(p.refund_for("it.1").is_some() && p.refund_for(CANCELLATION).is_none());
     }
 
@@ -654,7 +657,7 @@ mod tests {
         assert_eq!(p.apply(&failed, "t6"), Outcome::Nothing);
         assert_eq!(p.status, PaymentStatus::Succeeded);
         p.status = PaymentStatus::Refunding;
-        p.refund_requested = 600;
+        p.refunds.push(RefundPart { cause: CANCELLATION.into(), amount: 600, rule: String::new() });
         let refunded = Signal::Refunded { intent_id: "pi_1".into(), amount_refunded: 600 };
         assert_eq!(p.apply(&refunded, "t7"), Outcome::RefundSettled(600));
         assert_eq!(p.apply(&refunded, "t8"), Outcome::Nothing);

@@ -11,7 +11,7 @@ use super::booking_records::{itinerary_write, Loaded};
 use super::envelope::Actor;
 use super::http::Problem;
 use super::outbox;
-use super::store::{put_new, put_versioned, update, Record, Table, UpdateSpec};
+use super::store::{put_new, put_versioned, update, Record, UpdateSpec};
 use crate::domain::bookings::{BookingStatus, IllegalTransition, ItineraryStatus};
 use crate::domain::events::{ItineraryConfirmed, PaymentSucceeded, ProviderEventReceived};
 use crate::domain::ledger::{self, AccountId, AccountKind, Balance, LedgerError, PendingState, Phase, Transfer};
@@ -160,12 +160,6 @@ pub fn received(provider: &str, e: &super::stripe::Event, now: i64) -> Vec<Trans
     vec![put_new(&marker), outbox::event(&event, &e.id, Actor::system())]
 }
 
-/// Whether a provider's event was received already.
-pub async fn was_received(table: &Table, provider: &str, event_id: &str) -> Result<bool, super::store::StoreError> {
-    let r: Option<Record<serde_json::Value>> = table.get(&keys::provider_event(provider, event_id), true).await?;
-    Ok(r.is_some())
-}
-
 /// A traveler's part of a confirmed itinerary: what custody builds on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Assignment {
@@ -303,13 +297,31 @@ pub fn payment_view(l: &Loaded) -> PaymentView {
         amount: Money { amount: it.total, currency: it.currency.clone() },
         held: credited - debited,
         released,
-        refund_requested: p.map_or(0, |p| p.refund_requested),
+        refund_requested: p.map_or(0, |p| p.refund_requested()),
         refunded: p.map_or(0, |p| p.refunded),
         last_error: p.and_then(|p| p.last_error.clone()),
         deadline: p.map(|p| p.deadline),
-        refund_rule: p.and_then(|p| p.refund_rule.clone()),
+        refund_rule: p.and_then(|p| p.refund_rule().map(str::to_string)),
         disputed: p.is_some_and(|p| p.disputed),
         transfers,
+    }
+}
+
+/// A batch the ledger refuses, or lines that do not add up, is a bug: the
+/// event is not retried as if the store had failed.
+impl From<LedgerError> for super::lambda::EventError {
+    fn from(e: LedgerError) -> Self {
+        super::lambda::EventError::Invalid(e.to_string())
+    }
+}
+impl From<ConfirmError> for super::lambda::EventError {
+    fn from(e: ConfirmError) -> Self {
+        super::lambda::EventError::Invalid(e.to_string())
+    }
+}
+impl From<SplitError> for super::lambda::EventError {
+    fn from(e: SplitError) -> Self {
+        super::lambda::EventError::Invalid(e.to_string())
     }
 }
 

@@ -76,14 +76,12 @@ pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventErro
                 Actor::system(),
             ),
         ],
-        Outcome::Confirm if it.status == ItineraryStatus::AwaitingPayment => {
-            confirm(&l, &p, &at, cid).map_err(|e| EventError::Invalid(e.to_string()))?
-        }
+        Outcome::Confirm if it.status == ItineraryStatus::AwaitingPayment => confirm(&l, &p, &at, cid)?,
         Outcome::Confirm => {
             // Paid after the itinerary was cancelled: the money enters escrow
             // and the refund consumer (on PaymentSucceeded) pays it back.
-            let pay = payment_transfers(it, p.fee_vat_bp, &at).map_err(|e| EventError::Invalid(e.to_string()))?;
-            let mut w = ledger_writes(&pay[..1], &l.transfers).map_err(|e| EventError::Invalid(e.to_string()))?;
+            let pay = payment_transfers(it, p.fee_vat_bp, &at)?;
+            let mut w = ledger_writes(&pay[..1], &l.transfers)?;
             w.push(payment_write(Some(current), &p));
             w.push(outbox::event(
                 &PaymentSucceeded {
@@ -99,7 +97,7 @@ pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventErro
         }
         Outcome::RefundSettled(more) => {
             let t = refund_settled_transfer(it, more, p.refunded, &at);
-            let mut w = ledger_writes(&[t], &l.transfers).map_err(|e| EventError::Invalid(e.to_string()))?;
+            let mut w = ledger_writes(&[t], &l.transfers)?;
             w.push(payment_write(Some(current), &p));
             w.push(outbox::event(
                 &RefundSettled {
@@ -112,11 +110,7 @@ pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventErro
             ));
             w
         }
-        Outcome::Disputed => {
-            let (amount, reason) = match &signal {
-                handoff::domain::payments::Signal::Disputed { amount, reason, .. } => (*amount, reason.clone()),
-                _ => (p.amount, String::new()),
-            };
+        Outcome::Disputed { amount, reason } => {
             vec![
                 payment_write(Some(current), &p),
                 outbox::event(

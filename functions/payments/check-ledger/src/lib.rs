@@ -5,7 +5,7 @@
 //! and refunded), no account beyond its constraint. Each breach is logged
 //! and counted in the metric `LedgerBreaches` (alarmed in template.yaml).
 //! Scan (accounts and transfers, filtered by entity).
-use handoff::domain::ledger::{check, AccountId, Breach};
+use handoff::domain::ledger::{check, Breach};
 use handoff::keys::entity;
 use handoff::platform::context::Ctx;
 use handoff::platform::lambda::EventError;
@@ -33,7 +33,7 @@ pub async fn handle(ctx: &Ctx, _scheduled: serde_json::Value) -> Result<Report, 
     for r in items {
         if r.entity == entity::LEDGER_ACCOUNT {
             let a: AccountRecord = serde_json::from_value(r.data).map_err(EventError::Malformed)?;
-            accounts.push((AccountId::new(a.kind, &a.owner, &a.currency), a.balance, a.headroom));
+            accounts.push((a.id(), a.balance, a.headroom));
         } else {
             let t: TransferRecord = serde_json::from_value(r.data).map_err(EventError::Malformed)?;
             transfers.push(t.transfer);

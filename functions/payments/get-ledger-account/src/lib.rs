@@ -45,7 +45,7 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         cursor: None,
     };
     let (debits, credits) =
-        futures_join(table.query::<TransferRecord>(side("gsi1")), table.query::<TransferRecord>(side("gsi2"))).await;
+        tokio::join!(table.query::<TransferRecord>(side("gsi1")), table.query::<TransferRecord>(side("gsi2")));
     let mut recent: Vec<TransferRecord> = debits?.items.into_iter().chain(credits?.items).map(|r| r.data).collect();
     recent.sort_by(|a, b| (&b.transfer.at, &b.transfer.transfer_id).cmp(&(&a.transfer.at, &a.transfer.transfer_id)));
     recent.truncate(RECENT as usize);
@@ -57,10 +57,6 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         account: id,
         recent_transfers: recent,
     }))
-}
-
-async fn futures_join<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> (A::Output, B::Output) {
-    tokio::join!(a, b)
 }
 
 pub fn operation() -> Operation {

@@ -76,7 +76,7 @@ pub async fn handle(ctx: &Ctx<Provider>, e: &Envelope) -> Result<Vec<WriteItem>,
     if let Some(done) = p.refund_for(&cause_id) {
         // Decided and written before: make sure Stripe was asked (the same
         // idempotency key: a refund made already is answered again).
-        if done.amount > 0 && p.refunded < p.refund_requested {
+        if done.amount > 0 && p.refunded < p.refund_requested() {
             stripe
                 .create_refund(&p.intent_id, done.amount, &it.itinerary_id, &key)
                 .await
@@ -103,7 +103,7 @@ pub async fn handle(ctx: &Ctx<Provider>, e: &Envelope) -> Result<Vec<WriteItem>,
                 return Ok(Vec::new());
             }
             let by = if p.broken_by_a_traveler() { CancelledBy::Other } else { by };
-            let decision = refund_policy(it, p.amount - p.refund_requested, by, ctx.now());
+            let decision = refund_policy(it, p.amount - p.refund_requested(), by, ctx.now());
             let transfers = cancellation_transfers(it, &pending(&l), &decision, &at);
             (transfers, decision.refund, decision.retained, decision.rule)
         }
@@ -123,7 +123,7 @@ pub async fn handle(ctx: &Ctx<Provider>, e: &Envelope) -> Result<Vec<WriteItem>,
             (withdrawal_transfers(it, &share, &booking_id, &at), amount, 0, rule)
         }
     };
-    let mut writes = ledger_writes(&transfers, &l.transfers).map_err(|e| EventError::Invalid(e.to_string()))?;
+    let mut writes = ledger_writes(&transfers, &l.transfers)?;
     p.refund(&cause_id, amount, rule.clone(), &at);
     writes.push(payment_write(Some(current), &p));
     let money = |amount: i64| Money { amount, currency: it.currency.clone() };
