@@ -59,6 +59,10 @@ pub mod entity {
     pub const LEDGER_ACCOUNT: &str = "LedgerAccount";
     pub const LEDGER_TRANSFER: &str = "LedgerTransfer";
     pub const ASSIGNMENT: &str = "LegAssignment";
+    pub const NOTIFY_SETTINGS: &str = "NotificationSettings";
+    pub const PUSH_TOKEN: &str = "PushToken";
+    pub const INBOX: &str = "InboxNotification";
+    pub const DELIVERY: &str = "NotificationDelivery";
 }
 
 pub fn user(user_id: &str) -> Key {
@@ -279,6 +283,40 @@ pub fn assignment(itinerary_id: &str, booking_id: &str) -> Key {
 }
 pub fn assignments_of(traveler_id: &str, created_at: &str, booking_id: &str) -> Gsi1 {
     Gsi1 { gsi1pk: format!("TRAVELER#{traveler_id}#ASSIGNMENTS"), gsi1sk: format!("{created_at}#{booking_id}") }
+}
+
+/// A user's notification settings: preferences, push devices, suppressed channels.
+pub fn notify_settings(user_id: &str) -> Key {
+    key(format!("USER#{user_id}"), "NOTIFY#SETTINGS")
+}
+/// Which user a push token (device id) belongs to now.
+pub fn push_token(device_id: &str) -> Key {
+    key(format!("PUSH#{device_id}"), "TOKEN")
+}
+/// A notification in a user's inbox (ids are time-ordered, newest last).
+pub fn inbox_item(user_id: &str, notification_id: &str) -> Key {
+    key(format!("USER#{user_id}"), format!("INBOX#{notification_id}"))
+}
+pub fn inbox_of(user_id: &str) -> (String, &'static str) {
+    (format!("USER#{user_id}"), "INBOX#")
+}
+/// Unread inbox notifications (sparse gsi2: only unread ones carry it).
+pub fn unread_of(user_id: &str) -> String {
+    format!("UNREAD#{user_id}")
+}
+pub fn unread(user_id: &str, notification_id: &str) -> Gsi2 {
+    Gsi2 { gsi2pk: unread_of(user_id), gsi2sk: notification_id.to_string() }
+}
+/// One delivery of an event's notification to a user on a channel: the dedupe record.
+pub fn delivery(event_id: &str, user_id: &str, channel: &str) -> Key {
+    key(format!("NOTIFY#{event_id}"), format!("TO#{user_id}#{channel}"))
+}
+/// Deliveries held back by quiet hours, by release time (sparse gsi2).
+pub fn held_notifications() -> &'static str {
+    "NOTIFY#HELD"
+}
+pub fn held(release_at: i64, event_id: &str, user_id: &str, channel: &str) -> Gsi2 {
+    Gsi2 { gsi2pk: held_notifications().into(), gsi2sk: format!("{release_at:011}#{event_id}#{user_id}#{channel}") }
 }
 
 #[cfg(test)]

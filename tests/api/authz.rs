@@ -224,6 +224,25 @@ fn rows() -> Vec<Row> {
         row("GET", "/admin/ledger/transfers?itinerary={itinerary}", None, Fresh::No, [U, F, F, F, F, F, K, K]),
         // Public: Stripe's signature decides (an unsigned body is a 400 for anyone).
         row("POST", "/webhooks/stripe", Some(json!({"id": "evt_1"})), Fresh::No, [P, P, P, P, P, P, P, P]),
+        row(
+            "POST",
+            "/me/devices",
+            Some(json!({"platform": "fcm", "token": "fcm-authz-token-0123456789abcdefghijklmnop"})),
+            Fresh::No,
+            signed_in,
+        ),
+        row("DELETE", "/me/devices/{device}", None, Fresh::No, owner_only),
+        row("GET", "/me/notifications", None, Fresh::No, signed_in),
+        row("PUT", "/me/notifications/{notification}/read", None, Fresh::No, owner_only),
+        row("PUT", "/me/notifications/read-all", None, Fresh::No, signed_in),
+        row("GET", "/me/notification-preferences", None, Fresh::No, signed_in),
+        row(
+            "PUT",
+            "/me/notification-preferences",
+            Some(json!({"categories": {"marketing": {"email": true, "sms": false, "push": false, "in_app": true}}})),
+            Fresh::No,
+            signed_in,
+        ),
     ]
 }
 
@@ -247,6 +266,8 @@ struct Fixture {
     quote: String,
     itinerary: String,
     booking: String,
+    device: String,
+    notification: String,
 }
 
 impl Fixture {
@@ -264,6 +285,8 @@ impl Fixture {
             ("quote", self.quote.clone()),
             ("itinerary", self.itinerary.clone()),
             ("booking", self.booking.clone()),
+            ("device", self.device.clone()),
+            ("notification", self.notification.clone()),
         ])
     }
 }
@@ -349,7 +372,22 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
     let quote = ok(&c.quote(&owner, &shipment, &[(&ptrip, &[1])]).await, "quote");
     let itinerary =
         ok(&c.post("/itineraries", Some(&owner), json!({"quote_id": quote["quote_id"]})).await, "itinerary");
+    let device =
+        ok(&c.post("/me/devices", Some(&owner), json!({"platform": "apns", "token": "ab".repeat(32)})).await, "device")
+            ["device_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    // The owner's itinerary asks the owner (the trip's traveler) to carry it: a notification in their inbox.
+    let notification = handoff_tests::eventually(60, || async {
+        let a = c.get("/me/notifications", Some(&owner)).await;
+        a.body["items"][0]["notification_id"].as_str().map(str::to_string)
+    })
+    .await
+    .expect("the booking request reaches the owner's inbox");
     let fx = Fixture {
+        device,
+        notification,
         owner: owner.clone(),
         user: owner_signin["user"]["user_id"].as_str().unwrap().to_string(),
         session: spare["session_id"].as_str().unwrap().to_string(),

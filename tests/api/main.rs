@@ -10,6 +10,7 @@ mod faults;
 mod fuzz;
 mod hostile;
 mod negative;
+mod notifications;
 mod payments;
 mod places;
 mod profile;

@@ -69,7 +69,7 @@ async fn awaiting(stack: &TestStack, c: &Client) -> (String, String, i64) {
 }
 
 /// What Stripe.js does for `stripe.confirmCardPayment(client_secret, {payment_method})`.
-async fn confirm_like_stripe_js(started: &Value, payment_method: &str) -> (u16, Value) {
+pub(crate) async fn confirm_like_stripe_js(started: &Value, payment_method: &str) -> (u16, Value) {
     let pi = started["intent_id"].as_str().unwrap();
     let r = reqwest::Client::new()
         .post(format!("{}/v1/payment_intents/{pi}/confirm", stripe_url()))

@@ -27,7 +27,9 @@ def _call(method, path, body=None):
 def sign_in():
     _call("POST", "/auth/otp", {"email": EMAIL})
     mails = _call("GET", "/_local/mailbox?to=" + urllib.request.quote(EMAIL))
-    code = re.search(r"\b(\d{6})\b", mails[-1]["body"]).group(1)
+    # The newest sign-in code (a welcome email may come after it).
+    last = [m for m in mails if m["subject"].startswith("Your Handoff code")][-1]
+    code = re.search(r"\b(\d{6})\b", last["body"]).group(1)
     return _call("POST", "/auth/otp/verify", {"email": EMAIL, "code": code})["access_token"]
 
 

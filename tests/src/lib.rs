@@ -182,12 +182,15 @@ impl Client {
         (r.body["access_token"].as_str().unwrap().to_string(), id)
     }
 
-    /// The last sign-in code mailed to `email`, read from the local mailbox.
+    /// The last sign-in code mailed to `email`, read from the local mailbox
+    /// (other mail, such as the welcome, may come after it).
     pub async fn code_for(&self, email: &str) -> String {
         let a = self.get(&format!("/_local/mailbox?to={email}"), None).await;
         let mails = a.body.as_array().cloned().unwrap_or_default();
         let body = mails
-            .last()
+            .iter()
+            .rev()
+            .find(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("Your Handoff code")))
             .and_then(|m| m["body"].as_str())
             .unwrap_or_else(|| panic!("no mail for {email}: {}", a.body))
             .to_string();

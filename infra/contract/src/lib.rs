@@ -77,6 +77,13 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("get-earnings", get_earnings::operation()),
         ("get-ledger-account", get_ledger_account::operation()),
         ("list-ledger-transfers", list_ledger_transfers::operation()),
+        ("register-device", register_device::operation()),
+        ("delete-device", delete_device::operation()),
+        ("list-notifications", list_notifications::operation()),
+        ("read-notification", read_notification::operation()),
+        ("read-all-notifications", read_all_notifications::operation()),
+        ("get-notification-preferences", get_notification_preferences::operation()),
+        ("put-notification-preferences", put_notification_preferences::operation()),
     ]
 }
 
@@ -87,7 +94,11 @@ const TAGS: &[(&str, &str)] = &[
     ("trips", "Travelers' trips: legs, constraints, documents, publishing"),
     ("vehicles", "Vehicles for car legs and their documents"),
     ("search", "Route search for parcels, and courier service areas"),
+    ("shipments", "Senders' parcels: package, contacts, photos, customs"),
+    ("pricing", "Binding quotes for a route"),
+    ("bookings", "Itineraries and the travelers' booking requests"),
     ("payments", "Payments, escrow on the ledger, refunds, and Stripe's webhooks"),
+    ("notifications", "The in-app inbox, notification preferences and push devices"),
     ("admin", "Administration: roles, verification, the audit log"),
     ("platform", "The API itself"),
 ];

@@ -115,6 +115,14 @@ impl Stack {
     pub async fn mailbox(&self, to: &str) -> Result<Vec<mailbox::Mail>, String> {
         mailbox::read(self.endpoint.as_deref().ok_or("no local endpoint")?, Some(to)).await
     }
+    /// SMS sent to a number.
+    pub async fn sms(&self, to: &str) -> Result<Vec<mailbox::Sms>, String> {
+        mailbox::sms(self.endpoint.as_deref().ok_or("no local endpoint")?, Some(to)).await
+    }
+    /// Push messages sent to a device token.
+    pub async fn push(&self, token: &str) -> Result<Vec<mailbox::Push>, String> {
+        mailbox::push(self.endpoint.as_deref().ok_or("no local endpoint")?, Some(token)).await
+    }
 }
 
 async fn sdk_config(opts: &Options) -> aws_config::SdkConfig {
@@ -161,6 +169,7 @@ pub async fn prepare(opts: &Options) -> Result<Prepared, String> {
         eventbridge: infra.eventbridge(),
         s3: infra.s3(),
         sesv2: infra.sesv2(),
+        sns: infra.sns(),
     };
     let mut parameters = template.parameters.clone();
     if let Some(stripe) = &opts.stripe {
@@ -175,6 +184,7 @@ pub async fn prepare(opts: &Options) -> Result<Prepared, String> {
         secrets: opts.secrets.clone(),
         ..Default::default()
     };
+    provision::push_applications(&mut names, &clients.sns).await?;
     provision::name_resources(&template, &mut names);
     provision::provision(&template, &mut names, &clients, opts.visibility_timeout).await?;
 

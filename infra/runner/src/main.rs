@@ -54,6 +54,9 @@ async fn main() {
             Err(e) => eprintln!("handoff-local: infra/demo.json: {e}"),
         }
     }
-    eprintln!("handoff-local: API on {} (mailbox: {}/_local/mailbox.html); Ctrl-C stops", stack.url, stack.url);
+    eprintln!(
+        "handoff-local: API on {} (mailbox: {}/_local/mailbox.html, SMS and push: {}/_local/phone.html); Ctrl-C stops",
+        stack.url, stack.url, stack.url
+    );
     let _ = tokio::signal::ctrl_c().await;
 }

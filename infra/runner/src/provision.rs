@@ -16,6 +16,7 @@ pub struct Clients {
     pub eventbridge: aws_sdk_eventbridge::Client,
     pub s3: aws_sdk_s3::Client,
     pub sesv2: aws_sdk_sesv2::Client,
+    pub sns: aws_sdk_sns::Client,
 }
 
 fn s(v: Option<&Value>) -> String {
@@ -249,6 +250,28 @@ pub async fn provision(
                 return Err(format!("CreateEmailIdentity {sender}: {text}"));
             }
         }
+    }
+    Ok(())
+}
+
+/// Push needs SNS platform applications, which CloudFormation cannot
+/// create (they hold the APNs and FCM credentials, made once per account):
+/// template.yaml takes their ARNs as parameters. Locally, each one left
+/// empty is created in moto, with placeholder credentials.
+pub async fn push_applications(names: &mut Names, sns: &aws_sdk_sns::Client) -> Result<(), String> {
+    for (param, platform) in [("PushApnsApplicationArn", "APNS_SANDBOX"), ("PushFcmApplicationArn", "GCM")] {
+        if names.parameters.get(param).is_some_and(|v| !v.is_empty()) {
+            continue;
+        }
+        let out = sns
+            .create_platform_application()
+            .name(format!("{}-{}", names.stack, platform.to_ascii_lowercase()))
+            .platform(platform)
+            .attributes("PlatformCredential", "local-placeholder")
+            .send()
+            .await
+            .map_err(err("CreatePlatformApplication"))?;
+        names.parameters.insert(param.into(), out.platform_application_arn.unwrap_or_default());
     }
     Ok(())
 }

@@ -267,6 +267,20 @@ async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -
             Ok(m) => respond(200, "text/html; charset=utf-8", mailbox::html(&m)),
             Err(e) => respond(502, "text/plain", e),
         },
+        ("GET", "sms") => match mailbox::sms(&state.moto_url, q.get("to").map(String::as_str)).await {
+            Ok(m) => json_resp(200, &json!(m)),
+            Err(e) => json_resp(502, &json!({"message": e})),
+        },
+        ("GET", "push") => match mailbox::push(&state.moto_url, q.get("token").map(String::as_str)).await {
+            Ok(m) => json_resp(200, &json!(m)),
+            Err(e) => json_resp(502, &json!({"message": e})),
+        },
+        ("GET", "phone.html") => {
+            match tokio::try_join!(mailbox::sms(&state.moto_url, None), mailbox::push(&state.moto_url, None)) {
+                Ok((s, p)) => respond(200, "text/html; charset=utf-8", mailbox::phone_html(&s, &p)),
+                Err(e) => respond(502, "text/plain", e),
+            }
+        }
         ("GET", "calls") => json_resp(200, &json!(state.meter.totals())),
         ("GET", "docs" | "docs/") => respond(200, "text/html; charset=utf-8", REFERENCE_PAGE),
         ("GET", s) if s.starts_with("docs/") => reference_file(&state.docs_dir, &s["docs/".len()..]),

@@ -134,6 +134,11 @@ impl TryFrom<String> for Locale {
         Self::parse(&s)
     }
 }
+impl Locale {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 impl From<Locale> for String {
     fn from(l: Locale) -> String {
         l.0
@@ -159,6 +164,11 @@ impl TryFrom<String> for DisplayName {
     type Error = InvalidInput;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         Self::parse(&s)
+    }
+}
+impl DisplayName {
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 impl From<DisplayName> for String {

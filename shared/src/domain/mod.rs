@@ -9,6 +9,7 @@ pub mod geo;
 pub mod identity;
 pub mod ledger;
 pub mod money;
+pub mod notify;
 pub mod otp;
 pub mod payments;
 pub mod places;

@@ -26,6 +26,8 @@ pub mod sdk {
     pub use aws_sdk_s3;
     #[cfg(feature = "sesv2")]
     pub use aws_sdk_sesv2;
+    #[cfg(feature = "sns")]
+    pub use aws_sdk_sns;
     #[cfg(feature = "sqs")]
     pub use aws_sdk_sqs;
 }
@@ -207,7 +209,14 @@ pub struct Aws {
     pub config: SdkConfig,
     /// Read by the clients of whichever AWS features are enabled.
     #[cfg_attr(
-        not(any(feature = "dynamodb", feature = "eventbridge", feature = "sqs", feature = "s3", feature = "sesv2")),
+        not(any(
+            feature = "dynamodb",
+            feature = "eventbridge",
+            feature = "sqs",
+            feature = "s3",
+            feature = "sesv2",
+            feature = "sns"
+        )),
         allow(dead_code)
     )]
     meter: CallMeter,
@@ -266,6 +275,12 @@ impl Aws {
     pub fn sesv2(&self) -> aws_sdk_sesv2::Client {
         aws_sdk_sesv2::Client::from_conf(
             aws_sdk_sesv2::config::Builder::from(&self.config).interceptor(self.meter.clone()).build(),
+        )
+    }
+    #[cfg(feature = "sns")]
+    pub fn sns(&self) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::from_conf(
+            aws_sdk_sns::config::Builder::from(&self.config).interceptor(self.meter.clone()).build(),
         )
     }
 }

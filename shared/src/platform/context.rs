@@ -72,6 +72,8 @@ pub struct Ctx<C = ()> {
     mailer: std::sync::OnceLock<Option<super::mail::Mailer>>,
     #[cfg(feature = "sqs")]
     sqs: std::sync::OnceLock<super::aws::sdk::aws_sdk_sqs::Client>,
+    #[cfg(feature = "sns")]
+    sns: std::sync::OnceLock<super::aws::sdk::aws_sdk_sns::Client>,
     #[cfg(feature = "eventbridge")]
     eventbridge: std::sync::OnceLock<super::aws::sdk::aws_sdk_eventbridge::Client>,
 }
@@ -104,6 +106,8 @@ impl<C> Ctx<C> {
             mailer: std::sync::OnceLock::new(),
             #[cfg(feature = "sqs")]
             sqs: std::sync::OnceLock::new(),
+            #[cfg(feature = "sns")]
+            sns: std::sync::OnceLock::new(),
             #[cfg(feature = "eventbridge")]
             eventbridge: std::sync::OnceLock::new(),
         }
@@ -143,13 +147,22 @@ impl<C> Ctx<C> {
     #[cfg(feature = "sesv2")]
     pub fn mailer(&self) -> Result<&super::mail::Mailer, Unconfigured> {
         self.mailer
-            .get_or_init(|| self.env.get("MAIL_FROM").map(|from| super::mail::Mailer::new(self.aws.sesv2(), from)))
+            .get_or_init(|| {
+                self.env.get("MAIL_FROM").map(|from| {
+                    super::mail::Mailer::new(self.aws.sesv2(), from)
+                        .with_configuration_set(self.env.get("MAIL_CONFIGURATION_SET"))
+                })
+            })
             .as_ref()
             .ok_or_else(|| Unconfigured(ConfigError::Missing("MAIL_FROM".into())))
     }
     #[cfg(feature = "sqs")]
     pub fn sqs(&self) -> &super::aws::sdk::aws_sdk_sqs::Client {
         self.sqs.get_or_init(|| self.aws.sqs())
+    }
+    #[cfg(feature = "sns")]
+    pub fn sns(&self) -> &super::aws::sdk::aws_sdk_sns::Client {
+        self.sns.get_or_init(|| self.aws.sns())
     }
     #[cfg(feature = "eventbridge")]
     pub fn eventbridge(&self) -> &super::aws::sdk::aws_sdk_eventbridge::Client {

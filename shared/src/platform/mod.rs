@@ -26,6 +26,10 @@ pub mod idempotency;
 #[cfg(feature = "sesv2")]
 pub mod mail;
 #[cfg(feature = "dynamodb")]
+pub mod notify_records;
+#[cfg(feature = "notify")]
+pub mod notify_send;
+#[cfg(feature = "dynamodb")]
 pub mod outbox;
 #[cfg(all(feature = "http", feature = "dynamodb"))]
 pub mod payment_records;

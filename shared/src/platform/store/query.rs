@@ -130,6 +130,33 @@ impl Table {
         Ok(self.page(&q, Some(limit), None, Some(upto)).await?.0)
     }
 
+    /// How many items an index partition holds (Select COUNT, page after
+    /// page; a sparse index makes this the count of what waits).
+    pub async fn count(&self, index: &str, partition: String) -> Result<u64, StoreError> {
+        let mut total = 0u64;
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .index_name(index)
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", format!("{index}pk"))
+                .expression_attribute_values(":p", AttributeValue::S(partition.clone()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            total += out.count.max(0) as u64;
+            match out.last_evaluated_key.filter(|k| !k.is_empty()) {
+                Some(k) => start = Some(k),
+                None => return Ok(total),
+            }
+        }
+    }
+
     /// Every item of the given entities in the whole table (a Scan with a
     /// filter, page by page): for scheduled checks, never for a request.
     pub async fn scan_entities(

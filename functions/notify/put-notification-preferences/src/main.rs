@@ -1,0 +1,1 @@
+handoff::http_function!(put_notification_preferences::handle);

@@ -1,0 +1,1 @@
+handoff::http_function!(read_all_notifications::handle);

@@ -1,0 +1,1 @@
+handoff::http_function!(register_device::handle);

@@ -1,0 +1,1 @@
+handoff::event_function!(release_notifications::handle);
