@@ -63,6 +63,8 @@ pub mod entity {
     pub const PUSH_TOKEN: &str = "PushToken";
     pub const INBOX: &str = "InboxNotification";
     pub const DELIVERY: &str = "NotificationDelivery";
+    pub const MESSAGE: &str = "Message";
+    pub const MEMBER: &str = "ConversationMember";
 }
 
 pub fn user(user_id: &str) -> Key {
@@ -317,6 +319,36 @@ pub fn held_notifications() -> &'static str {
 }
 pub fn held(release_at: i64, event_id: &str, user_id: &str, channel: &str) -> Gsi2 {
     Gsi2 { gsi2pk: held_notifications().into(), gsi2sk: format!("{release_at:011}#{event_id}#{user_id}#{channel}") }
+}
+
+/// A conversation's partition (its id is the itinerary's): its messages.
+pub fn conversation_partition(conversation_id: &str) -> String {
+    format!("CONVERSATION#{conversation_id}")
+}
+/// A message (ids are time-ordered).
+pub fn message(conversation_id: &str, message_id: &str) -> Key {
+    key(conversation_partition(conversation_id), format!("MSG#{message_id}"))
+}
+pub fn messages_of(conversation_id: &str) -> (String, &'static str) {
+    (conversation_partition(conversation_id), "MSG#")
+}
+/// A participant's member item of a conversation, in the user's partition.
+pub fn member(user_id: &str, conversation_id: &str) -> Key {
+    key(format!("USER#{user_id}"), format!("CONV#{conversation_id}"))
+}
+pub fn members_of(user_id: &str) -> (String, &'static str) {
+    (format!("USER#{user_id}"), "CONV#")
+}
+/// Members with unread messages, by when their email digest is due (sparse gsi2).
+pub fn digests_due() -> &'static str {
+    "DIGEST#DUE"
+}
+pub fn digest(due: i64, user_id: &str, conversation_id: &str) -> Gsi2 {
+    Gsi2 { gsi2pk: digests_due().into(), gsi2sk: format!("{due:011}#{user_id}#{conversation_id}") }
+}
+/// The files an author uploaded to a conversation (documents, as for trips).
+pub fn attachments_partition(conversation_id: &str, user_id: &str) -> String {
+    format!("CONVERSATION#{conversation_id}#FILES#{user_id}")
 }
 
 #[cfg(test)]

@@ -236,6 +236,24 @@ fn rows() -> Vec<Row> {
         row("PUT", "/me/notifications/{notification}/read", None, Fresh::No, owner_only),
         row("PUT", "/me/notifications/read-all", None, Fresh::No, signed_in),
         row("GET", "/me/notification-preferences", None, Fresh::No, signed_in),
+        row("POST", "/conversations/{conversation}/messages", Some(json!({"text": "hello"})), Fresh::No, owner_only),
+        row("GET", "/conversations/{conversation}/messages", None, Fresh::No, owner_only),
+        row("GET", "/me/conversations", None, Fresh::No, signed_in),
+        row("PUT", "/conversations/{conversation}/read", None, Fresh::No, owner_only),
+        row(
+            "POST",
+            "/conversations/{conversation}/attachments",
+            Some(json!({"content_type": "image/png", "size_bytes": 900})),
+            Fresh::No,
+            owner_only,
+        ),
+        row(
+            "POST",
+            "/conversations/{conversation}/attachments/{attachment}/complete",
+            None,
+            Fresh::No,
+            [U, N, P, N, N, N, N, N],
+        ),
         row(
             "PUT",
             "/me/notification-preferences",
@@ -268,6 +286,8 @@ struct Fixture {
     booking: String,
     device: String,
     notification: String,
+    conversation: String,
+    attachment: String,
 }
 
 impl Fixture {
@@ -287,6 +307,8 @@ impl Fixture {
             ("booking", self.booking.clone()),
             ("device", self.device.clone()),
             ("notification", self.notification.clone()),
+            ("conversation", self.conversation.clone()),
+            ("attachment", self.attachment.clone()),
         ])
     }
 }
@@ -385,7 +407,27 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
     })
     .await
     .expect("the booking request reaches the owner's inbox");
+    // A conversation: an itinerary of the owner's whose booking the owner (its traveler) accepted.
+    let (_, q) = fresh_shipment(&c, &owner, &ptrip, true).await;
+    let talk = ok(&c.post("/itineraries", Some(&owner), json!({"quote_id": q.unwrap()["quote_id"]})).await, "it");
+    let conversation = talk["itinerary_id"].as_str().unwrap().to_string();
+    let b = talk["bookings"][0]["booking_id"].as_str().unwrap();
+    ok(&c.put(&format!("/bookings/{b}/accept"), Some(&owner), json!({})).await, "accept");
+    let attachment = ok(
+        &c.post(
+            &format!("/conversations/{conversation}/attachments"),
+            Some(&owner),
+            json!({"content_type": "image/png", "size_bytes": 900}),
+        )
+        .await,
+        "attachment",
+    )["document"]["document_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let fx = Fixture {
+        conversation,
+        attachment,
         device,
         notification,
         owner: owner.clone(),
@@ -527,7 +569,7 @@ fn every_route_of_the_template_has_a_row() {
             p.replace("airport:ZRH", "{id}").replace("revenue:platform:EUR", "{id}").replace("{document_id}", "{x}");
         let mut out = Vec::new();
         for (i, seg) in p.split('/').enumerate() {
-            let doc = i > 0 && (seg == "{trip_doc}" || seg == "{vehicle_doc}");
+            let doc = i > 0 && (seg == "{trip_doc}" || seg == "{vehicle_doc}" || seg == "{attachment}");
             out.push(if doc {
                 "{document_id}".to_string()
             } else if seg == "{photo}" {

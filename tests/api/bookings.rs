@@ -26,7 +26,7 @@ fn start() -> i64 {
 }
 
 /// A published one-leg flight; its id.
-async fn flight(c: &Client, tok: &str, from: &str, to: &str, dep: i64, max_grams: u32) -> String {
+pub(crate) async fn flight(c: &Client, tok: &str, from: &str, to: &str, dep: i64, max_grams: u32) -> String {
     let leg = json!({"origin": from, "destination": to, "depart_at": at(dep), "arrive_at": at(dep + 2 * H),
                      "carrier": "LX", "flight_number": "LX1234"});
     let constraints = json!({"max_weight_grams": max_grams,
@@ -35,7 +35,7 @@ async fn flight(c: &Client, tok: &str, from: &str, to: &str, dep: i64, max_grams
     crate::search::publish(c, tok, "flight", &[leg], constraints, (dep - H, dep + 3 * H)).await
 }
 
-fn booking_of(it: &Value, trip: &str) -> String {
+pub(crate) fn booking_of(it: &Value, trip: &str) -> String {
     it["bookings"].as_array().unwrap().iter().find(|b| b["trip_id"] == trip).unwrap()["booking_id"]
         .as_str()
         .unwrap()

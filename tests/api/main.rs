@@ -9,6 +9,7 @@ mod events;
 mod faults;
 mod fuzz;
 mod hostile;
+mod messaging;
 mod negative;
 mod notifications;
 mod payments;

@@ -84,6 +84,12 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("read-all-notifications", read_all_notifications::operation()),
         ("get-notification-preferences", get_notification_preferences::operation()),
         ("put-notification-preferences", put_notification_preferences::operation()),
+        ("post-message", post_message::operation()),
+        ("list-messages", list_messages::operation()),
+        ("list-conversations", list_conversations::operation()),
+        ("read-conversation", read_conversation::operation()),
+        ("request-attachment", request_attachment::operation()),
+        ("complete-attachment", complete_attachment::operation()),
     ]
 }
 
@@ -99,6 +105,7 @@ const TAGS: &[(&str, &str)] = &[
     ("bookings", "Itineraries and the travelers' booking requests"),
     ("payments", "Payments, escrow on the ledger, refunds, and Stripe's webhooks"),
     ("notifications", "The in-app inbox, notification preferences and push devices"),
+    ("messaging", "Conversations between the sender and travelers of an itinerary"),
     ("admin", "Administration: roles, verification, the audit log"),
     ("platform", "The API itself"),
 ];
@@ -202,6 +209,7 @@ pub fn event_schemas() -> Vec<(String, Value)> {
         event_schema::<ev::RefundSettled>(),
         event_schema::<ev::PaymentDisputed>(),
         event_schema::<ev::BookingWithdrawn>(),
+        event_schema::<ev::MessagePosted>(),
     ]
 }
 

@@ -20,6 +20,8 @@ pub enum DocType {
     Insurance,
     /// A photo of a shipment's parcel.
     Photo,
+    /// A file sent with a message: a photo or a PDF.
+    Attachment,
 }
 
 impl DocType {
@@ -30,18 +32,21 @@ impl DocType {
             DocType::Registration => "registration",
             DocType::Insurance => "insurance",
             DocType::Photo => "photo",
+            DocType::Attachment => "attachment",
         }
     }
     /// The file types this kind of document may be.
     pub fn accepts(self, f: FileType) -> bool {
         match self {
             DocType::Photo => f != FileType::Pdf,
+            DocType::Attachment => true,
             _ => f != FileType::Webp,
         }
     }
     pub const FOR_TRIPS: &'static [DocType] = &[DocType::Ticket, DocType::BoardingPass];
     pub const FOR_VEHICLES: &'static [DocType] = &[DocType::Registration, DocType::Insurance];
     pub const FOR_SHIPMENTS: &'static [DocType] = &[DocType::Photo];
+    pub const FOR_MESSAGES: &'static [DocType] = &[DocType::Attachment];
 
     /// Parses a type allowed in `allowed`.
     pub fn parse_for(raw: &str, allowed: &[DocType]) -> Result<Self, String> {

@@ -375,3 +375,22 @@ impl DomainEvent for BookingWithdrawn {
     const SOURCE: &'static str = "handoff.bookings";
     const DETAIL_TYPE: &'static str = "BookingWithdrawn";
 }
+
+/// Someone wrote in an itinerary's conversation; the others are told.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct MessagePosted {
+    /// The itinerary's id.
+    pub conversation_id: String,
+    pub message_id: String,
+    pub author_id: String,
+    /// The other participants.
+    pub recipients: Vec<String>,
+    /// The first 80 characters, as stored (masked where the message is).
+    pub preview: String,
+    pub masked: bool,
+    pub attachments: usize,
+}
+impl DomainEvent for MessagePosted {
+    const SOURCE: &'static str = "handoff.messaging";
+    const DETAIL_TYPE: &'static str = "MessagePosted";
+}

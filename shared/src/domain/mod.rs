@@ -8,6 +8,7 @@ pub mod events;
 pub mod geo;
 pub mod identity;
 pub mod ledger;
+pub mod messaging;
 pub mod money;
 pub mod notify;
 pub mod otp;

@@ -11,7 +11,7 @@ use thiserror::Error;
 
 use super::events::{
     BookingAccepted, BookingDeclined, BookingExpired, DomainEvent, ItineraryConfirmed, ItineraryRequested,
-    PaymentFailed, RefundIssued, UserSignedUp,
+    MessagePosted, PaymentFailed, RefundIssued, UserSignedUp,
 };
 use super::money::Money;
 
@@ -71,7 +71,8 @@ impl Category {
             Self::Security | Self::Receipts => c(true, false, false, true),
             Self::DeliveryCodes => c(true, true, true, true),
             Self::Bookings | Self::Payments | Self::DeliveryUpdates => c(true, false, true, true),
-            Self::Messages => c(false, false, true, true),
+            // Email carries only the digest of messages left unread.
+            Self::Messages => c(true, false, true, true),
             Self::Marketing => c(false, false, false, false),
         }
     }
@@ -318,6 +319,16 @@ pub enum Notice {
         itinerary_id: String,
         refund: Money,
     },
+    /// Someone wrote in a conversation (push and in-app only).
+    NewMessage {
+        conversation_id: String,
+        preview: String,
+    },
+    /// Messages stayed unread: the email digest.
+    MessagesWaiting {
+        conversation_id: String,
+        unread: u64,
+    },
 }
 
 impl Notice {
@@ -332,6 +343,8 @@ impl Notice {
             Self::ItineraryConfirmed { .. } => "itinerary_confirmed",
             Self::PaymentFailed { .. } => "payment_failed",
             Self::RefundIssued { .. } => "refund_issued",
+            Self::NewMessage { .. } => "new_message",
+            Self::MessagesWaiting { .. } => "messages_waiting",
         }
     }
     pub fn category(&self) -> Category {
@@ -344,6 +357,16 @@ impl Notice {
             | Self::ItineraryConfirmed { .. } => Category::Bookings,
             Self::PaymentReceived { .. } | Self::RefundIssued { .. } => Category::Receipts,
             Self::PaymentFailed { .. } => Category::Payments,
+            Self::NewMessage { .. } | Self::MessagesWaiting { .. } => Category::Messages,
+        }
+    }
+    /// The channels this notice may use at all (the user's preferences
+    /// choose among them): a new message interrupts, its digest is an email.
+    pub fn uses(&self, c: Channel) -> bool {
+        match self {
+            Self::NewMessage { .. } => matches!(c, Channel::Push | Channel::InApp),
+            Self::MessagesWaiting { .. } => c == Channel::Email,
+            _ => true,
         }
     }
     /// The app screen a notification opens (push data and in-app link).
@@ -357,6 +380,9 @@ impl Notice {
             | Self::ItineraryConfirmed { itinerary_id }
             | Self::PaymentFailed { itinerary_id, .. }
             | Self::RefundIssued { itinerary_id, .. } => format!("/itineraries/{itinerary_id}"),
+            Self::NewMessage { conversation_id, .. } | Self::MessagesWaiting { conversation_id, .. } => {
+                format!("/conversations/{conversation_id}")
+            }
         }
     }
 }
@@ -422,12 +448,17 @@ pub fn recipients(detail_type: &str, data: &serde_json::Value) -> Result<Vec<(St
             }
             vec![(e.sender_id, Notice::RefundIssued { itinerary_id: e.itinerary_id, refund: e.refund })]
         }
+        MessagePosted::DETAIL_TYPE => {
+            let e: MessagePosted = parse(data)?;
+            let n = Notice::NewMessage { conversation_id: e.conversation_id, preview: e.preview };
+            e.recipients.into_iter().map(|r| (r, n.clone())).collect()
+        }
         _ => Vec::new(),
     })
 }
 
 /// The event types the notifier takes (its EventBridge rule lists them).
-pub const EVENTS: [&str; 8] = [
+pub const EVENTS: [&str; 9] = [
     UserSignedUp::DETAIL_TYPE,
     ItineraryRequested::DETAIL_TYPE,
     BookingAccepted::DETAIL_TYPE,
@@ -436,6 +467,7 @@ pub const EVENTS: [&str; 8] = [
     ItineraryConfirmed::DETAIL_TYPE,
     PaymentFailed::DETAIL_TYPE,
     RefundIssued::DETAIL_TYPE,
+    MessagePosted::DETAIL_TYPE,
 ];
 
 /// The addresses an SES event (bounce or complaint, as SES sends it to
@@ -639,6 +671,8 @@ mod tests {
                 deadline: 1_790_000_000,
             },
             Notice::RefundIssued { itinerary_id: "it1".into(), refund: eur(500) },
+            Notice::NewMessage { conversation_id: "it1".into(), preview: "See you at the gate".into() },
+            Notice::MessagesWaiting { conversation_id: "it1".into(), unread: 3 },
         ];
         for n in &notices {
             let mut subjects = Vec::new();

@@ -25,6 +25,8 @@ pub mod http;
 pub mod idempotency;
 #[cfg(feature = "sesv2")]
 pub mod mail;
+#[cfg(all(feature = "http", feature = "dynamodb"))]
+pub mod messaging_records;
 #[cfg(feature = "dynamodb")]
 pub mod notify_records;
 #[cfg(feature = "notify")]

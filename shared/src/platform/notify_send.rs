@@ -300,7 +300,7 @@ pub async fn notify_user(
     let (now, at) = (ctx.now(), ctx.now_rfc3339());
     let mut out = Outcome::default();
     let mut retry: Option<EventError> = None;
-    for channel in Channel::ALL.into_iter().filter(|c| allowed.allows(*c)) {
+    for channel in Channel::ALL.into_iter().filter(|c| allowed.allows(*c) && notice.uses(*c)) {
         if channel == Channel::InApp {
             let item = InboxItem {
                 notification_id: event_id.to_string(),

@@ -1,0 +1,1 @@
+handoff::event_function!(digest_messages::handle);

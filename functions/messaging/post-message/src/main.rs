@@ -1,0 +1,1 @@
+handoff::http_function!(post_message::handle);

@@ -1,0 +1,1 @@
+handoff::http_function!(read_conversation::handle);
