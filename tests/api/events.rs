@@ -35,8 +35,9 @@ async fn consumers_are_idempotent_and_poison_goes_to_the_dlq() {
         async move {
             let items = scan(stack).await;
             let audits = items.iter().filter(|i| s(i, "entity") == "AuditEntry" && s(i, "event_id") == id).count();
-            let markers =
-                items.iter().filter(|i| s(i, "entity") == "ProcessedEvent" && s(i, "pk").ends_with(&id)).count();
+            // The audit-writer's processed-marker (the notifier keeps its own for UserSignedUp).
+            let marker = format!("DEDUPE#audit-writer#{id}");
+            let markers = items.iter().filter(|i| s(i, "entity") == "ProcessedEvent" && s(i, "pk") == marker).count();
             (audits, markers)
         }
     };
