@@ -65,6 +65,8 @@ pub mod entity {
     pub const DELIVERY: &str = "NotificationDelivery";
     pub const MESSAGE: &str = "Message";
     pub const MEMBER: &str = "ConversationMember";
+    pub const WEBHOOK_ENDPOINT: &str = "WebhookEndpoint";
+    pub const WEBHOOK_DELIVERY: &str = "WebhookDelivery";
 }
 
 pub fn user(user_id: &str) -> Key {
@@ -349,6 +351,28 @@ pub fn digest(due: i64, user_id: &str, conversation_id: &str) -> Gsi2 {
 /// The files an author uploaded to a conversation (documents, as for trips).
 pub fn attachments_partition(conversation_id: &str, user_id: &str) -> String {
     format!("CONVERSATION#{conversation_id}#FILES#{user_id}")
+}
+
+/// A webhook endpoint, in its owner's partition.
+pub fn webhook_endpoint(owner_id: &str, endpoint_id: &str) -> Key {
+    key(format!("USER#{owner_id}"), format!("WEBHOOK#{endpoint_id}"))
+}
+pub fn webhook_endpoints_of(owner_id: &str) -> (String, &'static str) {
+    (format!("USER#{owner_id}"), "WEBHOOK#")
+}
+/// A delivery of an event to an endpoint (id = the event's: time-ordered).
+pub fn webhook_delivery(endpoint_id: &str, delivery_id: &str) -> Key {
+    key(format!("WEBHOOK#{endpoint_id}"), format!("DELIVERY#{delivery_id}"))
+}
+pub fn webhook_deliveries_of(endpoint_id: &str) -> (String, &'static str) {
+    (format!("WEBHOOK#{endpoint_id}"), "DELIVERY#")
+}
+/// Deliveries waiting for their next attempt, by when (sparse gsi2).
+pub fn webhooks_due() -> &'static str {
+    "WEBHOOK#DUE"
+}
+pub fn webhook_due(at: i64, endpoint_id: &str, delivery_id: &str) -> Gsi2 {
+    Gsi2 { gsi2pk: webhooks_due().into(), gsi2sk: format!("{at:011}#{endpoint_id}#{delivery_id}") }
 }
 
 #[cfg(test)]

@@ -239,6 +239,33 @@ fn rows() -> Vec<Row> {
         row("POST", "/conversations/{conversation}/messages", Some(json!({"text": "hello"})), Fresh::No, owner_only),
         row("GET", "/conversations/{conversation}/messages", None, Fresh::No, owner_only),
         row("GET", "/me/conversations", None, Fresh::No, signed_in),
+        row(
+            "POST",
+            "/webhook-endpoints",
+            Some(json!({"url": "{hook}", "events": ["ItineraryRequested"]})),
+            Fresh::No,
+            [U, F, K, K, F, F, F, F],
+        ),
+        row("GET", "/webhook-endpoints", None, Fresh::No, [U, F, K, K, F, F, F, F]),
+        row("GET", "/webhook-endpoints/{webhook}", None, Fresh::No, [U, F, K, N, F, F, F, F]),
+        row(
+            "PATCH",
+            "/webhook-endpoints/{webhook}",
+            Some(json!({"description": "x"})),
+            Fresh::No,
+            [U, F, K, N, F, F, F, F],
+        ),
+        row("POST", "/webhook-endpoints/{webhook}/rotate-secret", None, Fresh::No, [U, F, K, N, F, F, F, F]),
+        row("GET", "/webhook-endpoints/{webhook}/deliveries", None, Fresh::No, [U, F, K, N, F, F, F, F]),
+        // No such delivery: the owner gets 404 as anyone would; the e2e test redelivers for real.
+        row(
+            "POST",
+            "/webhook-endpoints/{webhook}/deliveries/{delivery}/redeliver",
+            None,
+            Fresh::No,
+            [U, F, N, N, F, F, F, F],
+        ),
+        row("DELETE", "/webhook-endpoints/{spare_webhook}", None, Fresh::No, [U, F, K, N, F, F, F, F]),
         row("PUT", "/conversations/{conversation}/read", None, Fresh::No, owner_only),
         row(
             "POST",
@@ -288,6 +315,9 @@ struct Fixture {
     notification: String,
     conversation: String,
     attachment: String,
+    webhook: String,
+    spare_webhook: String,
+    hook: String,
 }
 
 impl Fixture {
@@ -309,6 +339,10 @@ impl Fixture {
             ("notification", self.notification.clone()),
             ("conversation", self.conversation.clone()),
             ("attachment", self.attachment.clone()),
+            ("webhook", self.webhook.clone()),
+            ("spare_webhook", self.spare_webhook.clone()),
+            ("hook", self.hook.clone()),
+            ("delivery", "0193a1b2-0000-7000-8000-00000000dead".to_string()),
         ])
     }
 }
@@ -425,7 +459,20 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
         .as_str()
         .unwrap()
         .to_string();
+    let hook = format!("{}/_local/webhooks/authz", stack.url);
+    let webhook = |c: Client, owner: String, hook: String| async move {
+        ok(
+            &c.post("/webhook-endpoints", Some(&owner), json!({"url": hook, "events": ["ItineraryRequested"]})).await,
+            "hook",
+        )["endpoint_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     let fx = Fixture {
+        webhook: webhook(c.clone(), owner.clone(), hook.clone()).await,
+        spare_webhook: webhook(c.clone(), owner.clone(), hook.clone()).await,
+        hook,
         conversation,
         attachment,
         device,
@@ -572,6 +619,8 @@ fn every_route_of_the_template_has_a_row() {
             let doc = i > 0 && (seg == "{trip_doc}" || seg == "{vehicle_doc}" || seg == "{attachment}");
             out.push(if doc {
                 "{document_id}".to_string()
+            } else if seg == "{delivery}" {
+                "{delivery_id}".to_string()
             } else if seg == "{photo}" {
                 "{photo_id}".to_string()
             } else if seg.starts_with('{') {

@@ -22,3 +22,4 @@ mod stack;
 mod stripe_emulator;
 mod template;
 mod trips;
+mod webhooks;

@@ -68,7 +68,7 @@ where
 }
 
 /// A published flight of the traveler's; a sender's shipment on it; the itinerary (requested).
-async fn book(c: &Client, traveler: &str, sender: &str) -> (String, String) {
+pub(crate) async fn book(c: &Client, traveler: &str, sender: &str) -> (String, String) {
     let dep = (now() / H + 96) * H;
     let leg = json!({"origin": "airport:CDG", "destination": "airport:NCE", "depart_at": at(dep),
                      "arrive_at": at(dep + 2 * H), "carrier": "AF", "flight_number": "AF7700"});

@@ -90,6 +90,14 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("read-conversation", read_conversation::operation()),
         ("request-attachment", request_attachment::operation()),
         ("complete-attachment", complete_attachment::operation()),
+        ("create-webhook-endpoint", create_webhook_endpoint::operation()),
+        ("list-webhook-endpoints", list_webhook_endpoints::operation()),
+        ("get-webhook-endpoint", get_webhook_endpoint::operation()),
+        ("update-webhook-endpoint", update_webhook_endpoint::operation()),
+        ("delete-webhook-endpoint", delete_webhook_endpoint::operation()),
+        ("rotate-webhook-secret", rotate_webhook_secret::operation()),
+        ("list-webhook-deliveries", list_webhook_deliveries::operation()),
+        ("redeliver-webhook", redeliver_webhook::operation()),
     ]
 }
 
@@ -106,6 +114,7 @@ const TAGS: &[(&str, &str)] = &[
     ("payments", "Payments, escrow on the ledger, refunds, and Stripe's webhooks"),
     ("notifications", "The in-app inbox, notification preferences and push devices"),
     ("messaging", "Conversations between the sender and travelers of an itinerary"),
+    ("webhooks", "Signed outbound webhooks for business customers"),
     ("admin", "Administration: roles, verification, the audit log"),
     ("platform", "The API itself"),
 ];
@@ -210,6 +219,7 @@ pub fn event_schemas() -> Vec<(String, Value)> {
         event_schema::<ev::PaymentDisputed>(),
         event_schema::<ev::BookingWithdrawn>(),
         event_schema::<ev::MessagePosted>(),
+        event_schema::<ev::WebhookEndpointDisabled>(),
     ]
 }
 

@@ -175,6 +175,9 @@ pub async fn prepare(opts: &Options) -> Result<Prepared, String> {
     if let Some(stripe) = &opts.stripe {
         parameters.insert("StripeApiBase".into(), stripe.clone());
     }
+    // The local receiver (/_local/webhooks/…) is http://localhost, and retries need not take hours.
+    parameters.insert("WebhookAllowLocalHttp".into(), "true".into());
+    parameters.insert("WebhookRetryBaseSeconds".into(), "1".into());
     parameters.extend(opts.parameters.clone());
     let mut names = Names {
         stack: opts.stack.clone(),
@@ -314,6 +317,7 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
         sqs: clients.sqs.clone(),
         meter,
         docs_dir: opts.docs_dir.clone(),
+        receivers: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
         .await

@@ -34,6 +34,15 @@ pub struct State {
     pub meter: Meter,
     /// Swagger UI's files, for the API reference at /_local/docs/.
     pub docs_dir: std::path::PathBuf,
+    /// Local webhook receivers (`/_local/webhooks/<name>`): what each got, and the status it answers.
+    pub receivers: std::sync::Mutex<HashMap<String, Receiver>>,
+}
+
+/// A local webhook receiver: it records every request and answers `status` (200 unless set).
+#[derive(Default)]
+pub struct Receiver {
+    pub status: Option<u16>,
+    pub received: Vec<Value>,
 }
 
 /// Moves every message of a dead-letter queue back to its source queue (what
@@ -151,6 +160,9 @@ pub async fn handle(
     let method = parts.method.as_str().to_string();
     let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
 
+    if let Some(name) = path.strip_prefix("/_local/webhooks/") {
+        return Ok(receiver(&state, &method, name, &query, &parts.headers, &body));
+    }
     if let Some(local) = path.strip_prefix("/_local/") {
         return Ok(local_endpoint(&state, &method, local, &query).await);
     }
@@ -253,6 +265,33 @@ pub async fn handle(
         h.insert("x-local-function", v);
     }
     Ok(out)
+}
+
+/// `/_local/webhooks/<name>`: POST records a delivery (headers and body)
+/// and answers the receiver's status; GET lists what it got; PUT
+/// `?status=500` makes it fail (and `?status=200` recover).
+fn receiver(state: &State, method: &str, name: &str, query: &str, headers: &http::HeaderMap, body: &Bytes) -> Resp {
+    let q: HashMap<String, String> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let mut all = state.receivers.lock().expect("receivers");
+    let r = all.entry(name.to_string()).or_default();
+    match method {
+        "POST" => {
+            let h: serde_json::Map<String, Value> =
+                headers.iter().map(|(k, v)| (k.as_str().to_string(), json!(v.to_str().unwrap_or_default()))).collect();
+            r.received.push(json!({"headers": h, "body": String::from_utf8_lossy(body)}));
+            let status = r.status.unwrap_or(200);
+            json_resp(status, &json!({"received": true}))
+        }
+        "GET" => json_resp(200, &json!(r.received)),
+        "PUT" => match q.get("status").and_then(|s| s.parse::<u16>().ok()).filter(|s| (200..600).contains(s)) {
+            Some(s) => {
+                r.status = Some(s);
+                json_resp(200, &json!({"status": s}))
+            }
+            None => json_resp(400, &json!({"message": "?status=<200..599>"})),
+        },
+        _ => json_resp(405, &json!({"message": "POST, GET or PUT"})),
+    }
 }
 
 async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -> Resp {

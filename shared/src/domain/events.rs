@@ -394,3 +394,16 @@ impl DomainEvent for MessagePosted {
     const SOURCE: &'static str = "handoff.messaging";
     const DETAIL_TYPE: &'static str = "MessagePosted";
 }
+
+/// An endpoint kept failing and was disabled; its owner is told.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct WebhookEndpointDisabled {
+    pub endpoint_id: String,
+    pub owner_id: String,
+    pub url: String,
+    pub reason: String,
+}
+impl DomainEvent for WebhookEndpointDisabled {
+    const SOURCE: &'static str = "handoff.webhooks";
+    const DETAIL_TYPE: &'static str = "WebhookEndpointDisabled";
+}

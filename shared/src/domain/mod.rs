@@ -21,3 +21,4 @@ pub mod shipments;
 pub mod trips;
 pub mod validation;
 pub mod vehicles;
+pub mod webhooks;

@@ -11,7 +11,7 @@ use thiserror::Error;
 
 use super::events::{
     BookingAccepted, BookingDeclined, BookingExpired, DomainEvent, ItineraryConfirmed, ItineraryRequested,
-    MessagePosted, PaymentFailed, RefundIssued, UserSignedUp,
+    MessagePosted, PaymentFailed, RefundIssued, UserSignedUp, WebhookEndpointDisabled,
 };
 use super::money::Money;
 
@@ -329,6 +329,11 @@ pub enum Notice {
         conversation_id: String,
         unread: u64,
     },
+    /// A webhook endpoint kept failing and was disabled.
+    WebhookDisabled {
+        endpoint_id: String,
+        url: String,
+    },
 }
 
 impl Notice {
@@ -345,6 +350,7 @@ impl Notice {
             Self::RefundIssued { .. } => "refund_issued",
             Self::NewMessage { .. } => "new_message",
             Self::MessagesWaiting { .. } => "messages_waiting",
+            Self::WebhookDisabled { .. } => "webhook_disabled",
         }
     }
     pub fn category(&self) -> Category {
@@ -358,6 +364,7 @@ impl Notice {
             Self::PaymentReceived { .. } | Self::RefundIssued { .. } => Category::Receipts,
             Self::PaymentFailed { .. } => Category::Payments,
             Self::NewMessage { .. } | Self::MessagesWaiting { .. } => Category::Messages,
+            Self::WebhookDisabled { .. } => Category::Security,
         }
     }
     /// The channels this notice may use at all (the user's preferences
@@ -383,6 +390,7 @@ impl Notice {
             Self::NewMessage { conversation_id, .. } | Self::MessagesWaiting { conversation_id, .. } => {
                 format!("/conversations/{conversation_id}")
             }
+            Self::WebhookDisabled { endpoint_id, .. } => format!("/webhook-endpoints/{endpoint_id}"),
         }
     }
 }
@@ -448,6 +456,10 @@ pub fn recipients(detail_type: &str, data: &serde_json::Value) -> Result<Vec<(St
             }
             vec![(e.sender_id, Notice::RefundIssued { itinerary_id: e.itinerary_id, refund: e.refund })]
         }
+        WebhookEndpointDisabled::DETAIL_TYPE => {
+            let e: WebhookEndpointDisabled = parse(data)?;
+            vec![(e.owner_id, Notice::WebhookDisabled { endpoint_id: e.endpoint_id, url: e.url })]
+        }
         MessagePosted::DETAIL_TYPE => {
             let e: MessagePosted = parse(data)?;
             let n = Notice::NewMessage { conversation_id: e.conversation_id, preview: e.preview };
@@ -458,7 +470,7 @@ pub fn recipients(detail_type: &str, data: &serde_json::Value) -> Result<Vec<(St
 }
 
 /// The event types the notifier takes (its EventBridge rule lists them).
-pub const EVENTS: [&str; 9] = [
+pub const EVENTS: [&str; 10] = [
     UserSignedUp::DETAIL_TYPE,
     ItineraryRequested::DETAIL_TYPE,
     BookingAccepted::DETAIL_TYPE,
@@ -468,6 +480,7 @@ pub const EVENTS: [&str; 9] = [
     PaymentFailed::DETAIL_TYPE,
     RefundIssued::DETAIL_TYPE,
     MessagePosted::DETAIL_TYPE,
+    WebhookEndpointDisabled::DETAIL_TYPE,
 ];
 
 /// The addresses an SES event (bounce or complaint, as SES sends it to
@@ -673,6 +686,7 @@ mod tests {
             Notice::RefundIssued { itinerary_id: "it1".into(), refund: eur(500) },
             Notice::NewMessage { conversation_id: "it1".into(), preview: "See you at the gate".into() },
             Notice::MessagesWaiting { conversation_id: "it1".into(), unread: 3 },
+            Notice::WebhookDisabled { endpoint_id: "e1".into(), url: "https://hooks.example.com/x".into() },
         ];
         for n in &notices {
             let mut subjects = Vec::new();

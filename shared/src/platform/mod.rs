@@ -48,3 +48,5 @@ pub mod store;
 pub mod stripe;
 #[cfg(all(feature = "http", feature = "dynamodb", feature = "places"))]
 pub mod trip_records;
+#[cfg(all(feature = "webhooks", feature = "http"))]
+pub mod webhook_records;

@@ -79,10 +79,20 @@ pub fn verify_signature(
 
 /// `t=…,v1=…` for `payload` under `secret` at `t` (tests and the local stack).
 pub fn sign(payload: &[u8], secret: &str, t: i64) -> String {
+    sign_with(payload, &[secret], t)
+}
+
+/// The same scheme with one `v1` per secret (outbound webhooks while a
+/// secret is rotated): `t=<t>,v1=<a>,v1=<b>`.
+pub fn sign_with(payload: &[u8], secrets: &[&str], t: i64) -> String {
     let mut signed = t.to_string().into_bytes();
     signed.push(b'.');
     signed.extend_from_slice(payload);
-    format!("t={t},v1={}", crate::platform::crypto::hex(&hmac_sha256(secret.as_bytes(), &signed)))
+    let mut out = format!("t={t}");
+    for s in secrets {
+        out.push_str(&format!(",v1={}", crate::platform::crypto::hex(&hmac_sha256(s.as_bytes(), &signed))));
+    }
+    out
 }
 
 /// A Stripe event, as webhooks and `GET /v1/events` carry it.

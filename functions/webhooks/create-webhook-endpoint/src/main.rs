@@ -1,0 +1,1 @@
+handoff::http_function!(create_webhook_endpoint::handle);

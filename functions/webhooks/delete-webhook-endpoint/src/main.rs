@@ -1,0 +1,1 @@
+handoff::http_function!(delete_webhook_endpoint::handle);

@@ -1,0 +1,1 @@
+handoff::consumer_function!(dispatch_webhooks::handle);

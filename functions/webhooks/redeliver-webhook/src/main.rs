@@ -1,0 +1,1 @@
+handoff::http_function!(redeliver_webhook::handle);

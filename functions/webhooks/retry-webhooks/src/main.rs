@@ -1,0 +1,1 @@
+handoff::event_function!(retry_webhooks::handle);

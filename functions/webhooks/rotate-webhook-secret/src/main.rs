@@ -1,0 +1,1 @@
+handoff::http_function!(rotate_webhook_secret::handle);

@@ -1,0 +1,1 @@
+handoff::http_function!(update_webhook_endpoint::handle);
