@@ -6,20 +6,11 @@
 use futures::future::join_all;
 use futures::StreamExt;
 use handoff_tests::parcels::body;
-use handoff_tests::{at, busy_stack, eventually, stack, Client};
+use handoff_tests::{at, busy_stack, email, eventually, ok, stack, Client};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 const H: i64 = 3600;
-
-fn email(name: &str) -> String {
-    format!("{name}-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..10])
-}
-
-async fn ok(a: handoff_tests::Answer) -> Value {
-    assert!(a.status.is_success(), "{} {}", a.status, a.body);
-    a.body
-}
 
 fn start() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp() / H + 48) * H

@@ -5,23 +5,10 @@
 //! notification of a new message, and the email digest of messages left
 //! unread.
 use handoff_tests::parcels::{body, jpeg};
-use handoff_tests::{at, eventually, stack, Answer, Client};
-use serde_json::{json, Value};
+use handoff_tests::{at, email, eventually, now, ok, stack, Client};
+use serde_json::json;
 
 const H: i64 = 3600;
-
-fn email(name: &str) -> String {
-    format!("{name}-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..10])
-}
-
-async fn ok(a: Answer) -> Value {
-    assert!(a.status.is_success(), "{} {}", a.status, a.body);
-    a.body
-}
-
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
 
 async fn unread_of(c: &Client, tok: &str, id: &str) -> Option<u64> {
     let list = ok(c.get("/me/conversations", Some(tok)).await).await;

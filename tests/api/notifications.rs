@@ -5,7 +5,7 @@
 //! delivered again sends nothing twice; quiet hours hold SMS and push until
 //! they end; the inbox counts and marks what is read.
 use handoff_tests::parcels::body;
-use handoff_tests::{at, eventually, stack, Answer, Client, TestStack};
+use handoff_tests::{at, email, eventually, now, ok, stack, Client, TestStack};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -15,22 +15,9 @@ fn unique() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..10].to_string()
 }
 
-fn email(name: &str) -> String {
-    format!("{name}-{}@example.com", unique())
-}
-
 /// A phone number no other test uses (the SMS list is shared by every stack in moto).
 fn phone() -> String {
     format!("+49151{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000)
-}
-
-async fn ok(a: Answer) -> Value {
-    assert!(a.status.is_success(), "{} {}", a.status, a.body);
-    a.body
-}
-
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 async fn mails(c: &Client, to: &str) -> Vec<Value> {

@@ -8,24 +8,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use futures::future::join_all;
 use handoff::platform::stripe::sign;
 use handoff_tests::parcels::body;
-use handoff_tests::{at, eventually, stack, stripe_url, Answer, Client, TestStack};
+use handoff_tests::{at, email, eventually, now, ok, stack, stripe_url, Answer, Client, TestStack};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 const H: i64 = 3600;
-
-fn email(name: &str) -> String {
-    format!("{name}-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..10])
-}
-
-async fn ok(a: Answer) -> Value {
-    assert!(a.status.is_success(), "{} {}", a.status, a.body);
-    a.body
-}
-
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
 
 struct Awaiting {
     sid: String,

@@ -4,22 +4,9 @@
 //! its endpoint is disabled and its owner told; a delivery sent again; and
 //! outside the local stack http://localhost is refused too.
 use handoff::platform::stripe::verify_signature;
-use handoff_tests::{at, eventually, stack, Answer, Client};
+use handoff_tests::{at, email, eventually, now, ok, stack, Client};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-fn email(name: &str) -> String {
-    format!("{name}-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..10])
-}
-
-async fn ok(a: Answer) -> Value {
-    assert!(a.status.is_success(), "{} {}", a.status, a.body);
-    a.body
-}
-
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
 
 async fn received(c: &Client, name: &str) -> Vec<Value> {
     c.get(&format!("/_local/webhooks/{name}"), None).await.body.as_array().cloned().unwrap_or_default()

@@ -212,6 +212,22 @@ impl Client {
     }
 }
 
+/// A unique address (the local mailbox is shared by every stack in moto).
+pub fn email(name: &str) -> String {
+    format!("{name}-{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..10])
+}
+
+/// The body of a 2xx answer (the test fails on any other).
+pub async fn ok(a: Answer) -> Value {
+    assert!(a.status.is_success(), "{} {}", a.status, a.body);
+    a.body
+}
+
+/// Now, in unix seconds.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
 /// A unix time as RFC 3339 (UTC), as the API takes it.
 pub fn at(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)

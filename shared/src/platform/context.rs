@@ -124,6 +124,15 @@ impl<C> Ctx<C> {
     pub fn now_rfc3339(&self) -> String {
         self.clock.now_rfc3339()
     }
+    /// The instant a scheduled event fired for (its `time`; the local stack
+    /// can fire one as of any instant), else now.
+    pub fn scheduled_time(&self, scheduled: &serde_json::Value) -> i64 {
+        scheduled
+            .get("time")
+            .and_then(|t| t.as_str())
+            .and_then(|t| crate::domain::trips::Instant::parse(t).ok())
+            .map_or(self.now(), |i| i.0)
+    }
 
     /// The table (`TABLE_NAME`), if the function has one.
     #[cfg(feature = "dynamodb")]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::context::FromEnv;
 use super::env::{ConfigError, Env};
-use super::store::{put, Record, WriteItem};
+use super::store::{put, Cond, Record, WriteItem};
 use crate::domain::webhooks::{backoff, is_public, parse_url, MAX_ATTEMPTS};
 use crate::keys::{self, entity};
 
@@ -118,17 +118,39 @@ pub struct Delivery {
     pub updated_at: String,
 }
 
-/// Writes a delivery (on the due index while retrying).
-pub fn delivery_write(d: &Delivery, now: i64) -> WriteItem {
+/// A delivery as stored (on the due index while retrying).
+fn delivery_record(d: &Delivery, now: i64) -> Record<&Delivery> {
     let due = match (d.status, d.next_attempt_at) {
         (DeliveryStatus::Retrying, Some(t)) => Some(keys::webhook_due(t, &d.endpoint_id, &d.delivery_id)),
         _ => None,
     };
+    Record::new(keys::webhook_delivery(&d.endpoint_id, &d.delivery_id), entity::WEBHOOK_DELIVERY, d)
+        .gsi2(due)
+        .expires(now + RETENTION_SECONDS)
+}
+
+/// Writes how a delivery stands.
+pub fn delivery_write(d: &Delivery, now: i64) -> WriteItem {
+    put(&delivery_record(d, now), None)
+}
+
+/// Claims the delivery of an event to an endpoint: only the first time.
+pub fn delivery_claim(d: &Delivery, now: i64) -> WriteItem {
+    put(&delivery_record(d, now), Some(Cond::new("attribute_not_exists(pk)")))
+}
+
+/// Takes a due delivery for an attempt (`d` carries its lease): only if it
+/// is still retrying and still due at `seen`, so two runs never both take it.
+pub fn delivery_take(d: &Delivery, seen: Option<i64>, now: i64) -> WriteItem {
     put(
-        &Record::new(keys::webhook_delivery(&d.endpoint_id, &d.delivery_id), entity::WEBHOOK_DELIVERY, d)
-            .gsi2(due)
-            .expires(now + RETENTION_SECONDS),
-        None,
+        &delivery_record(d, now),
+        Some(
+            Cond::new("#s = :retrying AND #n = :seen")
+                .name("#s", "status")
+                .name("#n", "next_attempt_at")
+                .value(":retrying", "retrying")
+                .value(":seen", seen),
+        ),
     )
 }
 

@@ -6,7 +6,6 @@
 //! run looks again. Query (gsi2) + per due booking: Query + TransactWriteItems.
 use handoff::domain::bookings::{Booking, BookingStatus};
 use handoff::domain::events::BookingExpired;
-use handoff::domain::trips::Instant;
 use handoff::keys;
 use handoff::platform::booking_records::{answered, booking_write, itinerary_write, load};
 use handoff::platform::context::Ctx;
@@ -28,8 +27,7 @@ pub struct Report {
 pub async fn handle(ctx: &Ctx, scheduled: serde_json::Value) -> Result<Report, EventError> {
     let table = ctx.table()?;
     // The scheduled event's time is "now" (EventBridge sets it to the schedule's tick).
-    let now =
-        scheduled.get("time").and_then(|t| t.as_str()).and_then(|t| Instant::parse(t).ok()).map_or(ctx.now(), |i| i.0);
+    let now = ctx.scheduled_time(&scheduled);
     let at = handoff::platform::clock::rfc3339(now as i128 * 1000);
     let upto = format!("{:011}#~", now);
     let due = table.query_until::<Booking>("gsi2", keys::pending_bookings().into(), &upto, BATCH).await?;

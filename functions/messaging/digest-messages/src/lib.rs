@@ -5,7 +5,6 @@
 //! leaves the digest index until a new message arrives after they read.
 //! Query (gsi2) + per member: the notifier's calls + UpdateItem.
 use handoff::domain::notify::Notice;
-use handoff::domain::trips::Instant;
 use handoff::keys;
 use handoff::platform::context::Ctx;
 use handoff::platform::lambda::EventError;
@@ -24,8 +23,7 @@ pub struct Report {
 
 pub async fn handle(ctx: &Ctx<Notifier>, scheduled: serde_json::Value) -> Result<Report, EventError> {
     let table = ctx.table()?;
-    let now =
-        scheduled.get("time").and_then(|t| t.as_str()).and_then(|t| Instant::parse(t).ok()).map_or(ctx.now(), |i| i.0);
+    let now = ctx.scheduled_time(&scheduled);
     let upto = format!("{now:011}#~");
     let due = table.query_until::<Member>("gsi2", keys::digests_due().into(), &upto, BATCH).await?;
     let mut report = Report { digests: 0, skipped: 0 };

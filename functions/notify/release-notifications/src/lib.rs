@@ -4,7 +4,6 @@
 //! send it twice, then sent and recorded like any other; one that fails for
 //! now is held again for the next run.
 //! Query (gsi2) + per delivery: PutItem (take), the send, PutItem (outcome).
-use handoff::domain::trips::Instant;
 use handoff::keys;
 use handoff::platform::context::Ctx;
 use handoff::platform::lambda::EventError;
@@ -24,8 +23,7 @@ pub struct Report {
 
 pub async fn handle(ctx: &Ctx<Notifier>, scheduled: serde_json::Value) -> Result<Report, EventError> {
     let table = ctx.table()?;
-    let now =
-        scheduled.get("time").and_then(|t| t.as_str()).and_then(|t| Instant::parse(t).ok()).map_or(ctx.now(), |i| i.0);
+    let now = ctx.scheduled_time(&scheduled);
     let upto = format!("{now:011}#~");
     let due = table.query_until::<Delivery>("gsi2", keys::held_notifications().into(), &upto, BATCH).await?;
     let mut report = Report { sent: 0, retried: 0, skipped: 0 };

@@ -9,7 +9,6 @@
 use handoff::domain::bookings::ItineraryStatus;
 use handoff::domain::payments::{CancelledBy, PaymentStatus};
 use handoff::domain::shipments::Shipment;
-use handoff::domain::trips::Instant;
 use handoff::keys;
 use handoff::platform::booking_records::{cancellation, load};
 use handoff::platform::context::Ctx;
@@ -29,8 +28,7 @@ pub struct Report {
 
 pub async fn handle(ctx: &Ctx<Provider>, scheduled: serde_json::Value) -> Result<Report, EventError> {
     let table = ctx.table()?;
-    let now =
-        scheduled.get("time").and_then(|t| t.as_str()).and_then(|t| Instant::parse(t).ok()).map_or(ctx.now(), |i| i.0);
+    let now = ctx.scheduled_time(&scheduled);
     let at = handoff::platform::clock::rfc3339(now as i128 * 1000);
     let upto = format!("{:011}#~", now - ctx.config.deadline_minutes * 60);
     let due = table.query_until::<serde_json::Value>("gsi2", keys::awaiting_payments().into(), &upto, BATCH).await?;

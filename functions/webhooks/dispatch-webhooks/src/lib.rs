@@ -6,12 +6,11 @@
 //! Query (the owner's endpoints) + per endpoint: PutItem (claim), the POST,
 //! PutItem (outcome) [+ the endpoint's bookkeeping].
 use handoff::domain::webhooks::{backoff, owner_of, Payload, EVENTS};
-use handoff::keys;
 use handoff::platform::context::Ctx;
 use handoff::platform::envelope::Envelope;
 use handoff::platform::lambda::EventError;
-use handoff::platform::store::{put, Cond, Query, Record, StoreError, WriteItem};
-use handoff::platform::webhook_records::{attempt, Delivery, DeliveryStatus, Endpoint, Webhooks, RETENTION_SECONDS};
+use handoff::platform::store::{StoreError, WriteItem};
+use handoff::platform::webhook_records::{attempt, delivery_claim, endpoints_of, Delivery, DeliveryStatus, Webhooks};
 
 pub async fn handle(ctx: &Ctx<Webhooks>, e: &Envelope) -> Result<Vec<WriteItem>, EventError> {
     if !EVENTS.contains(&e.detail_type.as_str()) {
@@ -21,17 +20,7 @@ pub async fn handle(ctx: &Ctx<Webhooks>, e: &Envelope) -> Result<Vec<WriteItem>,
         return Ok(Vec::new());
     };
     let table = ctx.table()?;
-    let (pk, prefix) = keys::webhook_endpoints_of(&owner);
-    let endpoints = table
-        .query::<Endpoint>(Query {
-            index: None,
-            partition: pk,
-            sort_prefix: Some(prefix.into()),
-            forward: true,
-            limit: 100,
-            cursor: None,
-        })
-        .await?;
+    let endpoints = endpoints_of(table, &owner).await?;
     let payload = serde_json::to_string(&Payload {
         id: e.id.clone(),
         kind: e.detail_type.clone(),
@@ -41,7 +30,7 @@ pub async fn handle(ctx: &Ctx<Webhooks>, e: &Envelope) -> Result<Vec<WriteItem>,
     .map_err(EventError::Malformed)?;
     let (now, at) = (ctx.now(), ctx.now_rfc3339());
     let mut retry = None;
-    for ep in endpoints.items.iter().filter(|ep| ep.data.enabled && ep.data.events.contains(&e.detail_type)) {
+    for ep in endpoints.iter().filter(|ep| ep.data.enabled && ep.data.events.contains(&e.detail_type)) {
         let mut d = Delivery {
             delivery_id: e.id.clone(),
             endpoint_id: ep.data.endpoint_id.clone(),
@@ -56,20 +45,7 @@ pub async fn handle(ctx: &Ctx<Webhooks>, e: &Envelope) -> Result<Vec<WriteItem>,
             created_at: at.clone(),
             updated_at: at.clone(),
         };
-        let claim = {
-            let due = keys::webhook_due(d.next_attempt_at.unwrap_or(now), &d.endpoint_id, &d.delivery_id);
-            put(
-                &Record::new(
-                    keys::webhook_delivery(&d.endpoint_id, &d.delivery_id),
-                    keys::entity::WEBHOOK_DELIVERY,
-                    &d,
-                )
-                .gsi2(Some(due))
-                .expires(now + RETENTION_SECONDS),
-                Some(Cond::new("attribute_not_exists(pk)")),
-            )
-        };
-        match table.write_one(claim).await {
+        match table.write_one(delivery_claim(&d, now)).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed { .. }) => continue,
             Err(err) => {

@@ -4,14 +4,13 @@
 //! of an endpoint disabled or deleted meanwhile fails.
 //! Query (gsi2) + per delivery: GetItem (endpoint) + PutItem (lease) + the
 //! POST + PutItem (outcome).
-use handoff::domain::trips::Instant;
 use handoff::domain::webhooks::backoff;
 use handoff::keys;
 use handoff::platform::context::Ctx;
 use handoff::platform::lambda::EventError;
-use handoff::platform::store::{put, Cond, Record, StoreError};
+use handoff::platform::store::{Record, StoreError};
 use handoff::platform::webhook_records::{
-    attempt, delivery_write, Delivery, DeliveryStatus, Endpoint, Webhooks, RETENTION_SECONDS,
+    attempt, delivery_take, delivery_write, Delivery, DeliveryStatus, Endpoint, Webhooks,
 };
 use serde::Serialize;
 
@@ -26,8 +25,7 @@ pub struct Report {
 
 pub async fn handle(ctx: &Ctx<Webhooks>, scheduled: serde_json::Value) -> Result<Report, EventError> {
     let table = ctx.table()?;
-    let now =
-        scheduled.get("time").and_then(|t| t.as_str()).and_then(|t| Instant::parse(t).ok()).map_or(ctx.now(), |i| i.0);
+    let now = ctx.scheduled_time(&scheduled);
     let upto = format!("{now:011}#~");
     let due = table.query_until::<Delivery>("gsi2", keys::webhooks_due().into(), &upto, BATCH).await?;
     let mut report = Report { attempted: 0, delivered: 0, skipped: 0 };
@@ -53,23 +51,7 @@ pub async fn handle(ctx: &Ctx<Webhooks>, scheduled: serde_json::Value) -> Result
         let lease = now + backoff(d.attempts + 1, ctx.config.retry_base);
         let mut leased = d.clone();
         leased.next_attempt_at = Some(lease);
-        let take = put(
-            &Record::new(
-                keys::webhook_delivery(&d.endpoint_id, &d.delivery_id),
-                keys::entity::WEBHOOK_DELIVERY,
-                &leased,
-            )
-            .gsi2(Some(keys::webhook_due(lease, &d.endpoint_id, &d.delivery_id)))
-            .expires(now + RETENTION_SECONDS),
-            Some(
-                Cond::new("#s = :retrying AND #n = :seen")
-                    .name("#s", "status")
-                    .name("#n", "next_attempt_at")
-                    .value(":retrying", "retrying")
-                    .value(":seen", seen),
-            ),
-        );
-        match table.write_one(take).await {
+        match table.write_one(delivery_take(&leased, seen, now)).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed { .. }) => {
                 report.skipped += 1;
