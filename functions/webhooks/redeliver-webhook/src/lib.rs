@@ -6,13 +6,17 @@ use handoff::keys;
 use handoff::platform::context::Ctx;
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::store::Record;
-use handoff::platform::webhook_records::{attempt, own_endpoint, Delivery, Webhooks};
+use handoff::platform::webhook_records::{attempt, Delivery, Endpoint, Webhooks};
 
 pub async fn handle(ctx: &Ctx<Webhooks>, req: &ApiRequest) -> Result<Reply, Problem> {
     let me = req.require_role(Role::Sender)?;
     let id = req.path_param("id")?;
     let table = ctx.table()?;
-    let endpoint = own_endpoint(table, &me.user_id, id).await?;
+    // A missing endpoint and a missing delivery answer alike: the delivery was not found.
+    let endpoint: Record<Endpoint> = table
+        .get(&keys::webhook_endpoint(&me.user_id, id), true)
+        .await?
+        .ok_or_else(|| Problem::not_found("delivery"))?;
     let found: Option<Record<Delivery>> =
         table.get(&keys::webhook_delivery(id, req.path_param("delivery_id")?), true).await?;
     let mut d = found.ok_or_else(|| Problem::not_found("delivery"))?.data;
