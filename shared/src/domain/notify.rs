@@ -396,12 +396,13 @@ impl Notice {
 }
 
 /// Who an event tells what: the one table of event → recipients → notice.
-/// Events not listed tell no one.
+/// Events not listed tell no one; a person is told once per event (a sender
+/// who is also a traveler of the itinerary gets the first notice).
 pub fn recipients(detail_type: &str, data: &serde_json::Value) -> Result<Vec<(String, Notice)>, serde_json::Error> {
     fn parse<T: serde::de::DeserializeOwned>(d: &serde_json::Value) -> Result<T, serde_json::Error> {
         T::deserialize(d)
     }
-    Ok(match detail_type {
+    let mut all = match detail_type {
         UserSignedUp::DETAIL_TYPE => vec![(parse::<UserSignedUp>(data)?.user_id, Notice::Welcome)],
         ItineraryRequested::DETAIL_TYPE => {
             let e: ItineraryRequested = parse(data)?;
@@ -466,7 +467,10 @@ pub fn recipients(detail_type: &str, data: &serde_json::Value) -> Result<Vec<(St
             e.recipients.into_iter().map(|r| (r, n.clone())).collect()
         }
         _ => Vec::new(),
-    })
+    };
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|(user, _)| seen.insert(user.clone()));
+    Ok(all)
 }
 
 /// The event types the notifier takes (its EventBridge rule lists them).

@@ -104,12 +104,15 @@ pub async fn send_sms<C>(ctx: &Ctx<C>, phone: &str, text: &str) -> Result<String
         .string_value("Transactional")
         .build()
         .map_err(|e| SendError::Transient(e.to_string()))?;
-    ctx.sns()
-        .publish()
-        .phone_number(phone)
-        .message(text)
-        .message_attributes("AWS.SNS.SMS.SMSType", kind)
-        .customize()
+    publish_once(ctx.sns().publish().phone_number(phone).message(text).message_attributes("AWS.SNS.SMS.SMSType", kind))
+        .await
+}
+
+/// Sends an SNS Publish once (see [`once`]): the message id, or how it failed.
+async fn publish_once(
+    req: aws_sdk_sns::operation::publish::builders::PublishFluentBuilder,
+) -> Result<String, SendError> {
+    req.customize()
         .config_override(once())
         .send()
         .await
@@ -131,17 +134,8 @@ pub fn push_payload(m: &Rendered, link: &str) -> String {
 }
 
 pub async fn send_push<C>(ctx: &Ctx<C>, endpoint_arn: &str, m: &Rendered, link: &str) -> Result<String, SendError> {
-    ctx.sns()
-        .publish()
-        .target_arn(endpoint_arn)
-        .message_structure("json")
-        .message(push_payload(m, link))
-        .customize()
-        .config_override(once())
-        .send()
+    publish_once(ctx.sns().publish().target_arn(endpoint_arn).message_structure("json").message(push_payload(m, link)))
         .await
-        .map(|o| o.message_id.unwrap_or_default())
-        .map_err(publish_error)
 }
 
 /// What sending to each target of a delivery came to.

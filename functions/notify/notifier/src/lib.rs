@@ -18,13 +18,8 @@ use handoff::platform::store::WriteItem;
 
 pub async fn handle(ctx: &Ctx<Notifier>, e: &Envelope) -> Result<Vec<WriteItem>, EventError> {
     let who = recipients(&e.detail_type, &e.data).map_err(EventError::Malformed)?;
-    let mut seen = std::collections::HashSet::new();
     let mut retry = None;
     for (user_id, notice) in who {
-        // One notice per person per event (a sender who is also a traveler is told once).
-        if !seen.insert(user_id.clone()) {
-            continue;
-        }
         match notify_user(ctx, &e.id, &user_id, &notice).await {
             Ok(o) => tracing::info!(user = %user_id, kind = notice.kind(), sent = ?o.sent, held = ?o.held, "notified"),
             Err(err) => {
