@@ -67,6 +67,10 @@ pub mod entity {
     pub const MEMBER: &str = "ConversationMember";
     pub const WEBHOOK_ENDPOINT: &str = "WebhookEndpoint";
     pub const WEBHOOK_DELIVERY: &str = "WebhookDelivery";
+    pub const CUSTODY: &str = "Custody";
+    pub const TRACKING_LINK: &str = "TrackingLink";
+    pub const QR_USE: &str = "QrTokenUse";
+    pub const TRACKING_TOKEN: &str = "TrackingToken";
 }
 
 pub fn user(user_id: &str) -> Key {
@@ -375,6 +379,36 @@ pub fn webhook_due(at: i64, endpoint_id: &str, delivery_id: &str) -> Gsi2 {
     Gsi2 { gsi2pk: webhooks_due().into(), gsi2sk: format!("{at:011}#{endpoint_id}#{delivery_id}") }
 }
 
+// ------------------------------------------------------------- custody
+
+/// The custody partition of a shipment: its state and plan, its tracking
+/// chain, the QR tokens used.
+pub fn custody_partition(shipment_id: &str) -> String {
+    format!("CUSTODY#{shipment_id}")
+}
+pub fn custody(shipment_id: &str) -> Key {
+    key(custody_partition(shipment_id), "STATE")
+}
+/// A link of the tracking chain, in order.
+pub fn tracking_link(shipment_id: &str, seq: u64) -> Key {
+    key(custody_partition(shipment_id), format!("LINK#{seq:010}"))
+}
+pub fn tracking_links() -> &'static str {
+    "LINK#"
+}
+/// A QR token's single use.
+pub fn qr_use(shipment_id: &str, nonce: &str) -> Key {
+    key(custody_partition(shipment_id), format!("QRUSE#{nonce}"))
+}
+/// The photos one party took at one handoff (documents).
+pub fn handoff_photos_partition(handoff_id: &str, user_id: &str) -> String {
+    format!("HANDOFF#{handoff_id}#{user_id}")
+}
+/// A public tracking token and its shipment.
+pub fn tracking_token(token: &str) -> Key {
+    key(format!("TRACK#{token}"), "TRACK")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,3 +432,4 @@ mod tests {
         assert_eq!(document(&trip_partition("t1"), "d1").pk, trip("t1").pk);
     }
 }
+

@@ -239,6 +239,34 @@ fn rows() -> Vec<Row> {
         row("POST", "/conversations/{conversation}/messages", Some(json!({"text": "hello"})), Fresh::No, owner_only),
         row("GET", "/conversations/{conversation}/messages", None, Fresh::No, owner_only),
         row("GET", "/me/conversations", None, Fresh::No, signed_in),
+        row("GET", "/shipments/{custody}/handoffs", None, Fresh::No, owner_only),
+        row("GET", "/shipments/{custody}/tracking", None, Fresh::No, owner_only),
+        // Not delivered yet: its party is let through to a 409.
+        row("GET", "/shipments/{custody}/proof", None, Fresh::No, [U, N, P, N, N, N, N, N]),
+        row("GET", "/handoffs/{handoff}/qr", None, Fresh::No, owner_only),
+        row(
+            "POST",
+            "/handoffs/{handoff}/photos",
+            Some(json!({"content_type": "image/png", "size_bytes": 900})),
+            Fresh::No,
+            owner_only,
+        ),
+        row("POST", "/handoffs/{handoff}/photos/{hphoto}/complete", None, Fresh::No, [U, N, P, N, N, N, N, N]),
+        // A token that is not signed, a step that takes no code: the party is let through to a 4xx.
+        row(
+            "POST",
+            "/handoffs/{handoff}/scan",
+            Some(json!({"token": "hq1.e30.AAAA", "position": {"lat": 47.45, "lon": 8.56}})),
+            Fresh::No,
+            [U, N, P, N, N, N, N, N],
+        ),
+        row(
+            "POST",
+            "/handoffs/{handoff}/deliver",
+            Some(json!({"code": "123456", "position": {"lat": 47.45, "lon": 8.56}})),
+            Fresh::No,
+            [U, N, P, N, N, N, N, N],
+        ),
         row(
             "POST",
             "/webhook-endpoints",
@@ -318,6 +346,9 @@ struct Fixture {
     webhook: String,
     spare_webhook: String,
     hook: String,
+    custody: String,
+    handoff: String,
+    hphoto: String,
 }
 
 impl Fixture {
@@ -342,6 +373,9 @@ impl Fixture {
             ("webhook", self.webhook.clone()),
             ("spare_webhook", self.spare_webhook.clone()),
             ("hook", self.hook.clone()),
+            ("custody", self.custody.clone()),
+            ("handoff", self.handoff.clone()),
+            ("hphoto", self.hphoto.clone()),
             ("delivery", "0193a1b2-0000-7000-8000-00000000dead".to_string()),
         ])
     }
@@ -459,6 +493,29 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
         .as_str()
         .unwrap()
         .to_string();
+    // Custody: that itinerary paid; its plan's pickup (the owner gives and takes) and a pending photo there.
+    let custody = talk["shipment_id"].as_str().unwrap().to_string();
+    let started = ok(&c.post(&format!("/itineraries/{conversation}/payment"), Some(&owner), json!({})).await, "pay");
+    let (paid, pi) = crate::payments::confirm_like_stripe_js(&started, "pm_card_visa").await;
+    assert_eq!(paid, 200, "{pi}");
+    handoff_tests::eventually(60, || async {
+        (c.get(&format!("/shipments/{custody}/handoffs"), Some(&owner)).await.status == 200).then_some(())
+    })
+    .await
+    .expect("the paid itinerary gets its handoff plan");
+    let handoff = format!("{custody}.0");
+    let hphoto = ok(
+        &c.post(
+            &format!("/handoffs/{handoff}/photos"),
+            Some(&owner),
+            json!({"content_type": "image/png", "size_bytes": 900}),
+        )
+        .await,
+        "handoff photo",
+    )["document"]["document_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let hook = format!("{}/_local/webhooks/authz", stack.url);
     let webhook = |c: Client, owner: String, hook: String| async move {
         ok(
@@ -473,6 +530,9 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
         webhook: webhook(c.clone(), owner.clone(), hook.clone()).await,
         spare_webhook: webhook(c.clone(), owner.clone(), hook.clone()).await,
         hook,
+        custody,
+        handoff,
+        hphoto,
         conversation,
         attachment,
         device,
@@ -621,7 +681,7 @@ fn every_route_of_the_template_has_a_row() {
                 "{document_id}".to_string()
             } else if seg == "{delivery}" {
                 "{delivery_id}".to_string()
-            } else if seg == "{photo}" {
+            } else if seg == "{photo}" || seg == "{hphoto}" {
                 "{photo_id}".to_string()
             } else if seg.starts_with('{') {
                 "{id}".to_string()

@@ -5,6 +5,7 @@
 mod authz;
 mod bookings;
 mod contract;
+mod custody;
 mod events;
 mod faults;
 mod fuzz;

@@ -16,11 +16,11 @@ fn unique() -> String {
 }
 
 /// A phone number no other test uses (the SMS list is shared by every stack in moto).
-fn phone() -> String {
+pub(crate) fn phone() -> String {
     format!("+49151{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000)
 }
 
-async fn mails(c: &Client, to: &str) -> Vec<Value> {
+pub(crate) async fn mails(c: &Client, to: &str) -> Vec<Value> {
     c.get(&format!("/_local/mailbox?to={to}"), None).await.body.as_array().cloned().unwrap_or_default()
 }
 
@@ -33,7 +33,7 @@ async fn mail_with(c: &Client, to: &str, subject: &str) -> Value {
     .unwrap_or_else(|| panic!("no mail {subject:?} to {to}"))
 }
 
-async fn sms(c: &Client, to: &str) -> Vec<Value> {
+pub(crate) async fn sms(c: &Client, to: &str) -> Vec<Value> {
     c.get(&format!("/_local/sms?to={}", to.replace('+', "%2B")), None)
         .await
         .body

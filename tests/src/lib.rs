@@ -45,6 +45,13 @@ pub async fn busy_stack(name: &str) -> TestStack {
     TestStack(start(opts).await.expect("the local stack starts"))
 }
 
+/// A stack with some template parameters of its own.
+pub async fn stack_with(name: &str, parameters: &[(&str, &str)]) -> TestStack {
+    let mut opts = options(name);
+    opts.parameters.extend(parameters.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    TestStack(start(opts).await.expect("the local stack starts"))
+}
+
 /// A local stack that, when the test ends, fails it if any event that went
 /// through its queues did not match its schema in events/schemas/.
 pub struct TestStack(pub Stack);
@@ -321,10 +328,14 @@ pub mod parcels {
         }
         /// Uploads a JPEG photo of the parcel and has it checked: the answer.
         pub async fn photo(&self, tok: &str, shipment: &str) -> Value {
+            self.photo_at(tok, &format!("/shipments/{shipment}")).await
+        }
+        /// Uploads a JPEG to `<at>/photos` and completes it (a shipment's or a handoff's).
+        pub async fn photo_at(&self, tok: &str, at: &str) -> Value {
             let bytes = jpeg();
             let r = ok(
                 self.post(
-                    &format!("/shipments/{shipment}/photos"),
+                    &format!("{at}/photos"),
                     Some(tok),
                     json!({"content_type": "image/jpeg", "size_bytes": bytes.len()}),
                 )
@@ -341,10 +352,7 @@ pub mod parcels {
                 .unwrap();
             assert!(put.status().is_success(), "upload: {}", put.status());
             let id = r["document"]["document_id"].as_str().unwrap();
-            ok(
-                self.post(&format!("/shipments/{shipment}/photos/{id}/complete"), Some(tok), json!({})).await,
-                "complete",
-            )
+            ok(self.post(&format!("{at}/photos/{id}/complete"), Some(tok), json!({})).await, "complete")
         }
         /// Declares customs: the shipment with its declaration.
         pub async fn customs(&self, tok: &str, shipment: &str, incoterm: &str) -> Value {

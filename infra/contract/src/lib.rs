@@ -98,6 +98,14 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("rotate-webhook-secret", rotate_webhook_secret::operation()),
         ("list-webhook-deliveries", list_webhook_deliveries::operation()),
         ("redeliver-webhook", redeliver_webhook::operation()),
+        ("list-handoffs", list_handoffs::operation()),
+        ("get-handoff-qr", get_handoff_qr::operation()),
+        ("request-handoff-photo", request_handoff_photo::operation()),
+        ("complete-handoff-photo", complete_handoff_photo::operation()),
+        ("scan-handoff", scan_handoff::operation()),
+        ("deliver-handoff", deliver_handoff::operation()),
+        ("get-tracking", get_tracking::operation()),
+        ("get-delivery-proof", get_delivery_proof::operation()),
     ]
 }
 
@@ -115,6 +123,7 @@ const TAGS: &[(&str, &str)] = &[
     ("notifications", "The in-app inbox, notification preferences and push devices"),
     ("messaging", "Conversations between the sender and travelers of an itinerary"),
     ("webhooks", "Signed outbound webhooks for business customers"),
+    ("custody", "Handoff plans, signed QR scans, delivery codes, tracking and the delivery proof"),
     ("admin", "Administration: roles, verification, the audit log"),
     ("platform", "The API itself"),
 ];
@@ -220,6 +229,10 @@ pub fn event_schemas() -> Vec<(String, Value)> {
         event_schema::<ev::BookingWithdrawn>(),
         event_schema::<ev::MessagePosted>(),
         event_schema::<ev::WebhookEndpointDisabled>(),
+        event_schema::<ev::HandoffCompleted>(),
+        event_schema::<ev::DeliveryCodeIssued>(),
+        event_schema::<ev::DeliveryConfirmed>(),
+        event_schema::<ev::DeliveryLocked>(),
     ]
 }
 

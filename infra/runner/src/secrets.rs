@@ -16,6 +16,7 @@ pub fn generate() -> BTreeMap<String, String> {
         ("jwt_jwks".to_string(), jwks),
         ("otp_pepper".to_string(), random_token(32)),
         ("cursor_secret".to_string(), random_token(32)),
+        ("custody_key".to_string(), random_token(32)),
         ("stripe_secret_key".to_string(), format!("sk_test_{}", random_token(18).replace(['-', '_'], "0"))),
         ("stripe_webhook_secrets".to_string(), format!("whsec_{}", random_token(24).replace(['-', '_'], "0"))),
     ])

@@ -130,6 +130,9 @@ pub struct Document {
     pub object_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// SHA-256 (hex) of an accepted photo's file: what a delivery proof names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     pub created_at: String,
 }
 
@@ -161,6 +164,7 @@ mod tests {
             status: DocStatus::Pending,
             object_key: "k".into(),
             reason: None,
+            sha256: None,
             created_at: "t".into(),
         }
     }

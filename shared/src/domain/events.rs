@@ -407,3 +407,85 @@ impl DomainEvent for WebhookEndpointDisabled {
     const SOURCE: &'static str = "handoff.webhooks";
     const DETAIL_TYPE: &'static str = "WebhookEndpointDisabled";
 }
+
+// ------------------------------------------------------------- custody
+
+/// The parcel changed hands: a handoff step was scanned (or its delivery code entered).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct HandoffCompleted {
+    pub shipment_id: String,
+    pub itinerary_id: String,
+    pub sender_id: String,
+    pub handoff_id: String,
+    pub n: usize,
+    pub kind: super::custody::StepKind,
+    pub giver: super::custody::Party,
+    pub receiver: super::custody::Party,
+    pub place: String,
+    pub at: super::trips::Instant,
+    pub late: bool,
+    pub method: super::custody::Method,
+}
+impl DomainEvent for HandoffCompleted {
+    const SOURCE: &'static str = "handoff.custody";
+    const DETAIL_TYPE: &'static str = "HandoffCompleted";
+}
+
+/// Where a delivery code goes: the recipient as the sender named them.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct RecipientContact {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// The last carrier has the parcel: the recipient's delivery code is issued.
+/// The code is not in the event: the notifier derives it from `nonce` with
+/// the custody key.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct DeliveryCodeIssued {
+    pub shipment_id: String,
+    pub itinerary_id: String,
+    pub sender_id: String,
+    pub handoff_id: String,
+    pub nonce: String,
+    pub carrier_id: String,
+    pub recipient: RecipientContact,
+    pub place: String,
+    /// When the carrier arrives.
+    pub expected_at: super::trips::Instant,
+}
+impl DomainEvent for DeliveryCodeIssued {
+    const SOURCE: &'static str = "handoff.custody";
+    const DETAIL_TYPE: &'static str = "DeliveryCodeIssued";
+}
+
+/// The recipient has the parcel: the escrow can be released.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct DeliveryConfirmed {
+    pub shipment_id: String,
+    pub itinerary_id: String,
+    pub sender_id: String,
+    pub carriers: Vec<String>,
+    pub at: super::trips::Instant,
+    /// The tracking chain's head at delivery.
+    pub chain_head: String,
+}
+impl DomainEvent for DeliveryConfirmed {
+    const SOURCE: &'static str = "handoff.custody";
+    const DETAIL_TYPE: &'static str = "DeliveryConfirmed";
+}
+
+/// Five wrong delivery codes locked the last handoff: support must help.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct DeliveryLocked {
+    pub shipment_id: String,
+    pub itinerary_id: String,
+    pub sender_id: String,
+    pub handoff_id: String,
+    pub carrier_id: String,
+}
+impl DomainEvent for DeliveryLocked {
+    const SOURCE: &'static str = "handoff.custody";
+    const DETAIL_TYPE: &'static str = "DeliveryLocked";
+}

@@ -90,6 +90,9 @@ impl Phone {
             Err(InvalidInput::Phone)
         }
     }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 impl TryFrom<String> for Phone {
     type Error = InvalidInput;

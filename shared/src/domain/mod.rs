@@ -2,6 +2,7 @@
 //! and state machines whose illegal transitions are typed errors.
 pub mod audit;
 pub mod bookings;
+pub mod custody;
 pub mod customs;
 pub mod documents;
 pub mod events;

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
+use super::custody::StepKind;
 use super::events::{
-    BookingAccepted, BookingDeclined, BookingExpired, DomainEvent, ItineraryConfirmed, ItineraryRequested,
-    MessagePosted, PaymentFailed, RefundIssued, UserSignedUp, WebhookEndpointDisabled,
+    BookingAccepted, BookingDeclined, BookingExpired, DeliveryCodeIssued, DeliveryConfirmed, DeliveryLocked,
+    DomainEvent, HandoffCompleted, ItineraryConfirmed, ItineraryRequested, MessagePosted, PaymentFailed, RefundIssued,
+    UserSignedUp, WebhookEndpointDisabled,
 };
 use super::money::Money;
 
@@ -334,6 +336,32 @@ pub enum Notice {
         endpoint_id: String,
         url: String,
     },
+    /// To the sender: the first carrier took the parcel.
+    ParcelPickedUp {
+        shipment_id: String,
+    },
+    /// To the sender: the parcel changed carriers at `place`.
+    ParcelHandedOver {
+        shipment_id: String,
+        place: String,
+    },
+    /// To the sender: the last carrier has it; the recipient has their code.
+    OutForDelivery {
+        shipment_id: String,
+    },
+    /// To the recipient (a contact, not a user): the code for the door.
+    DeliveryCode {
+        shipment_id: String,
+        code: String,
+    },
+    /// To the sender and the carriers.
+    ParcelDelivered {
+        shipment_id: String,
+    },
+    /// To the sender and support: five wrong codes locked the delivery.
+    DeliveryLocked {
+        shipment_id: String,
+    },
 }
 
 impl Notice {
@@ -351,6 +379,12 @@ impl Notice {
             Self::NewMessage { .. } => "new_message",
             Self::MessagesWaiting { .. } => "messages_waiting",
             Self::WebhookDisabled { .. } => "webhook_disabled",
+            Self::ParcelPickedUp { .. } => "parcel_picked_up",
+            Self::ParcelHandedOver { .. } => "parcel_handed_over",
+            Self::OutForDelivery { .. } => "out_for_delivery",
+            Self::DeliveryCode { .. } => "delivery_code",
+            Self::ParcelDelivered { .. } => "parcel_delivered",
+            Self::DeliveryLocked { .. } => "delivery_locked",
         }
     }
     pub fn category(&self) -> Category {
@@ -365,6 +399,12 @@ impl Notice {
             Self::PaymentFailed { .. } => Category::Payments,
             Self::NewMessage { .. } | Self::MessagesWaiting { .. } => Category::Messages,
             Self::WebhookDisabled { .. } => Category::Security,
+            Self::DeliveryCode { .. } => Category::DeliveryCodes,
+            Self::ParcelPickedUp { .. }
+            | Self::ParcelHandedOver { .. }
+            | Self::OutForDelivery { .. }
+            | Self::ParcelDelivered { .. }
+            | Self::DeliveryLocked { .. } => Category::DeliveryUpdates,
         }
     }
     /// The channels this notice may use at all (the user's preferences
@@ -391,6 +431,12 @@ impl Notice {
                 format!("/conversations/{conversation_id}")
             }
             Self::WebhookDisabled { endpoint_id, .. } => format!("/webhook-endpoints/{endpoint_id}"),
+            Self::ParcelPickedUp { shipment_id }
+            | Self::ParcelHandedOver { shipment_id, .. }
+            | Self::OutForDelivery { shipment_id }
+            | Self::DeliveryCode { shipment_id, .. }
+            | Self::ParcelDelivered { shipment_id }
+            | Self::DeliveryLocked { shipment_id } => format!("/shipments/{shipment_id}/tracking"),
         }
     }
 }
@@ -461,6 +507,30 @@ pub fn recipients(detail_type: &str, data: &serde_json::Value) -> Result<Vec<(St
             let e: WebhookEndpointDisabled = parse(data)?;
             vec![(e.owner_id, Notice::WebhookDisabled { endpoint_id: e.endpoint_id, url: e.url })]
         }
+        HandoffCompleted::DETAIL_TYPE => {
+            let e: HandoffCompleted = parse(data)?;
+            match e.kind {
+                StepKind::Pickup => vec![(e.sender_id, Notice::ParcelPickedUp { shipment_id: e.shipment_id })],
+                StepKind::Handover => {
+                    vec![(e.sender_id, Notice::ParcelHandedOver { shipment_id: e.shipment_id, place: e.place })]
+                }
+                // DeliveryConfirmed tells everyone.
+                StepKind::Delivery => Vec::new(),
+            }
+        }
+        DeliveryCodeIssued::DETAIL_TYPE => {
+            let e: DeliveryCodeIssued = parse(data)?;
+            vec![(e.sender_id, Notice::OutForDelivery { shipment_id: e.shipment_id })]
+        }
+        DeliveryConfirmed::DETAIL_TYPE => {
+            let e: DeliveryConfirmed = parse(data)?;
+            let n = Notice::ParcelDelivered { shipment_id: e.shipment_id };
+            std::iter::once(e.sender_id).chain(e.carriers).map(|u| (u, n.clone())).collect()
+        }
+        DeliveryLocked::DETAIL_TYPE => {
+            let e: DeliveryLocked = parse(data)?;
+            vec![(e.sender_id, Notice::DeliveryLocked { shipment_id: e.shipment_id })]
+        }
         MessagePosted::DETAIL_TYPE => {
             let e: MessagePosted = parse(data)?;
             let n = Notice::NewMessage { conversation_id: e.conversation_id, preview: e.preview };
@@ -473,8 +543,56 @@ pub fn recipients(detail_type: &str, data: &serde_json::Value) -> Result<Vec<(St
     Ok(all)
 }
 
+/// Someone to tell who has no account: a recipient named on a shipment, or support.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contact {
+    /// Keys the delivery records in place of a user id (`contact:<email>`).
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+}
+
+/// Who without an account an event tells what: the recipient their
+/// delivery code (`code_of(handoff_id, nonce)` derives it), support a
+/// locked delivery.
+pub fn contacts(
+    detail_type: &str,
+    data: &serde_json::Value,
+    support: Option<&str>,
+    code_of: impl Fn(&str, &str) -> Option<String>,
+) -> Result<Vec<(Contact, Notice)>, serde_json::Error> {
+    let contact = |name: &str, email: &str, phone: Option<&str>| Contact {
+        id: format!("contact:{}", email.to_lowercase()),
+        name: name.into(),
+        email: email.into(),
+        phone: phone.map(str::to_string),
+    };
+    Ok(match detail_type {
+        DeliveryCodeIssued::DETAIL_TYPE => {
+            let e = DeliveryCodeIssued::deserialize(data)?;
+            let Some(code) = code_of(&e.handoff_id, &e.nonce) else {
+                return Err(serde::de::Error::custom("the custody key is not configured: no delivery code"));
+            };
+            let r = &e.recipient;
+            vec![(
+                contact(&r.name, &r.email, Some(&r.phone)),
+                Notice::DeliveryCode { shipment_id: e.shipment_id, code },
+            )]
+        }
+        DeliveryLocked::DETAIL_TYPE => match support {
+            Some(email) => {
+                let e = DeliveryLocked::deserialize(data)?;
+                vec![(contact("Support", email, None), Notice::DeliveryLocked { shipment_id: e.shipment_id })]
+            }
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    })
+}
+
 /// The event types the notifier takes (its EventBridge rule lists them).
-pub const EVENTS: [&str; 10] = [
+pub const EVENTS: [&str; 14] = [
     UserSignedUp::DETAIL_TYPE,
     ItineraryRequested::DETAIL_TYPE,
     BookingAccepted::DETAIL_TYPE,
@@ -485,6 +603,10 @@ pub const EVENTS: [&str; 10] = [
     RefundIssued::DETAIL_TYPE,
     MessagePosted::DETAIL_TYPE,
     WebhookEndpointDisabled::DETAIL_TYPE,
+    HandoffCompleted::DETAIL_TYPE,
+    DeliveryCodeIssued::DETAIL_TYPE,
+    DeliveryConfirmed::DETAIL_TYPE,
+    DeliveryLocked::DETAIL_TYPE,
 ];
 
 /// The addresses an SES event (bounce or complaint, as SES sends it to
@@ -691,6 +813,12 @@ mod tests {
             Notice::NewMessage { conversation_id: "it1".into(), preview: "See you at the gate".into() },
             Notice::MessagesWaiting { conversation_id: "it1".into(), unread: 3 },
             Notice::WebhookDisabled { endpoint_id: "e1".into(), url: "https://hooks.example.com/x".into() },
+            Notice::ParcelPickedUp { shipment_id: "s1".into() },
+            Notice::ParcelHandedOver { shipment_id: "s1".into(), place: "airport:LYS".into() },
+            Notice::OutForDelivery { shipment_id: "s1".into() },
+            Notice::DeliveryCode { shipment_id: "s1".into(), code: "042917".into() },
+            Notice::ParcelDelivered { shipment_id: "s1".into() },
+            Notice::DeliveryLocked { shipment_id: "s1".into() },
         ];
         for n in &notices {
             let mut subjects = Vec::new();

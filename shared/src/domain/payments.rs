@@ -485,6 +485,21 @@ pub fn cancellation_transfers(
     out
 }
 
+/// The transfers of a delivery: every share, fee, VAT and duty still
+/// pending in escrow posted (the travelers' and couriers' payables, revenue).
+pub fn release_transfers(pending: &[(Transfer, PendingState)], at: &str) -> Vec<Transfer> {
+    pending
+        .iter()
+        .filter(|(t, s)| *s == PendingState::Pending && t.phase == Phase::Pending)
+        .map(|(t, _)| Transfer {
+            transfer_id: format!("{}.post", t.transfer_id),
+            phase: Phase::PostPending { pending_id: t.transfer_id.clone() },
+            at: at.into(),
+            ..t.clone()
+        })
+        .collect()
+}
+
 /// The provider confirmed `amount` more refunded (`total` so far).
 pub fn refund_settled_transfer(it: &Itinerary, amount: i64, total: i64, at: &str) -> Transfer {
     transfer(

@@ -10,12 +10,13 @@ use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::events::{
-    BookingAccepted, BookingDeclined, BookingExpired, DomainEvent, ItineraryAccepted, ItineraryCancelled,
-    ItineraryConfirmed, ItineraryRequested, PaymentFailed, RefundIssued, ShipmentCreated,
+    BookingAccepted, BookingDeclined, BookingExpired, DeliveryConfirmed, DeliveryLocked, DomainEvent, HandoffCompleted,
+    ItineraryAccepted, ItineraryCancelled, ItineraryConfirmed, ItineraryRequested, PaymentFailed, RefundIssued,
+    ShipmentCreated,
 };
 
 /// The event types an endpoint may subscribe to (custody events join later).
-pub const EVENTS: [&str; 10] = [
+pub const EVENTS: [&str; 13] = [
     ShipmentCreated::DETAIL_TYPE,
     ItineraryRequested::DETAIL_TYPE,
     BookingAccepted::DETAIL_TYPE,
@@ -26,6 +27,9 @@ pub const EVENTS: [&str; 10] = [
     ItineraryCancelled::DETAIL_TYPE,
     PaymentFailed::DETAIL_TYPE,
     RefundIssued::DETAIL_TYPE,
+    HandoffCompleted::DETAIL_TYPE,
+    DeliveryConfirmed::DETAIL_TYPE,
+    DeliveryLocked::DETAIL_TYPE,
 ];
 
 /// Attempts of one delivery before it fails for good.

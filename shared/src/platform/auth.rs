@@ -136,6 +136,13 @@ impl Signer {
     pub fn jwk(&self) -> &Jwk {
         &self.jwk
     }
+    /// Any claims as a compact JWS (ES256, with this key's `kid`): what a
+    /// third party verifies against the published JWKS.
+    pub fn sign<T: serde::Serialize>(&self, claims: &T) -> String {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.jwk.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.key).expect("ES256 signing of in-memory claims")
+    }
     pub fn issue(&self, user_id: &str, session_id: &str, roles: &Roles, now: i64, ttl: i64) -> String {
         let claims = Claims {
             iss: ISSUER.into(),
@@ -147,9 +154,7 @@ impl Signer {
             exp: now + ttl,
             jti: uuid::Uuid::new_v4().to_string(),
         };
-        let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(self.jwk.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &self.key).expect("ES256 signing of in-memory claims")
+        self.sign(&claims)
     }
 }
 

@@ -38,6 +38,10 @@ impl Loaded {
     pub fn booking(&self, booking_id: &str) -> Option<&Record<Booking>> {
         self.bookings.iter().find(|b| b.data.booking_id == booking_id)
     }
+    /// Its pending ledger transfers and where each stands.
+    pub fn pending(&self) -> Vec<(crate::domain::ledger::Transfer, crate::domain::ledger::PendingState)> {
+        self.transfers.iter().filter_map(|r| r.data.state.map(|s| (r.data.transfer.clone(), s))).collect()
+    }
 }
 
 /// The itinerary and its bookings, if it exists.
@@ -86,6 +90,16 @@ pub fn itinerary_write(current: Option<&Record<Itinerary>>, it: &Itinerary) -> T
         }
         Some(c) => put_versioned(&c.next(it.clone()).gsi1(g).gsi2(due)),
     }
+}
+
+/// The next version of a shipment (conditional on the version read), its
+/// index key following its status.
+pub fn next_shipment(
+    current: &Record<crate::domain::shipments::Shipment>,
+    s: crate::domain::shipments::Shipment,
+) -> TransactWriteItem {
+    let g = keys::shipments_of(&s.sender_id, s.status.as_str(), &s.created_at, &s.shipment_id);
+    put_versioned(&current.next(s).gsi1(g))
 }
 
 /// When an itinerary awaiting payment began to await it (unix seconds).

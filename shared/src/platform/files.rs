@@ -105,6 +105,7 @@ impl Files {
             size_bytes: body.size_bytes,
             status: DocStatus::Pending,
             reason: None,
+            sha256: None,
             created_at: now_rfc3339(),
         };
         let presigned = self
@@ -162,6 +163,8 @@ impl Files {
         };
         let changed =
             || Problem::conflict("document-changed", "the file was replaced while it was checked; complete again");
+        // A photo is read whole: its hash is what a delivery proof names.
+        let whole = current.data.doc_type == crate::domain::documents::DocType::Photo;
         let head = match size {
             Some(_) => {
                 let o = self
@@ -169,7 +172,7 @@ impl Files {
                     .get_object()
                     .bucket(&self.bucket)
                     .key(&key)
-                    .range("bytes=0-15")
+                    .set_range((!whole).then(|| "bytes=0-15".to_string()))
                     .set_if_match(etag.clone())
                     .send()
                     .await
@@ -207,6 +210,7 @@ impl Files {
                     })?;
                 doc.status = DocStatus::Accepted;
                 doc.object_key = accepted;
+                doc.sha256 = whole.then(|| super::crypto::sha256_hex(&head));
             }
             Some(reason) if size.is_none() => return Err(Problem::conflict("document-not-uploaded", reason)),
             Some(reason) => {

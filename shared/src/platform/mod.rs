@@ -17,6 +17,8 @@ pub mod booking_records;
 pub mod consumer;
 #[cfg(feature = "dynamodb")]
 pub mod cursor;
+#[cfg(all(feature = "http", feature = "dynamodb"))]
+pub mod custody_records;
 #[cfg(all(feature = "http", feature = "dynamodb", feature = "s3"))]
 pub mod files;
 #[cfg(feature = "http")]

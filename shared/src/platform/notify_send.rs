@@ -29,6 +29,10 @@ pub struct Notifier {
     /// SNS platform applications for push (`PUSH_APNS_ARN`, `PUSH_FCM_ARN`); empty: not offered.
     pub apns: Option<String>,
     pub fcm: Option<String>,
+    /// Derives recipients' delivery codes (`CUSTODY_KEY`).
+    pub custody_key: Option<String>,
+    /// Where support is alerted (`SUPPORT_EMAIL`).
+    pub support_email: Option<String>,
 }
 
 impl FromEnv for Notifier {
@@ -37,6 +41,8 @@ impl FromEnv for Notifier {
             app_url: env.get("APP_URL").unwrap_or("https://app.handoff.example").to_string(),
             apns: env.get("PUSH_APNS_ARN").map(str::to_string),
             fcm: env.get("PUSH_FCM_ARN").map(str::to_string),
+            custody_key: env.get("CUSTODY_KEY").map(str::to_string),
+            support_email: env.get("SUPPORT_EMAIL").map(str::to_string),
         })
     }
 }
@@ -357,6 +363,55 @@ pub async fn notify_user(
             _ => {}
         }
         match deliver(ctx, &mut d, &targets, &m, &link).await {
+            Ok(true) => out.sent.push(channel),
+            Ok(false) => out.skipped.push(channel),
+            Err(e) => retry = Some(e),
+        }
+    }
+    match retry {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Tells someone without an account (`notify::Contact`): email, and SMS
+/// when they have a number, in English, at once (delivery codes are urgent).
+/// Each channel is claimed and recorded like a user's, under the contact's
+/// id; an address that fails for good is suppressed for that id.
+pub async fn notify_contact(
+    ctx: &Ctx<Notifier>,
+    event_id: &str,
+    contact: &crate::domain::notify::Contact,
+    notice: &Notice,
+) -> Result<Outcome, EventError> {
+    let table = ctx.table()?;
+    let s: Settings = settings(table, &contact.id).await?.map(|r| r.data).unwrap_or_default();
+    let view =
+        View { notice, name: &contact.name, lang: Lang::of(None), time_zone: "UTC", app_url: &ctx.config.app_url };
+    let m = render(&view).map_err(|e| EventError::Invalid(format!("template: {e}")))?;
+    let link = notice.link();
+    let (now, at) = (ctx.now(), ctx.now_rfc3339());
+    let mut out = Outcome::default();
+    let mut retry: Option<EventError> = None;
+    let targets = [(Channel::Email, Some(contact.email.clone())), (Channel::Sms, contact.phone.clone())];
+    for (channel, target) in targets {
+        let Some(target) = target.filter(|t| notice.uses(channel) && !s.is_suppressed(channel, t)) else {
+            out.skipped.push(channel);
+            continue;
+        };
+        let mut d = delivery(event_id, &contact.id, channel, notice, DeliveryStatus::Sending, &at);
+        match table.write_one(delivery_claim(&d, now)).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed { .. }) => {
+                out.skipped.push(channel);
+                continue;
+            }
+            Err(e) => {
+                retry = Some(e.into());
+                continue;
+            }
+        }
+        match deliver(ctx, &mut d, &[target], &m, &link).await {
             Ok(true) => out.sent.push(channel),
             Ok(false) => out.skipped.push(channel),
             Err(e) => retry = Some(e),

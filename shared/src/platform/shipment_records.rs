@@ -3,8 +3,9 @@
 //! and the shipment as answers show it.
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
+pub use super::booking_records::next_shipment;
 use super::http::Problem;
-use super::store::{put_new, put_versioned, Record, Table};
+use super::store::{put_new, Record, Table};
 use super::trip_records::owned_with_documents;
 use crate::domain::documents::Document;
 use crate::domain::shipments::{Shipment, ShipmentError};
@@ -27,13 +28,6 @@ pub async fn own_shipment(
 pub fn new_shipment(s: &Shipment) -> TransactWriteItem {
     let g = keys::shipments_of(&s.sender_id, s.status.as_str(), &s.created_at, &s.shipment_id);
     put_new(&Record::new(keys::shipment(&s.shipment_id), entity::SHIPMENT, s.clone()).gsi1(g))
-}
-
-/// The next version of a shipment (conditional on the version read), its
-/// index key following its status.
-pub fn next_shipment(current: &Record<Shipment>, s: Shipment) -> TransactWriteItem {
-    let g = keys::shipments_of(&s.sender_id, s.status.as_str(), &s.created_at, &s.shipment_id);
-    put_versioned(&current.next(s).gsi1(g))
 }
 
 pub fn shipment_changed() -> Problem {

@@ -19,12 +19,11 @@
 //! Query (itinerary partition) + TransactWriteItems + Stripe (CreateRefund or CancelPaymentIntent).
 use handoff::domain::bookings::ItineraryStatus;
 use handoff::domain::events::{BookingWithdrawn, DomainEvent, ItineraryCancelled, PaymentSucceeded, RefundIssued};
-use handoff::domain::ledger::{PendingState, Transfer};
 use handoff::domain::money::Money;
 use handoff::domain::payments::{
     cancellation_transfers, refund_policy, share_id, withdrawal_transfers, CancelledBy, CANCELLATION,
 };
-use handoff::platform::booking_records::{load, Loaded};
+use handoff::platform::booking_records::load;
 use handoff::platform::context::Ctx;
 use handoff::platform::envelope::{Actor, Envelope};
 use handoff::platform::lambda::EventError;
@@ -104,7 +103,7 @@ pub async fn handle(ctx: &Ctx<Provider>, e: &Envelope) -> Result<Vec<WriteItem>,
             }
             let by = if p.broken_by_a_traveler() { CancelledBy::Other } else { by };
             let decision = refund_policy(it, p.amount - p.refund_requested(), by, ctx.now());
-            let transfers = cancellation_transfers(it, &pending(&l), &decision, &at);
+            let transfers = cancellation_transfers(it, &l.pending(), &decision, &at);
             (transfers, decision.refund, decision.retained, decision.rule)
         }
         Cause::Withdrawal(booking_id) => {
@@ -115,7 +114,7 @@ pub async fn handle(ctx: &Ctx<Provider>, e: &Envelope) -> Result<Vec<WriteItem>,
                 return Ok(Vec::new());
             };
             let id = share_id(it, b.segment);
-            let Some((share, _)) = pending(&l).into_iter().find(|(t, _)| t.transfer_id == id) else {
+            let Some((share, _)) = l.pending().into_iter().find(|(t, _)| t.transfer_id == id) else {
                 return Ok(Vec::new());
             };
             let amount = share.amount;
@@ -155,9 +154,4 @@ pub async fn handle(ctx: &Ctx<Provider>, e: &Envelope) -> Result<Vec<WriteItem>,
 
 fn parse<T: serde::de::DeserializeOwned>(e: &Envelope) -> Result<T, EventError> {
     serde_json::from_value(e.data.clone()).map_err(EventError::Malformed)
-}
-
-/// The itinerary's pending transfers, with their state.
-fn pending(l: &Loaded) -> Vec<(Transfer, PendingState)> {
-    l.transfers.iter().filter_map(|r| r.data.state.map(|s| (r.data.transfer.clone(), s))).collect()
 }

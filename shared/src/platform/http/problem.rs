@@ -15,7 +15,10 @@ pub struct Problem {
     pub title: String,
     pub detail: String,
     pub errors: Vec<FieldError>,
-    pub retry_after: Option<i64>,
+    /// Seconds (the Retry-After header).
+    pub retry_after: Option<u32>,
+    /// Members beside the standard ones (RFC 9457 extensions), such as a distance.
+    pub extensions: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl Problem {
@@ -27,7 +30,14 @@ impl Problem {
             detail: detail.into(),
             errors: vec![],
             retry_after: None,
+            extensions: None,
         }
+    }
+    /// Adds an extension member to the answer.
+    pub fn with(mut self, name: &str, value: impl serde::Serialize) -> Self {
+        let map = self.extensions.get_or_insert_with(Default::default);
+        map.insert(name.into(), serde_json::to_value(value).expect("extensions serialise"));
+        self
     }
     pub fn bad_request(slug: &str, detail: impl Into<String>) -> Self {
         Self::new(400, slug, "Bad request", detail)
@@ -58,7 +68,7 @@ impl Problem {
     }
     pub fn too_many(slug: &str, detail: impl Into<String>, retry_after: i64) -> Self {
         let mut p = Self::new(429, slug, "Too many requests", detail);
-        p.retry_after = Some(retry_after.max(1));
+        p.retry_after = Some(retry_after.clamp(1, u32::MAX as i64) as u32);
         p
     }
     pub fn unavailable() -> Self {
@@ -85,6 +95,9 @@ impl Problem {
         });
         if !self.errors.is_empty() {
             v["errors"] = serde_json::to_value(&self.errors).expect("field errors serialise");
+        }
+        for (k, x) in self.extensions.iter().flat_map(|m| m.iter()) {
+            v[k] = x.clone();
         }
         v
     }

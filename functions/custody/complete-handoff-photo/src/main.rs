@@ -1,0 +1,1 @@
+handoff::http_function!(complete_handoff_photo::handle);

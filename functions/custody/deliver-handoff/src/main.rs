@@ -1,0 +1,1 @@
+handoff::http_function!(deliver_handoff::handle);

@@ -1,0 +1,1 @@
+handoff::http_function!(get_delivery_proof::handle);

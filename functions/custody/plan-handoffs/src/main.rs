@@ -1,0 +1,1 @@
+handoff::consumer_function!(plan_handoffs::handle, retry_on_conflict);

@@ -1,0 +1,1 @@
+handoff::http_function!(request_handoff_photo::handle);

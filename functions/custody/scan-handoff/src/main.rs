@@ -1,0 +1,1 @@
+handoff::http_function!(scan_handoff::handle);

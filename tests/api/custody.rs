@@ -1,0 +1,313 @@
+//! Chain of custody, end to end over HTTP: a sender's parcel paid onto two
+//! travelers' flights (Paris → Lyon → Nice) gets its handoff plan; each
+//! party shows and scans signed single-use QR codes (read back from the PNG
+//! as a camera would); the recipient's delivery code is entered at the
+//! door; the shipment is delivered, the escrow posted to both travelers, the
+//! tracking chain verifies, the delivery proof verifies against the JWKS,
+//! and an edit made directly in the table breaks the chain.
+use base64::Engine;
+use handoff_tests::parcels::body;
+use handoff_tests::{at, eventually, now, ok, stack_with, Client, TestStack};
+use serde_json::{json, Value};
+
+const H: i64 = 3600;
+
+async fn signed_in(c: &Client, name: &str, admin: &str) -> (String, String) {
+    c.verified_traveler(&handoff_tests::email(name), admin).await
+}
+
+/// A published one-leg flight.
+async fn flight(c: &Client, tok: &str, from: &str, to: &str, dep: i64) -> String {
+    let leg = json!({"origin": from, "destination": to, "depart_at": at(dep), "arrive_at": at(dep + H),
+                     "carrier": "AF", "flight_number": "AF7300"});
+    let constraints = json!({"max_weight_grams": 5000,
+        "max_dimensions_cm": {"length_cm": 50, "width_cm": 40, "height_cm": 30},
+        "categories": ["documents", "clothing"], "price_per_kg": 2000, "min_price": 800, "currency": "EUR"});
+    crate::search::publish(c, tok, "flight", &[leg], constraints, (dep - H, dep + 2 * H)).await
+}
+
+/// Where a place is, as GET /places/{id} says.
+async fn position(c: &Client, place: &str) -> Value {
+    let p = ok(c.get(&format!("/places/{place}"), None).await).await;
+    json!({"lat": p["lat"], "lon": p["lon"]})
+}
+
+/// Decodes a base64 PNG QR code as a phone camera would.
+fn read_qr(png_b64: &str) -> String {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(png_b64).unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Grayscale);
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().unwrap().1
+}
+
+/// The QR code a giving party shows, read from its PNG (and the same in the SVG's answer).
+async fn qr(c: &Client, tok: &str, handoff: &str) -> String {
+    let q = ok(c.get(&format!("/handoffs/{handoff}/qr"), Some(tok)).await).await;
+    assert!(q["svg"].as_str().unwrap().contains("<svg"), "{q}");
+    let read = read_qr(q["png"].as_str().unwrap());
+    assert_eq!(read, q["token"].as_str().unwrap());
+    read
+}
+
+pub(crate) struct Paid {
+    pub sid: String,
+    pub ann: (String, String),
+    pub bob: (String, String),
+    pub admin: String,
+    pub shipment: String,
+    pub itinerary: String,
+    pub total: i64,
+    pub shares: (i64, i64),
+    /// The recipient's phone (unique: their SMS are theirs).
+    pub recipient_phone: String,
+}
+
+/// Ann flies Paris → Lyon, Bob Lyon → Nice, soon; Sid's parcel goes on both, paid.
+pub(crate) async fn paid(c: &Client, stack: &TestStack) -> Paid {
+    let admin = c.admin(stack).await;
+    let (sid, _) = signed_in(c, "sid", &admin).await;
+    let ann = signed_in(c, "ann", &admin).await;
+    let bob = signed_in(c, "bob", &admin).await;
+    let dep = (now() / 60 + 120) * 60;
+    let ann_trip = flight(c, &ann.0, "airport:CDG", "airport:LYS", dep).await;
+    let bob_trip = flight(c, &bob.0, "airport:LYS", "airport:NCE", dep + 3 * H).await;
+    let recipient_phone = crate::notifications::phone();
+    let mut parcel = body("clothing", 700, 3000, ("FR", "airport:CDG"), ("FR", "airport:NCE"));
+    parcel["recipient"]["phone"] = json!(recipient_phone);
+    let s = c.ready_shipment(&sid, parcel, "DAP").await;
+    let q = ok(c.quote(&sid, &s, &[(&ann_trip, &[1]), (&bob_trip, &[1])]).await).await;
+    let shares = (q["segments"][0]["price"].as_i64().unwrap(), q["segments"][1]["price"].as_i64().unwrap());
+    let it = ok(c.post("/itineraries", Some(&sid), json!({"quote_id": q["quote_id"]})).await).await;
+    let id = it["itinerary_id"].as_str().unwrap().to_string();
+    for (b, who) in it["bookings"].as_array().unwrap().iter().zip([&ann.0, &bob.0]) {
+        ok(c.put(&format!("/bookings/{}/accept", b["booking_id"].as_str().unwrap()), Some(who), json!({})).await).await;
+    }
+    let started = ok(c.post(&format!("/itineraries/{id}/payment"), Some(&sid), json!({})).await).await;
+    let (status, pi) = crate::payments::confirm_like_stripe_js(&started, "pm_card_visa").await;
+    assert_eq!(status, 200, "{pi}");
+    let total = it["total"].as_i64().unwrap();
+    eventually(60, || async {
+        let p = c.get(&format!("/shipments/{s}/handoffs"), Some(&sid)).await;
+        (p.status == 200).then_some(())
+    })
+    .await
+    .expect("the paid itinerary gets its handoff plan");
+    Paid { sid, ann, bob, admin, shipment: s, itinerary: id, total, shares, recipient_phone }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parcel_changes_hands_by_signed_scans_and_is_delivered_with_proof() {
+    // Handoffs are soon but not now: a day's tolerance lets this test scan at once.
+    let stack = stack_with("custody", &[("HandoffEarlyMinutes", "1440"), ("OtpRequestsPerIp", "100000")]).await;
+    let c = Client::new(&stack);
+    let p = paid(&c, &stack).await;
+    let (sid, (ann, ann_id), (bob, bob_id), s) = (&p.sid, &p.ann, &p.bob, &p.shipment);
+
+    // The plan: Sid → Ann at CDG, Ann → Bob at LYS, Bob → the recipient at NCE.
+    let plan = ok(c.get(&format!("/shipments/{s}/handoffs"), Some(sid)).await).await;
+    let steps = plan["steps"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> =
+        steps.iter().map(|x| (x["kind"].as_str().unwrap(), x["place"].as_str().unwrap())).collect();
+    assert_eq!(kinds, [("pickup", "airport:CDG"), ("handover", "airport:LYS"), ("delivery", "airport:NCE")]);
+    assert_eq!(steps[1]["giver"]["user_id"], ann_id.as_str());
+    assert_eq!(steps[1]["receiver"]["user_id"], bob_id.as_str());
+    assert_eq!(steps[2]["receiver"], json!({"role": "recipient"}), "the recipient has no account");
+    assert!(plan["tracking_token"].as_str().is_some_and(|t| t.len() >= 24), "the sender sees the tracking token");
+    let bobs = ok(c.get(&format!("/shipments/{s}/handoffs"), Some(bob)).await).await;
+    assert!(bobs.get("tracking_token").is_none(), "a carrier does not: {bobs}");
+    let admin = &p.admin;
+    c.get(&format!("/shipments/{s}/handoffs"), Some(admin)).await.problem(404, "not-found");
+    let (h0, h1, h2) = (format!("{s}.0"), format!("{s}.1"), format!("{s}.2"));
+
+    // Only the giving party shows a QR code; only its receiving party can use it.
+    c.get(&format!("/handoffs/{h0}/qr"), Some(ann)).await.problem(403, "forbidden");
+    let t0 = qr(&c, sid, &h0).await;
+    let (cdg, lys, nce) =
+        (position(&c, "airport:CDG").await, position(&c, "airport:LYS").await, position(&c, "airport:NCE").await);
+    let scan = |tok: &str, h: &str, token: &str, pos: &Value, photos: Vec<String>| {
+        let (tok, h, body) =
+            (tok.to_string(), h.to_string(), json!({"token": token, "position": pos, "photos": photos}));
+        let c = c.clone();
+        async move { c.post(&format!("/handoffs/{h}/scan"), Some(&tok), body).await }
+    };
+    scan(bob, &h0, &t0, &cdg, vec![]).await.problem(403, "forbidden");
+    scan(sid, &h0, &t0, &cdg, vec![]).await.problem(403, "forbidden");
+    let t1_early = qr(&c, ann, &h1).await;
+    scan(bob, &h1, &t1_early, &lys, vec![]).await.problem(409, "previous-handoff-pending");
+    scan(ann, &h1, &t0, &cdg, vec![]).await.problem(422, "invalid-token");
+    let mut forged = t0.clone();
+    forged.replace_range(forged.len() - 3.., "AAA");
+    scan(ann, &h0, &forged, &cdg, vec![]).await.problem(422, "invalid-token");
+    // Ann scans in Lyon, 390 km away: refused with the distance.
+    let far = scan(ann, &h0, &t0, &lys, vec![]).await;
+    far.problem(422, "too-far");
+    assert!(far.body["distance_km"].as_f64().unwrap() > 300.0, "{}", far.body);
+    assert_eq!(far.body["max_km"], 25.0);
+
+    // The pickup: Ann takes the parcel at CDG; the itinerary and shipment go in transit.
+    let picked = scan(ann, &h0, &t0, &cdg, vec![]).await;
+    assert_eq!(picked.status, 200, "{}", picked.body);
+    eprintln!("calls: POST /handoffs/{{id}}/scan (pickup): {}", picked.header("x-aws-calls").unwrap_or(""));
+    assert_eq!(picked.body["status"], "in_transit");
+    assert_eq!(picked.body["holder"]["party"]["user_id"], ann_id.as_str());
+    assert_eq!(picked.body["steps"][0]["scan"]["late"], false);
+    scan(ann, &h0, &t0, &cdg, vec![]).await.problem(409, "already-scanned");
+    let it = ok(c.get(&format!("/itineraries/{}", p.itinerary), Some(sid)).await).await;
+    assert_eq!(it["status"], "in_transit", "{it}");
+    assert_eq!(ok(c.get(&format!("/shipments/{s}"), Some(sid)).await).await["status"], "in_transit");
+
+    // The handover at LYS needs Bob's photo of the parcel; its hash is recorded.
+    let t1 = qr(&c, ann, &h1).await;
+    scan(bob, &h1, &t1, &lys, vec![]).await.problem(422, "validation-failed");
+    let photo = c.photo_at(bob, &format!("/handoffs/{h1}")).await;
+    assert_eq!(photo["status"], "accepted", "{photo}");
+    let sha = handoff::platform::crypto::sha256_hex(&handoff_tests::parcels::jpeg());
+    assert_eq!(photo["sha256"], sha.as_str());
+    let photo_id = photo["document_id"].as_str().unwrap().to_string();
+    scan(bob, &h1, &t1, &lys, vec!["nope".into()]).await.problem(422, "validation-failed");
+    let handed = scan(bob, &h1, &t1_early, &lys, vec![photo_id.clone()]).await;
+    assert_eq!(handed.status, 200, "{}", handed.body);
+    eprintln!("calls: POST /handoffs/{{id}}/scan (handover): {}", handed.header("x-aws-calls").unwrap_or(""));
+    assert_eq!(handed.body["steps"][2]["code_sent"], true, "Bob has the parcel: the recipient's code is out");
+    scan(bob, &h1, &t1, &lys, vec![photo_id.clone()]).await.problem(409, "already-scanned");
+
+    // At the door: a wrong code is counted; the right one delivers.
+    c.get(&format!("/handoffs/{h2}/qr"), Some(bob)).await.problem(409, "delivery-code-required");
+    let door_photo = c.photo_at(bob, &format!("/handoffs/{h2}")).await["document_id"].as_str().unwrap().to_string();
+    // The recipient got their code by SMS (and email), derived from the custody key: it is in no event.
+    let code = eventually(60, || async {
+        let texts = crate::notifications::sms(&c, &p.recipient_phone).await;
+        texts.iter().find_map(|m| m["message"].as_str()?.split("door: ").nth(1).map(|x| x.trim().to_string()))
+    })
+    .await
+    .expect("the recipient gets their delivery code by SMS");
+    assert_eq!(code.len(), 6, "{code}");
+    let mail = eventually(60, || async {
+        let m = crate::notifications::mails(&c, "remy@example.com").await;
+        m.into_iter().find(|m| {
+            m["subject"] == "Your delivery code for a Handoff parcel"
+                && m["body"].as_str().is_some_and(|t| t.contains(&format!("Your delivery code is {code}.")))
+        })
+    })
+    .await;
+    assert!(mail.is_some(), "the recipient gets their code by email too");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let deliver = |tok: &str, code: &str, pos: &Value| {
+        let (tok, body) = (tok.to_string(), json!({"code": code, "position": pos, "photos": [door_photo.clone()]}));
+        let (c, h2) = (c.clone(), h2.clone());
+        async move { c.post(&format!("/handoffs/{h2}/deliver"), Some(&tok), body).await }
+    };
+    let w = deliver(bob, wrong, &nce).await;
+    w.problem(422, "wrong-delivery-code");
+    assert_eq!(w.body["attempts_left"], 4);
+    deliver(ann, &code, &nce).await.problem(403, "forbidden");
+    let done = deliver(bob, &code, &nce).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    eprintln!("calls: POST /handoffs/{{id}}/deliver: {}", done.header("x-aws-calls").unwrap_or(""));
+    assert_eq!(done.body["status"], "delivered");
+    assert_eq!(done.body["steps"][2]["code_attempts"], 1);
+    deliver(bob, &code, &nce).await.problem(409, "custody-not-active");
+    let it = ok(c.get(&format!("/itineraries/{}", p.itinerary), Some(sid)).await).await;
+    assert_eq!(it["status"], "delivered", "{it}");
+    assert_eq!(ok(c.get(&format!("/shipments/{s}"), Some(sid)).await).await["status"], "delivered");
+
+    // DeliveryConfirmed posts the escrow: each traveler's share on their payable, nothing left pending.
+    for (id, share) in [(ann_id, p.shares.0), (bob_id, p.shares.1)] {
+        let path = format!("/admin/ledger/accounts/payable_traveler:{id}:EUR");
+        let acct = eventually(60, || async {
+            let a = c.get(&path, Some(admin)).await;
+            (a.status == 200 && a.body["credits_posted"] == share).then_some(a.body)
+        })
+        .await
+        .unwrap_or_else(|| panic!("{path} never got {share} posted"));
+        assert_eq!(acct["credits_pending"], 0, "{acct}");
+    }
+    let escrow = ok(c.get(&format!("/admin/ledger/accounts/escrow:{}:EUR", p.itinerary), Some(admin)).await).await;
+    assert_eq!(escrow["debits_posted"], p.total, "all of escrow is paid out: {escrow}");
+    assert_eq!(escrow["debits_pending"], 0, "{escrow}");
+
+    // Everyone was told: the sender of each step, the travelers of the delivery (in-app here).
+    for (who, want) in [
+        (sid, &["parcel_picked_up", "parcel_handed_over", "out_for_delivery", "parcel_delivered"][..]),
+        (ann, &["parcel_delivered"][..]),
+        (bob, &["parcel_delivered"][..]),
+    ] {
+        eventually(60, || async {
+            let inbox = ok(c.get("/me/notifications", Some(who)).await).await;
+            let kinds: Vec<&str> = inbox["items"].as_array()?.iter().filter_map(|n| n["kind"].as_str()).collect();
+            want.iter().all(|k| kinds.contains(k)).then_some(())
+        })
+        .await
+        .unwrap_or_else(|| panic!("{want:?} never all reached the inbox"));
+    }
+
+    // The timeline verifies.
+    let tracking = ok(c.get(&format!("/shipments/{s}/tracking"), Some(sid)).await).await;
+    let kinds: Vec<&str> =
+        tracking["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["planned", "picked_up", "handed_over", "out_for_delivery", "delivered"]);
+    assert_eq!(tracking["verification"]["verified"], true, "{tracking}");
+    assert_eq!(tracking["verification"]["head"], done.body["chain"]["head"]);
+
+    // The delivery proof: a JWS verified offline with the published JWKS.
+    let proof = ok(c.get(&format!("/shipments/{s}/proof"), Some(sid)).await).await;
+    let jwks: jsonwebtoken::jwk::JwkSet =
+        serde_json::from_value(ok(c.get("/.well-known/jwks.json", None).await).await).unwrap();
+    let jws = proof["jws"].as_str().unwrap();
+    let kid = jsonwebtoken::decode_header(jws).unwrap().kid.unwrap();
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwks.find(&kid).expect("the proof's key is published")).unwrap();
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    v.required_spec_claims.clear();
+    v.validate_exp = false;
+    let claims = jsonwebtoken::decode::<Value>(jws, &key, &v).expect("the proof verifies").claims;
+    assert_eq!(claims, proof["document"]);
+    assert_eq!(claims["chain"]["head"], tracking["verification"]["head"]);
+    assert_eq!(claims["steps"].as_array().unwrap().len(), 3);
+    assert_eq!(claims["steps"][2]["scan"]["method"], "code");
+    assert_eq!(claims["steps"][1]["scan"]["photos"][0]["sha256"], sha.as_str());
+    let mut tampered = jws.to_string();
+    let body_at = tampered.find('.').unwrap() + 5;
+    tampered.replace_range(body_at..body_at + 1, if &tampered[body_at..body_at + 1] == "A" { "B" } else { "A" });
+    assert!(jsonwebtoken::decode::<Value>(&tampered, &key, &v).is_err(), "an edited proof does not verify");
+
+    // Someone edits the handover's event in the table: the chain no longer verifies, and no proof is signed.
+    let link = handoff::keys::tracking_link(s, 3);
+    let item = stack
+        .table
+        .client()
+        .get_item()
+        .table_name(stack.table.name())
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(link.pk.clone()))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(link.sk.clone()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let rec: handoff::platform::store::Record<handoff::domain::custody::Link> =
+        handoff::platform::store::from_item(item).unwrap();
+    let edited = rec.data.body.replace("\"late\":false", "\"late\":true");
+    assert_ne!(edited, rec.data.body);
+    let mut changed = rec.clone();
+    changed.data.body = edited;
+    stack
+        .table
+        .client()
+        .put_item()
+        .table_name(stack.table.name())
+        .set_item(Some(handoff::platform::store::to_item(&changed)))
+        .send()
+        .await
+        .unwrap();
+    let broken = ok(c.get(&format!("/shipments/{s}/tracking"), Some(sid)).await).await;
+    assert_eq!(broken["verification"]["verified"], false, "{broken}");
+    assert_eq!(broken["verification"]["broken_at"], 3);
+    c.get(&format!("/shipments/{s}/proof"), Some(sid)).await.problem(409, "tracking-chain-broken");
+}
