@@ -396,6 +396,14 @@ pub fn tracking_link(shipment_id: &str, seq: u64) -> Key {
 pub fn tracking_links() -> &'static str {
     "LINK#"
 }
+/// Custody whose next handoff's window closes at `closes_at` (sparse: only
+/// while it is watched for a miss).
+pub fn handoff_due(closes_at: i64, shipment_id: &str) -> Gsi2 {
+    Gsi2 { gsi2pk: handoffs_due().into(), gsi2sk: format!("{closes_at:011}#{shipment_id}") }
+}
+pub fn handoffs_due() -> &'static str {
+    "HANDOFFS#DUE"
+}
 /// A QR token's single use.
 pub fn qr_use(shipment_id: &str, nonce: &str) -> Key {
     key(custody_partition(shipment_id), format!("QRUSE#{nonce}"))
@@ -432,4 +440,3 @@ mod tests {
         assert_eq!(document(&trip_partition("t1"), "d1").pk, trip("t1").pk);
     }
 }
-

@@ -244,6 +244,21 @@ fn rows() -> Vec<Row> {
         // Not delivered yet: its party is let through to a 409.
         row("GET", "/shipments/{custody}/proof", None, Fresh::No, [U, N, P, N, N, N, N, N]),
         row("GET", "/handoffs/{handoff}/qr", None, Fresh::No, owner_only),
+        // Its carrier, before the pickup: let through to a 409 (not carrying yet).
+        row(
+            "POST",
+            "/shipments/{custody}/positions",
+            Some(json!({"positions": [{"lat": 47.45, "lon": 8.56, "at": "2026-01-01T00:00:00Z"}]})),
+            Fresh::No,
+            [U, N, P, N, N, N, N, N],
+        ),
+        row(
+            "POST",
+            "/shipments/{custody}/issues",
+            Some(json!({"kind": "other", "details": "authz"})),
+            Fresh::No,
+            owner_only,
+        ),
         row(
             "POST",
             "/handoffs/{handoff}/photos",

@@ -163,6 +163,26 @@ async fn a_parcel_changes_hands_by_signed_scans_and_is_delivered_with_proof() {
     assert_eq!(it["status"], "in_transit", "{it}");
     assert_eq!(ok(c.get(&format!("/shipments/{s}"), Some(sid)).await).await["status"], "in_transit");
 
+    // Ann reports where she is with the parcel: the sender sees the nearest city only.
+    let report = |tok: &str, lat: f64, lon: f64| {
+        let (c, tok, s) = (c.clone(), tok.to_string(), s.to_string());
+        let body = json!({"positions": [{"lat": lat, "lon": lon, "at": at(now())}, {"lat": lat + 0.01, "lon": lon, "at": at(now())}]});
+        async move { c.post(&format!("/shipments/{s}/positions"), Some(&tok), body).await }
+    };
+    let r = report(ann, 45.76, 4.84).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.body["last_seen"]["name"], "Lyon", "{}", r.body);
+    report(bob, 45.76, 4.84).await.problem(409, "not-carrying");
+    report(sid, 45.76, 4.84).await.problem(403, "forbidden");
+    let seen = ok(c.get(&format!("/shipments/{s}/handoffs"), Some(sid)).await).await;
+    assert_eq!(seen["last_seen"]["name"], "Lyon");
+    let by = |v: &Value| v["timeline"].as_array().unwrap().iter().find(|e| e["kind"] == "position").cloned().unwrap();
+    let for_sid = by(&ok(c.get(&format!("/shipments/{s}/tracking"), Some(sid)).await).await);
+    assert!(for_sid["data"].get("positions").is_none(), "the sender does not see exact positions: {for_sid}");
+    assert_eq!(for_sid["data"]["last_seen"]["name"], "Lyon");
+    let for_ann = by(&ok(c.get(&format!("/shipments/{s}/tracking"), Some(ann)).await).await);
+    assert_eq!(for_ann["data"]["positions"].as_array().unwrap().len(), 2, "{for_ann}");
+
     // The handover at LYS needs Bob's photo of the parcel; its hash is recorded.
     let t1 = qr(&c, ann, &h1).await;
     scan(bob, &h1, &t1, &lys, vec![]).await.problem(422, "validation-failed");
@@ -252,7 +272,7 @@ async fn a_parcel_changes_hands_by_signed_scans_and_is_delivered_with_proof() {
     let tracking = ok(c.get(&format!("/shipments/{s}/tracking"), Some(sid)).await).await;
     let kinds: Vec<&str> =
         tracking["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["planned", "picked_up", "handed_over", "out_for_delivery", "delivered"]);
+    assert_eq!(kinds, ["planned", "picked_up", "position", "handed_over", "out_for_delivery", "delivered"]);
     assert_eq!(tracking["verification"]["verified"], true, "{tracking}");
     assert_eq!(tracking["verification"]["head"], done.body["chain"]["head"]);
 
@@ -278,7 +298,7 @@ async fn a_parcel_changes_hands_by_signed_scans_and_is_delivered_with_proof() {
     assert!(jsonwebtoken::decode::<Value>(&tampered, &key, &v).is_err(), "an edited proof does not verify");
 
     // Someone edits the handover's event in the table: the chain no longer verifies, and no proof is signed.
-    let link = handoff::keys::tracking_link(s, 3);
+    let link = handoff::keys::tracking_link(s, 4);
     let item = stack
         .table
         .client()
@@ -308,6 +328,107 @@ async fn a_parcel_changes_hands_by_signed_scans_and_is_delivered_with_proof() {
         .unwrap();
     let broken = ok(c.get(&format!("/shipments/{s}/tracking"), Some(sid)).await).await;
     assert_eq!(broken["verification"]["verified"], false, "{broken}");
-    assert_eq!(broken["verification"]["broken_at"], 3);
+    assert_eq!(broken["verification"]["broken_at"], 4);
     c.get(&format!("/shipments/{s}/proof"), Some(sid)).await.problem(409, "tracking-chain-broken");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missed_handoff_is_raised_once_and_an_incident_holds_the_escrow() {
+    let stack = stack_with("custody-x", &[("HandoffEarlyMinutes", "1440"), ("OtpRequestsPerIp", "100000")]).await;
+    let c = Client::new(&stack);
+    let p = paid(&c, &stack).await;
+    let (sid, (ann, ann_id), s) = (&p.sid, &p.ann, &p.shipment);
+    let plan = ok(c.get(&format!("/shipments/{s}/handoffs"), Some(sid)).await).await;
+    let closes = handoff::domain::trips::Instant::parse(plan["steps"][0]["closes_at"].as_str().unwrap()).unwrap().0;
+    let fire = |t: i64| {
+        let c = c.clone();
+        async move {
+            let path = format!("/_local/schedules/RaiseMissedHandoffsFunction?time={}", at(t).replace('+', "%2B"));
+            ok(c.post(&path, None, json!({})).await).await
+        }
+    };
+    // Within the grace (120 minutes) nothing; after it, the pickup is missed — once.
+    assert_eq!(fire(closes + 119 * 60).await["missed"], 0);
+    assert_eq!(fire(closes + 121 * 60).await["missed"], 1);
+    assert_eq!(fire(closes + 600 * 60).await["missed"], 0, "raised once");
+    let plan = ok(c.get(&format!("/shipments/{s}/handoffs"), Some(sid)).await).await;
+    assert_eq!(plan["steps"][0]["missed"], true, "{plan}");
+    for who in [sid, ann] {
+        eventually(60, || async {
+            let inbox = ok(c.get("/me/notifications", Some(who)).await).await;
+            inbox["items"].as_array()?.iter().any(|n| n["kind"] == "handoff_missed").then_some(())
+        })
+        .await
+        .expect("the parties are told of the missed handoff");
+    }
+    eventually(60, || async {
+        let m = crate::notifications::mails(&c, "support@handoff.dev").await;
+        m.iter().any(|m| m["subject"] == "A handoff of your parcel was missed").then_some(())
+    })
+    .await
+    .expect("support is told");
+
+    // Done late after all, then an incident: the escrow is held at delivery.
+    let t0 = qr(&c, sid, &format!("{s}.0")).await;
+    let cdg = position(&c, "airport:CDG").await;
+    let late =
+        ok(c.post(&format!("/handoffs/{s}.0/scan"), Some(ann), json!({"token": t0, "position": cdg})).await).await;
+    assert_eq!(late["status"], "in_transit");
+    let issue = c
+        .post(
+            &format!("/shipments/{s}/issues"),
+            Some(ann),
+            json!({"kind": "damaged", "details": "A corner is crushed."}),
+        )
+        .await;
+    assert_eq!(issue.status, 201, "{}", issue.body);
+    assert_eq!(issue.body["role"], "traveler");
+    c.post(&format!("/shipments/{s}/issues"), Some(ann), json!({"kind": "broken", "details": "x"}))
+        .await
+        .problem(422, "validation-failed");
+    c.post(&format!("/shipments/{s}/issues"), Some(ann), json!({"kind": "other", "details": " "}))
+        .await
+        .problem(422, "validation-failed");
+    let admin = &p.admin;
+    c.post(&format!("/shipments/{s}/issues"), Some(admin), json!({"kind": "other", "details": "x"}))
+        .await
+        .problem(404, "not-found");
+    let now_plan = ok(c.get(&format!("/shipments/{s}/handoffs"), Some(sid)).await).await;
+    assert_eq!(now_plan["frozen"], true);
+    assert_eq!(now_plan["issues"][0]["kind"], "damaged");
+    eventually(60, || async {
+        let inbox = ok(c.get("/me/notifications", Some(sid)).await).await;
+        inbox["items"].as_array()?.iter().any(|n| n["kind"] == "issue_reported").then_some(())
+    })
+    .await
+    .expect("the sender is told of the incident");
+
+    // Delivered all the same: the escrow stays pending (held for support).
+    let (bob, lys, nce) = (&p.bob.0, position(&c, "airport:LYS").await, position(&c, "airport:NCE").await);
+    let t1 = qr(&c, ann, &format!("{s}.1")).await;
+    let photo = c.photo_at(bob, &format!("/handoffs/{s}.1")).await["document_id"].clone();
+    ok(c.post(&format!("/handoffs/{s}.1/scan"), Some(bob), json!({"token": t1, "position": lys, "photos": [photo]}))
+        .await)
+    .await;
+    let code = eventually(60, || async {
+        let texts = crate::notifications::sms(&c, &p.recipient_phone).await;
+        texts.iter().find_map(|m| m["message"].as_str()?.split("door: ").nth(1).map(|x| x.trim().to_string()))
+    })
+    .await
+    .unwrap();
+    let door = c.photo_at(bob, &format!("/handoffs/{s}.2")).await["document_id"].clone();
+    let done = c
+        .post(&format!("/handoffs/{s}.2/deliver"), Some(bob), json!({"code": code, "position": nce, "photos": [door]}))
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    // The delivery's events went through (the sender is told), and the ledger still holds the shares pending.
+    eventually(60, || async {
+        let inbox = ok(c.get("/me/notifications", Some(sid)).await).await;
+        inbox["items"].as_array()?.iter().any(|n| n["kind"] == "parcel_delivered").then_some(())
+    })
+    .await
+    .expect("delivered");
+    let acct = c.get(&format!("/admin/ledger/accounts/payable_traveler:{ann_id}:EUR"), Some(admin)).await;
+    assert_eq!(acct.body["credits_posted"], 0, "frozen: nothing posted: {}", acct.body);
+    assert_eq!(acct.body["credits_pending"], p.shares.0, "{}", acct.body);
 }

@@ -106,6 +106,8 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("deliver-handoff", deliver_handoff::operation()),
         ("get-tracking", get_tracking::operation()),
         ("get-delivery-proof", get_delivery_proof::operation()),
+        ("report-positions", report_positions::operation()),
+        ("report-issue", report_issue::operation()),
     ]
 }
 
@@ -233,6 +235,9 @@ pub fn event_schemas() -> Vec<(String, Value)> {
         event_schema::<ev::DeliveryCodeIssued>(),
         event_schema::<ev::DeliveryConfirmed>(),
         event_schema::<ev::DeliveryLocked>(),
+        event_schema::<ev::HandoffMissed>(),
+        event_schema::<ev::ShipmentIssueReported>(),
+        event_schema::<ev::ParcelLocated>(),
     ]
 }
 

@@ -168,6 +168,12 @@ pub struct Custody {
     /// The public tracking page's token (given to the sender for the recipient).
     #[serde(default)]
     pub tracking_token: String,
+    /// Where the carrier last reported the parcel, at city precision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<LastSeen>,
+    /// Incidents reported (each froze the escrow).
+    #[serde(default)]
+    pub issues: Vec<Issue>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -241,6 +247,8 @@ pub fn plan(it: &Itinerary, recipient: Option<String>, at: &str) -> Custody {
         frozen: false,
         chain: ChainHead { length: 0, head: GENESIS.into() },
         tracking_token: String::new(),
+        last_seen: None,
+        issues: Vec::new(),
         created_at: at.into(),
         updated_at: at.into(),
     }
@@ -318,6 +326,9 @@ pub struct CustodyView {
     /// with the recipient (`GET /t/{token}`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<LastSeen>,
+    pub issues: Vec<Issue>,
     pub updated_at: String,
 }
 
@@ -352,9 +363,140 @@ impl Custody {
             chain: self.chain.clone(),
             tracking_token: (viewer == self.sender_id && !self.tracking_token.is_empty())
                 .then(|| self.tracking_token.clone()),
+            last_seen: self.last_seen.clone(),
+            issues: self.issues.clone(),
             updated_at: self.updated_at.clone(),
         }
     }
+}
+
+/// Where the parcel was last reported, at city precision: the nearest city.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LastSeen {
+    /// The nearest city's place id.
+    pub place: String,
+    pub name: String,
+    pub country: String,
+    pub at: Instant,
+}
+
+/// At most this many positions in one report.
+pub const MAX_POSITIONS: usize = 50;
+
+/// A position the carrier's device took.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PositionReport {
+    pub lat: f64,
+    pub lon: f64,
+    pub at: Instant,
+}
+
+/// POST /shipments/{id}/positions: positions the carrier took since the last report.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "PositionBatch")]
+pub struct PositionsIn {
+    pub positions: Vec<PositionReport>,
+}
+
+/// Checks a batch: 1 to 50 positions, valid coordinates, taken while the
+/// caller held the parcel and not in the future (a minute's clock skew
+/// allowed); answers them in time order.
+pub fn check_positions(
+    p: &PositionsIn,
+    since: i64,
+    now: i64,
+) -> Result<Vec<PositionReport>, Vec<super::validation::FieldError>> {
+    let mut errors = Errors::new();
+    if p.positions.is_empty() || p.positions.len() > MAX_POSITIONS {
+        errors.push("positions", format!("give 1 to {MAX_POSITIONS} positions"));
+    }
+    for (i, r) in p.positions.iter().enumerate() {
+        check_position(&mut errors, &format!("positions[{i}]"), LatLon { lat: r.lat, lon: r.lon });
+        if r.at.0 > now + 60 {
+            errors.push(&format!("positions[{i}].at"), "is in the future");
+        } else if r.at.0 < since {
+            errors.push(&format!("positions[{i}].at"), "is before you took the parcel");
+        }
+    }
+    errors.into_result()?;
+    let mut out = p.positions.clone();
+    out.sort_by_key(|r| r.at);
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueKind {
+    Damaged,
+    Lost,
+    Refused,
+    Other,
+}
+
+/// POST /shipments/{id}/issues.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "NewIssue")]
+pub struct IssueIn {
+    pub kind: IssueKind,
+    /// What happened (1 to 2,000 characters).
+    pub details: String,
+    /// Accepted photos the caller took at the shipment's current handoff
+    /// (POST /handoffs/{id}/photos of the next pending step).
+    #[serde(default)]
+    pub photos: Vec<String>,
+}
+
+/// An incident on a shipment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Issue {
+    pub issue_id: String,
+    pub kind: IssueKind,
+    pub details: String,
+    pub by: String,
+    pub role: Role,
+    pub at: Instant,
+    pub photos: Vec<PhotoProof>,
+}
+
+/// At most this many incidents per shipment.
+pub const MAX_ISSUES: usize = 20;
+
+impl Custody {
+    /// The caller's part in the shipment (the first that fits).
+    pub fn role_of(&self, user_id: &str) -> Option<Role> {
+        if user_id == self.sender_id {
+            return Some(Role::Sender);
+        }
+        self.steps
+            .iter()
+            .flat_map(|s| [&s.giver, &s.receiver])
+            .find(|p| p.user_id.as_deref() == Some(user_id))
+            .map(|p| p.role)
+    }
+    /// The step the parcel waits for next.
+    pub fn next_step(&self) -> Option<&Step> {
+        self.steps.iter().find(|s| s.status != StepStatus::Done)
+    }
+    /// The step whose window is watched for a miss: the next pending one,
+    /// while the shipment is active and it was not reported missed yet.
+    pub fn watched(&self) -> Option<&Step> {
+        if !matches!(self.status, CustodyStatus::Planned | CustodyStatus::InTransit) {
+            return None;
+        }
+        self.next_step().filter(|s| s.status == StepStatus::Pending && !s.missed)
+    }
+}
+
+/// Marks the watched step missed when its window plus `grace` has passed:
+/// the step (again `None` if nothing is due).
+pub fn miss(c: &mut Custody, now: i64, grace: i64, at: &str) -> Option<Step> {
+    let n = c.watched().filter(|s| s.closes_at.0 + grace <= now)?.n;
+    c.steps[n].missed = true;
+    c.updated_at = at.into();
+    Some(c.steps[n].clone())
 }
 
 // ------------------------------------------------------------ QR tokens
@@ -726,11 +868,18 @@ pub struct Tracking {
     pub verification: Verification,
 }
 
-pub fn timeline(links: &[Link]) -> Vec<TimelineEvent> {
+/// The timeline of a chain. Without `exact`, reported positions are left
+/// out (their nearest city stays): only carriers see where they were.
+pub fn timeline(links: &[Link], exact: bool) -> Vec<TimelineEvent> {
     links
         .iter()
         .map(|l| {
-            let data: serde_json::Value = serde_json::from_str(&l.body).unwrap_or(serde_json::Value::Null);
+            let mut data: serde_json::Value = serde_json::from_str(&l.body).unwrap_or(serde_json::Value::Null);
+            if !exact {
+                if let Some(o) = data.as_object_mut() {
+                    o.remove("positions");
+                }
+            }
             TimelineEvent {
                 seq: l.seq,
                 kind: data.get("kind").and_then(|k| serde_json::from_value(k.clone()).ok()),

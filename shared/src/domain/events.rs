@@ -489,3 +489,52 @@ impl DomainEvent for DeliveryLocked {
     const SOURCE: &'static str = "handoff.custody";
     const DETAIL_TYPE: &'static str = "DeliveryLocked";
 }
+
+/// A handoff was not done by the end of its window and the grace period.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct HandoffMissed {
+    pub shipment_id: String,
+    pub itinerary_id: String,
+    pub sender_id: String,
+    pub handoff_id: String,
+    pub n: usize,
+    pub kind: super::custody::StepKind,
+    pub giver: super::custody::Party,
+    pub receiver: super::custody::Party,
+    pub place: String,
+    pub closes_at: super::trips::Instant,
+}
+impl DomainEvent for HandoffMissed {
+    const SOURCE: &'static str = "handoff.custody";
+    const DETAIL_TYPE: &'static str = "HandoffMissed";
+}
+
+/// A party reported an incident: the shipment's escrow is frozen.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct ShipmentIssueReported {
+    pub shipment_id: String,
+    pub itinerary_id: String,
+    pub sender_id: String,
+    pub issue_id: String,
+    pub kind: super::custody::IssueKind,
+    pub reported_by: String,
+    pub role: super::custody::Role,
+    pub details: String,
+}
+impl DomainEvent for ShipmentIssueReported {
+    const SOURCE: &'static str = "handoff.custody";
+    const DETAIL_TYPE: &'static str = "ShipmentIssueReported";
+}
+
+/// The carrier reported where the parcel is (city precision only).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct ParcelLocated {
+    pub shipment_id: String,
+    pub itinerary_id: String,
+    pub sender_id: String,
+    pub last_seen: super::custody::LastSeen,
+}
+impl DomainEvent for ParcelLocated {
+    const SOURCE: &'static str = "handoff.custody";
+    const DETAIL_TYPE: &'static str = "ParcelLocated";
+}

@@ -12,8 +12,8 @@ use thiserror::Error;
 use super::custody::StepKind;
 use super::events::{
     BookingAccepted, BookingDeclined, BookingExpired, DeliveryCodeIssued, DeliveryConfirmed, DeliveryLocked,
-    DomainEvent, HandoffCompleted, ItineraryConfirmed, ItineraryRequested, MessagePosted, PaymentFailed, RefundIssued,
-    UserSignedUp, WebhookEndpointDisabled,
+    DomainEvent, HandoffCompleted, HandoffMissed, ItineraryConfirmed, ItineraryRequested, MessagePosted, PaymentFailed,
+    RefundIssued, ShipmentIssueReported, UserSignedUp, WebhookEndpointDisabled,
 };
 use super::money::Money;
 
@@ -362,6 +362,16 @@ pub enum Notice {
     DeliveryLocked {
         shipment_id: String,
     },
+    /// To the parties of a handoff not done in its window, and support.
+    HandoffMissed {
+        shipment_id: String,
+        place: String,
+    },
+    /// To the sender and support: an incident was reported.
+    IssueReported {
+        shipment_id: String,
+        incident: String,
+    },
 }
 
 impl Notice {
@@ -385,6 +395,8 @@ impl Notice {
             Self::DeliveryCode { .. } => "delivery_code",
             Self::ParcelDelivered { .. } => "parcel_delivered",
             Self::DeliveryLocked { .. } => "delivery_locked",
+            Self::HandoffMissed { .. } => "handoff_missed",
+            Self::IssueReported { .. } => "issue_reported",
         }
     }
     pub fn category(&self) -> Category {
@@ -404,7 +416,9 @@ impl Notice {
             | Self::ParcelHandedOver { .. }
             | Self::OutForDelivery { .. }
             | Self::ParcelDelivered { .. }
-            | Self::DeliveryLocked { .. } => Category::DeliveryUpdates,
+            | Self::DeliveryLocked { .. }
+            | Self::HandoffMissed { .. }
+            | Self::IssueReported { .. } => Category::DeliveryUpdates,
         }
     }
     /// The channels this notice may use at all (the user's preferences
@@ -436,7 +450,9 @@ impl Notice {
             | Self::OutForDelivery { shipment_id }
             | Self::DeliveryCode { shipment_id, .. }
             | Self::ParcelDelivered { shipment_id }
-            | Self::DeliveryLocked { shipment_id } => format!("/shipments/{shipment_id}/tracking"),
+            | Self::DeliveryLocked { shipment_id }
+            | Self::HandoffMissed { shipment_id, .. }
+            | Self::IssueReported { shipment_id, .. } => format!("/shipments/{shipment_id}/tracking"),
         }
     }
 }
@@ -531,6 +547,20 @@ pub fn recipients(detail_type: &str, data: &serde_json::Value) -> Result<Vec<(St
             let e: DeliveryLocked = parse(data)?;
             vec![(e.sender_id, Notice::DeliveryLocked { shipment_id: e.shipment_id })]
         }
+        HandoffMissed::DETAIL_TYPE => {
+            let e: HandoffMissed = parse(data)?;
+            let n = Notice::HandoffMissed { shipment_id: e.shipment_id, place: e.place };
+            std::iter::once(e.sender_id)
+                .chain(e.giver.user_id)
+                .chain(e.receiver.user_id)
+                .map(|u| (u, n.clone()))
+                .collect()
+        }
+        ShipmentIssueReported::DETAIL_TYPE => {
+            let e: ShipmentIssueReported = parse(data)?;
+            let kind = serde_json::to_value(e.kind)?.as_str().unwrap_or_default().to_string();
+            vec![(e.sender_id, Notice::IssueReported { shipment_id: e.shipment_id, incident: kind })]
+        }
         MessagePosted::DETAIL_TYPE => {
             let e: MessagePosted = parse(data)?;
             let n = Notice::NewMessage { conversation_id: e.conversation_id, preview: e.preview };
@@ -580,19 +610,33 @@ pub fn contacts(
                 Notice::DeliveryCode { shipment_id: e.shipment_id, code },
             )]
         }
-        DeliveryLocked::DETAIL_TYPE => match support {
-            Some(email) => {
-                let e = DeliveryLocked::deserialize(data)?;
-                vec![(contact("Support", email, None), Notice::DeliveryLocked { shipment_id: e.shipment_id })]
-            }
-            None => Vec::new(),
-        },
+        DeliveryLocked::DETAIL_TYPE | HandoffMissed::DETAIL_TYPE | ShipmentIssueReported::DETAIL_TYPE => {
+            let Some(email) = support else {
+                return Ok(Vec::new());
+            };
+            let support = contact("Support", email, None);
+            let n = match detail_type {
+                DeliveryLocked::DETAIL_TYPE => {
+                    Notice::DeliveryLocked { shipment_id: DeliveryLocked::deserialize(data)?.shipment_id }
+                }
+                HandoffMissed::DETAIL_TYPE => {
+                    let e = HandoffMissed::deserialize(data)?;
+                    Notice::HandoffMissed { shipment_id: e.shipment_id, place: e.place }
+                }
+                _ => {
+                    let e = ShipmentIssueReported::deserialize(data)?;
+                    let kind = serde_json::to_value(e.kind)?.as_str().unwrap_or_default().to_string();
+                    Notice::IssueReported { shipment_id: e.shipment_id, incident: kind }
+                }
+            };
+            vec![(support, n)]
+        }
         _ => Vec::new(),
     })
 }
 
 /// The event types the notifier takes (its EventBridge rule lists them).
-pub const EVENTS: [&str; 14] = [
+pub const EVENTS: [&str; 16] = [
     UserSignedUp::DETAIL_TYPE,
     ItineraryRequested::DETAIL_TYPE,
     BookingAccepted::DETAIL_TYPE,
@@ -607,6 +651,8 @@ pub const EVENTS: [&str; 14] = [
     DeliveryCodeIssued::DETAIL_TYPE,
     DeliveryConfirmed::DETAIL_TYPE,
     DeliveryLocked::DETAIL_TYPE,
+    HandoffMissed::DETAIL_TYPE,
+    ShipmentIssueReported::DETAIL_TYPE,
 ];
 
 /// The addresses an SES event (bounce or complaint, as SES sends it to
@@ -819,6 +865,8 @@ mod tests {
             Notice::DeliveryCode { shipment_id: "s1".into(), code: "042917".into() },
             Notice::ParcelDelivered { shipment_id: "s1".into() },
             Notice::DeliveryLocked { shipment_id: "s1".into() },
+            Notice::HandoffMissed { shipment_id: "s1".into(), place: "airport:LYS".into() },
+            Notice::IssueReported { shipment_id: "s1".into(), incident: "damaged".into() },
         ];
         for n in &notices {
             let mut subjects = Vec::new();

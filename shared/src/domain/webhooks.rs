@@ -11,12 +11,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::events::{
     BookingAccepted, BookingDeclined, BookingExpired, DeliveryConfirmed, DeliveryLocked, DomainEvent, HandoffCompleted,
-    ItineraryAccepted, ItineraryCancelled, ItineraryConfirmed, ItineraryRequested, PaymentFailed, RefundIssued,
-    ShipmentCreated,
+    HandoffMissed, ItineraryAccepted, ItineraryCancelled, ItineraryConfirmed, ItineraryRequested, PaymentFailed,
+    RefundIssued, ShipmentCreated, ShipmentIssueReported,
 };
 
 /// The event types an endpoint may subscribe to (custody events join later).
-pub const EVENTS: [&str; 13] = [
+pub const EVENTS: [&str; 15] = [
     ShipmentCreated::DETAIL_TYPE,
     ItineraryRequested::DETAIL_TYPE,
     BookingAccepted::DETAIL_TYPE,
@@ -30,6 +30,8 @@ pub const EVENTS: [&str; 13] = [
     HandoffCompleted::DETAIL_TYPE,
     DeliveryConfirmed::DETAIL_TYPE,
     DeliveryLocked::DETAIL_TYPE,
+    HandoffMissed::DETAIL_TYPE,
+    ShipmentIssueReported::DETAIL_TYPE,
 ];
 
 /// Attempts of one delivery before it fails for good.

@@ -77,8 +77,14 @@ impl FromEnv for CustodyConfig {
     }
 }
 
-pub fn custody_record(c: &Custody) -> Record<Custody> {
-    Record::new(keys::custody(&c.shipment_id), entity::CUSTODY, c.clone())
+/// A custody's first or next version, with its place on the index of
+/// handoffs watched for a miss (the next pending step's window end).
+pub fn custody_write(current: Option<&Record<Custody>>, c: &Custody) -> TransactWriteItem {
+    let due = c.watched().map(|s| keys::handoff_due(s.closes_at.0, &c.shipment_id));
+    match current {
+        None => put_new(&Record::new(keys::custody(&c.shipment_id), entity::CUSTODY, c.clone()).gsi2(due)),
+        Some(cur) => put_versioned(&cur.next(c.clone()).gsi2(due)),
+    }
 }
 
 /// A shipment's custody for one of its parties; anyone else (and a shipment
@@ -291,7 +297,7 @@ pub fn completion_writes(
             actor,
         ));
     }
-    writes.insert(0, put_versioned(&current.next(c.clone())));
+    writes.insert(0, custody_write(Some(current), c));
     writes.extend(events);
     Ok(writes)
 }

@@ -15,11 +15,11 @@ use handoff::domain::validation::Errors;
 use handoff::platform::context::Ctx;
 use handoff::platform::crypto::ct_eq;
 use handoff::platform::custody_records::{
-    around, completion_writes, custody_changed, party_step, photos_of, CustodyConfig,
+    around, completion_writes, custody_changed, custody_write, party_step, photos_of, CustodyConfig,
 };
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::outbox;
-use handoff::platform::store::{put_versioned, StoreError};
+use handoff::platform::store::StoreError;
 use serde_json::json;
 
 pub async fn handle(ctx: &Ctx<CustodyConfig>, req: &ApiRequest) -> Result<Reply, Problem> {
@@ -68,7 +68,7 @@ pub async fn handle(ctx: &Ctx<CustodyConfig>, req: &ApiRequest) -> Result<Reply,
     let expected = ctx.config.key.code(id, &issued.nonce);
     if !ct_eq(expected.as_bytes(), code.as_bytes()) {
         let refusal = wrong_code(&mut c, n, &at);
-        let mut writes = vec![put_versioned(&cur.next(c.clone()))];
+        let mut writes = vec![custody_write(Some(&cur), &c)];
         if refusal == Refusal::Locked {
             let locked = DeliveryLocked {
                 shipment_id: c.shipment_id.clone(),

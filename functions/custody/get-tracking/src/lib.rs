@@ -3,7 +3,8 @@
 //! whether its hash chain verifies: every event's hash is recomputed from
 //! the previous hash and the event's canonical JSON, and the last must be
 //! the head stored with the custody. An edited, removed or reordered event
-//! shows as `verified: false` with the first link that fails.
+//! shows as `verified: false` with the first link that fails. Reported
+//! positions are shown to carriers only; others see the nearest city.
 //! One Query (the custody partition).
 use handoff::domain::custody::{timeline, verify, Tracking};
 use handoff::platform::context::Ctx;
@@ -19,11 +20,12 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         .filter(|(c, _)| c.data.is_party(&me.user_id))
         .ok_or_else(|| Problem::not_found("shipment"))?;
     let verification = verify(&links, &c.data.chain, sha256_hex);
+    let carrier = c.data.carriers().contains(&me.user_id);
     Ok(Reply::ok(&Tracking {
         shipment_id: c.data.shipment_id.clone(),
         status: c.data.status,
         holder: c.data.holder.clone(),
-        timeline: timeline(&links),
+        timeline: timeline(&links, carrier),
         verification,
     }))
 }

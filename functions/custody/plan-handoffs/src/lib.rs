@@ -14,10 +14,10 @@ use handoff::domain::shipments::Shipment;
 use handoff::keys::{self, entity};
 use handoff::platform::context::Ctx;
 use handoff::platform::crypto::random_token;
-use handoff::platform::custody_records::{custody_record, track};
+use handoff::platform::custody_records::{custody_write, track};
 use handoff::platform::envelope::Envelope;
 use handoff::platform::lambda::EventError;
-use handoff::platform::store::{put_new, put_versioned, record, Record, WriteItem};
+use handoff::platform::store::{put_new, record, Record, WriteItem};
 use serde_json::json;
 
 pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventError> {
@@ -55,7 +55,7 @@ pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventErro
         c.status = CustodyStatus::Cancelled;
         c.updated_at = at.clone();
         let link = track(&mut c, TrackingKind::Cancelled, &at, json!({"itinerary_id": itinerary_id}));
-        return Ok(vec![put_versioned(&cur.next(c)), link]);
+        return Ok(vec![custody_write(Some(&cur), &c), link]);
     }
     // Only a confirmed (or already moving) itinerary is planned, once; a
     // plan of an earlier, cancelled itinerary of the shipment is replaced.
@@ -79,10 +79,7 @@ pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventErro
             "opens_at": s.opens_at, "closes_at": s.closes_at})).collect::<Vec<_>>(),
     });
     let link = track(&mut c, TrackingKind::Planned, &at, body);
-    let write = match &current {
-        None => put_new(&custody_record(&c)),
-        Some(old) => put_versioned(&old.next(c.clone())),
-    };
+    let write = custody_write(current.as_ref(), &c);
     let pointer = Record::new(
         keys::tracking_token(&token),
         entity::TRACKING_TOKEN,

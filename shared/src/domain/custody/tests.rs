@@ -189,3 +189,41 @@ fn the_chain_verifies_and_any_edit_breaks_it() {
     assert!(!short.verified);
     assert_eq!(short.broken_at, Some(4));
 }
+
+#[test]
+fn a_step_not_done_by_its_window_and_grace_is_missed_once() {
+    let mut c = plan(&itinerary(), None, "now");
+    assert_eq!(c.watched().map(|s| s.n), Some(0));
+    assert_eq!(miss(&mut c, T + 7199, 7200, "t"), None, "within the grace");
+    let missed = miss(&mut c, T + 7200, 7200, "t").unwrap();
+    assert_eq!(missed.n, 0);
+    assert!(c.steps[0].missed);
+    assert_eq!(c.watched(), None, "reported once");
+    assert_eq!(miss(&mut c, T + 99_999, 7200, "t"), None);
+    // Done late after all: the next step is watched.
+    let ann = c.steps[0].receiver.clone();
+    let s = check_step(&c, 0, "ann", &ann, HERE, HERE, vec![], Method::Qr, T + 9000, &RULES).unwrap();
+    complete(&mut c, 0, s, "n".into(), "t");
+    assert_eq!(c.watched().map(|s| s.n), Some(1));
+    assert_eq!(c.role_of("sam"), Some(Role::Sender));
+    assert_eq!(c.role_of("bob"), Some(Role::Traveler));
+    assert_eq!(c.role_of("eve"), None);
+}
+
+#[test]
+fn position_batches_are_checked_and_ordered() {
+    let p = |lat, lon, at| PositionReport { lat, lon, at: Instant(at) };
+    let ok = check_positions(&PositionsIn { positions: vec![p(47.0, 8.0, 120), p(47.1, 8.1, 110)] }, 100, 200).unwrap();
+    assert_eq!(ok.iter().map(|r| r.at.0).collect::<Vec<_>>(), [110, 120]);
+    let bad = check_positions(
+        &PositionsIn { positions: vec![p(91.0, 8.0, 120), p(1.0, 1.0, 99), p(1.0, 1.0, 400)] },
+        100,
+        200,
+    )
+    .unwrap_err();
+    let fields: Vec<&str> = bad.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["positions[0]", "positions[1].at", "positions[2].at"]);
+    assert!(check_positions(&PositionsIn { positions: vec![] }, 0, 0).is_err());
+    let many = PositionsIn { positions: vec![p(1.0, 1.0, 100); MAX_POSITIONS + 1] };
+    assert!(check_positions(&many, 0, 200).is_err());
+}

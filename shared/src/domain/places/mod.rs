@@ -212,6 +212,16 @@ impl Gazetteer {
         }
     }
 
+    /// The city a position is in, at city precision: the most populous city
+    /// within 30 km (so a district gives way to its city), else the nearest
+    /// one. Airports are skipped.
+    pub fn nearest_city(&self, p: super::geo::LatLon) -> Option<Place> {
+        let cities = (0..self.len()).filter(|i| !self.is_airport(*i)).map(|i| self.place(i));
+        let with_km: Vec<(f64, Place)> = cities.map(|c| (super::geo::great_circle_km(p, c.position()), c)).collect();
+        let near = with_km.iter().filter(|(km, _)| *km <= 30.0).max_by_key(|(_, c)| c.population);
+        near.or_else(|| with_km.iter().min_by(|a, b| a.0.total_cmp(&b.0))).map(|(_, c)| *c)
+    }
+
     pub fn get(&self, id: &str) -> Option<Place> {
         self.index_of(id).map(|i| self.place(i))
     }
@@ -506,5 +516,15 @@ P\tairport:CDG\tairport\tCharles de Gaulle International Airport\tParis\tFR\t49.
         assert_eq!(jfk.zone, "America/New_York");
         assert_eq!(g.search("zurich", 3)[0].place.country, "CH");
         assert_eq!(g.search("new york", 1)[0].place.name, "New York City");
+    }
+
+    #[cfg(feature = "places")]
+    #[test]
+    fn a_position_is_shown_as_its_city() {
+        let g = Gazetteer::embedded();
+        let at = |lat, lon| g.nearest_city(crate::domain::geo::LatLon { lat, lon }).unwrap().name;
+        assert_eq!(at(45.767, 4.834), "Lyon", "a district gives way to its city");
+        assert_eq!(at(47.3769, 8.5417), "Zürich");
+        assert_eq!(at(40.7128, -74.006), "New York City");
     }
 }

@@ -1,0 +1,1 @@
+handoff::event_function!(raise_missed_handoffs::handle);

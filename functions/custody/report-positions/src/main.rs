@@ -1,0 +1,1 @@
+handoff::http_function!(report_positions::handle);
