@@ -14,6 +14,15 @@ LOCALSTRIPE_VERSION=1.15.10
 SWAGGER_UI_VERSION=5.35.0
 SWAGGER_UI_INTEGRITY=sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ==
 mkdir -p .local
+# The public tracking page is tested in a real browser: Debian's chromium (test runs only).
+if [ "${WITH_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: installing Debian's chromium (apt) for the browser test" >&2
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+  command -v chromium >/dev/null 2>&1 || { echo "setup: chromium could not be installed" >&2; exit 1; }
+fi
 if [ ! -x .local/moto/bin/moto_server ] || ! .local/moto/bin/python -c "import moto,sys; sys.exit(moto.__version__!='$MOTO_VERSION')" 2>/dev/null; then
   echo "setup: installing moto[server]==$MOTO_VERSION into .local/moto" >&2
   python3 -m venv .local/moto

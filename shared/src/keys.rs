@@ -71,6 +71,8 @@ pub mod entity {
     pub const TRACKING_LINK: &str = "TrackingLink";
     pub const QR_USE: &str = "QrTokenUse";
     pub const TRACKING_TOKEN: &str = "TrackingToken";
+    pub const WS_CONNECTION: &str = "LiveConnection";
+    pub const WS_SUBSCRIPTION: &str = "LiveSubscription";
 }
 
 pub fn user(user_id: &str) -> Key {
@@ -415,6 +417,27 @@ pub fn handoff_photos_partition(handoff_id: &str, user_id: &str) -> String {
 /// A public tracking token and its shipment.
 pub fn tracking_token(token: &str) -> Key {
     key(format!("TRACK#{token}"), "TRACK")
+}
+
+// ----------------------------------------------------------------- live
+
+/// A WebSocket connection.
+pub fn ws_connection(connection_id: &str) -> Key {
+    key(format!("WSCONN#{connection_id}"), "CONN")
+}
+/// A signed-in user's connections (gsi1).
+pub fn ws_connections_of(user_id: &str, connection_id: &str) -> Gsi1 {
+    Gsi1 { gsi1pk: ws_user(user_id), gsi1sk: connection_id.to_string() }
+}
+pub fn ws_user(user_id: &str) -> String {
+    format!("WSUSER#{user_id}")
+}
+/// A connection subscribed to a shipment's tracking.
+pub fn ws_subscription(shipment_id: &str, connection_id: &str) -> Key {
+    key(ws_subscribers(shipment_id), format!("CONN#{connection_id}"))
+}
+pub fn ws_subscribers(shipment_id: &str) -> String {
+    format!("WSSUB#{shipment_id}")
 }
 
 #[cfg(test)]

@@ -244,6 +244,8 @@ fn rows() -> Vec<Row> {
         // Not delivered yet: its party is let through to a 409.
         row("GET", "/shipments/{custody}/proof", None, Fresh::No, [U, N, P, N, N, N, N, N]),
         row("GET", "/handoffs/{handoff}/qr", None, Fresh::No, owner_only),
+        // Public: the tracking token is the key.
+        row("GET", "/t/{tracking}", None, Fresh::No, [K, K, K, K, K, K, K, K]),
         // Its carrier, before the pickup: let through to a 409 (not carrying yet).
         row(
             "POST",
@@ -364,6 +366,7 @@ struct Fixture {
     custody: String,
     handoff: String,
     hphoto: String,
+    tracking: String,
 }
 
 impl Fixture {
@@ -391,6 +394,7 @@ impl Fixture {
             ("custody", self.custody.clone()),
             ("handoff", self.handoff.clone()),
             ("hphoto", self.hphoto.clone()),
+            ("tracking", self.tracking.clone()),
             ("delivery", "0193a1b2-0000-7000-8000-00000000dead".to_string()),
         ])
     }
@@ -519,6 +523,10 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
     .await
     .expect("the paid itinerary gets its handoff plan");
     let handoff = format!("{custody}.0");
+    let tracking = ok(&c.get(&format!("/shipments/{custody}/handoffs"), Some(&owner)).await, "plan")["tracking_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let hphoto = ok(
         &c.post(
             &format!("/handoffs/{handoff}/photos"),
@@ -548,6 +556,7 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
         custody,
         handoff,
         hphoto,
+        tracking,
         conversation,
         attachment,
         device,
@@ -696,6 +705,8 @@ fn every_route_of_the_template_has_a_row() {
                 "{document_id}".to_string()
             } else if seg == "{delivery}" {
                 "{delivery_id}".to_string()
+            } else if seg == "{tracking}" {
+                "{token}".to_string()
             } else if seg == "{photo}" || seg == "{hphoto}" {
                 "{photo_id}".to_string()
             } else if seg.starts_with('{') {

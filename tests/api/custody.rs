@@ -297,6 +297,9 @@ async fn a_parcel_changes_hands_by_signed_scans_and_is_delivered_with_proof() {
     tampered.replace_range(body_at..body_at + 1, if &tampered[body_at..body_at + 1] == "A" { "B" } else { "A" });
     assert!(jsonwebtoken::decode::<Value>(&tampered, &key, &v).is_err(), "an edited proof does not verify");
 
+    // What this one delivery cost in AWS calls, invocations and events: for infra/bench/delivery-cost.py.
+    write_meter(&stack, &c).await;
+
     // Someone edits the handover's event in the table: the chain no longer verifies, and no proof is signed.
     let link = handoff::keys::tracking_link(s, 4);
     let item = stack
@@ -431,4 +434,128 @@ async fn a_missed_handoff_is_raised_once_and_an_incident_holds_the_escrow() {
     let acct = c.get(&format!("/admin/ledger/accounts/payable_traveler:{ann_id}:EUR"), Some(admin)).await;
     assert_eq!(acct.body["credits_posted"], 0, "frozen: nothing posted: {}", acct.body);
     assert_eq!(acct.body["credits_pending"], p.shares.0, "{}", acct.body);
+}
+
+/// The next message on a socket that `pick` accepts, within a minute.
+async fn next_message<S>(ws: &mut S, pick: impl Fn(&Value) -> bool) -> Value
+where
+    S: futures::Stream<Item = Result<tokio_tungstenite::tungstenite::Message, tokio_tungstenite::tungstenite::Error>>
+        + Unpin,
+{
+    use futures::StreamExt;
+    let wait = async {
+        while let Some(Ok(m)) = ws.next().await {
+            if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if pick(&v) {
+                    return v;
+                }
+            }
+        }
+        panic!("the socket closed");
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), wait).await.expect("a message within a minute")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scans_reach_the_app_and_the_public_tracking_page_live() {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let stack = stack_with("custody-live", &[("HandoffEarlyMinutes", "1440"), ("OtpRequestsPerIp", "100000")]).await;
+    let c = Client::new(&stack);
+    let p = paid(&c, &stack).await;
+    let (sid, ann, s) = (&p.sid, &p.ann.0, &p.shipment);
+    let token = ok(c.get(&format!("/shipments/{s}/handoffs"), Some(sid)).await).await["tracking_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ws = format!("{}/_ws", stack.url.replace("http://", "ws://"));
+
+    // The app: a signed-in connection follows the sender's shipment; no token, a bad one, a stranger: nothing.
+    assert!(tokio_tungstenite::connect_async(format!("{ws}?token=not-a-token")).await.is_err(), "refused");
+    assert!(tokio_tungstenite::connect_async(ws.clone()).await.is_err(), "refused without a token");
+    let (mut app, _) = tokio_tungstenite::connect_async(format!("{ws}?token={sid}")).await.expect("connects");
+    let subscribe = json!({"action": "subscribe", "shipment_id": s}).to_string();
+    app.send(Message::text(subscribe.clone())).await.unwrap();
+    let ack = next_message(&mut app, |v| v["type"] != "notification").await;
+    assert_eq!(ack, json!({"type": "subscribed", "shipment_id": s}));
+    let (mut stranger, _) = tokio_tungstenite::connect_async(format!("{ws}?token={}", p.admin)).await.unwrap();
+    stranger.send(Message::text(subscribe)).await.unwrap();
+    let no = next_message(&mut stranger, |_| true).await;
+    assert_eq!(no["type"], "error", "{no}");
+
+    // The public page: city-level status and timeline, nothing personal.
+    let page = c.get(&format!("/t/{token}"), None).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    let html = page.body.as_str().unwrap_or_default().to_string();
+    assert!(html.contains("Parcel from Paris to Nice"), "{html}");
+    for private in ["Sara", "Remy", "remy@example.com", &p.recipient_phone, sid.as_str()] {
+        assert!(!html.contains(private), "the page shows {private}");
+    }
+    c.get("/t/0000000000000000000000000000000000", None).await.problem(404, "not-found");
+
+    // In a real browser: the page shows the timeline and connects; a scan appears without a reload.
+    let mut browser = handoff_tests::browser::Browser::open(&format!("{}/t/{token}", stack.url)).await;
+    let items = "document.querySelectorAll('#timeline li').length";
+    assert!(browser.until(30, &format!("{items} === 1")).await, "the page lists the booking");
+    assert!(browser.until(30, "document.getElementById('live').dataset.connected === 'true'").await, "it connects");
+    assert_eq!(browser.eval("document.getElementById('status').textContent").await, "Booked, waiting for pickup");
+
+    let t0 = qr(&c, sid, &format!("{s}.0")).await;
+    let cdg = position(&c, "airport:CDG").await;
+    ok(c.post(&format!("/handoffs/{s}.0/scan"), Some(ann), json!({"token": t0, "position": cdg})).await).await;
+    let live = next_message(&mut app, |v| v["type"] == "tracking").await;
+    assert_eq!(live["kind"], "picked_up", "{live}");
+    assert_eq!(live["place"], "airport:CDG");
+    let told = next_message(&mut app, |v| v["type"] == "notification").await;
+    assert_eq!(told["kind"], "parcel_picked_up", "the app hears of its inbox: {told}");
+    assert!(browser.until(60, &format!("{items} === 2")).await, "the scan appears on the page");
+    assert_eq!(browser.eval("document.getElementById('status').textContent").await, "On its way");
+    let last = browser.eval("document.querySelector('#timeline li:last-child .what').textContent").await;
+    assert_eq!(last, "Picked up in Paris");
+}
+
+/// Writes `.local/delivery-meter.json`: the AWS calls (by service and
+/// operation), each function's invocations (count, wall time, memory, how it
+/// is triggered), the domain events published and the messages consumers took.
+async fn write_meter(stack: &TestStack, c: &Client) {
+    let calls = ok(c.get("/_local/calls", None).await).await;
+    let mut invocations = ok(c.get("/_local/invocations", None).await).await;
+    let sockets: Vec<String> = stack.template.websocket_routes().unwrap().into_values().collect();
+    for f in &stack.template.functions {
+        let trigger = match f.events.first() {
+            _ if sockets.contains(&f.id) => "websocket",
+            _ if stack.template.authorizer_function.as_deref() == Some(f.id.as_str()) => "authorizer",
+            Some(handoff_local::template::EventSource::Http { .. }) => "http",
+            Some(handoff_local::template::EventSource::Sqs { .. }) => "sqs",
+            Some(handoff_local::template::EventSource::Stream { .. }) => "stream",
+            Some(handoff_local::template::EventSource::Schedule { .. }) => "schedule",
+            None => "other",
+        };
+        if let Some(i) = invocations.get_mut(&f.id) {
+            i["trigger"] = json!(trigger);
+        }
+    }
+    // The audit writer and the consumers finish in their own time: wait until the counts settle.
+    let mut items = handoff_tests::scan(stack).await;
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let again = handoff_tests::scan(stack).await;
+        if again.len() == items.len() {
+            break;
+        }
+        items = again;
+    }
+    let count = |entity: &str| items.iter().filter(|i| handoff_tests::s(i, "entity") == entity).count();
+    let meter = json!({
+        "what": "one complete delivery as tests/api/custody.rs drives it: three sign-ups, two published trips, a shipment with its photo, a quote, an itinerary of two bookings accepted, payment through localstripe, three handoffs with three photos, a position report, tracking, the proof",
+        "calls": calls,
+        "invocations": invocations,
+        "events_published": count("AuditEntry"),
+        "messages_consumed": count("ProcessedEvent"),
+    });
+    let path = handoff_tests::root().join(".local/delivery-meter.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&meter).unwrap()).unwrap();
+    eprintln!("delivery meter: {}", path.display());
 }

@@ -382,3 +382,101 @@ pub mod parcels {
         }
     }
 }
+
+/// Headless Chromium (Debian's package), driven over the DevTools protocol:
+/// opens a page and evaluates expressions in it.
+pub mod browser {
+    use futures::{SinkExt, StreamExt};
+    use serde_json::{json, Value};
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, Command, Stdio};
+    use tokio_tungstenite::tungstenite::Message;
+
+    type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+    pub struct Browser {
+        child: Child,
+        page: Socket,
+        next: u64,
+        _profile: std::path::PathBuf,
+    }
+
+    impl Browser {
+        /// Starts chromium on `url` (it must be installed: infra/setup.sh does it for the tests).
+        pub async fn open(url: &str) -> Browser {
+            let profile = std::env::temp_dir().join(format!("handoff-chromium-{}", uuid::Uuid::new_v4().simple()));
+            let mut child = Command::new("chromium")
+                .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+                .args(["--no-first-run", "--remote-debugging-port=0", "--remote-allow-origins=*"])
+                .arg(format!("--user-data-dir={}", profile.display()))
+                .arg(url)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("chromium runs (apt install chromium; infra/setup.sh does it for the tests)");
+            let stderr = child.stderr.take().unwrap();
+            let port = tokio::task::spawn_blocking(move || {
+                for line in BufReader::new(stderr).lines() {
+                    let line = line.ok()?;
+                    if let Some(rest) = line.split("ws://127.0.0.1:").nth(1) {
+                        return rest.split('/').next().map(str::to_string);
+                    }
+                }
+                None
+            })
+            .await
+            .unwrap()
+            .expect("chromium announces its DevTools port");
+            let list: Value =
+                reqwest::get(format!("http://127.0.0.1:{port}/json/list")).await.unwrap().json().await.unwrap();
+            let ws = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["type"] == "page")
+                .and_then(|t| t["webSocketDebuggerUrl"].as_str())
+                .expect("a page target")
+                .to_string();
+            let (page, _) = tokio_tungstenite::connect_async(ws).await.expect("DevTools connects");
+            Browser { child, page, next: 0, _profile: profile }
+        }
+
+        /// The value of a JavaScript expression in the page.
+        pub async fn eval(&mut self, expression: &str) -> Value {
+            self.next += 1;
+            let id = self.next;
+            let call = json!({"id": id, "method": "Runtime.evaluate",
+                              "params": {"expression": expression, "returnByValue": true}});
+            self.page.send(Message::text(call.to_string())).await.unwrap();
+            while let Some(Ok(m)) = self.page.next().await {
+                if let Message::Text(t) = m {
+                    let v: Value = serde_json::from_str(&t).unwrap();
+                    if v["id"] == id {
+                        return v["result"]["result"]["value"].clone();
+                    }
+                }
+            }
+            panic!("DevTools went away");
+        }
+
+        /// Waits (up to `secs`) until `expression` is true in the page.
+        pub async fn until(&mut self, secs: u64, expression: &str) -> bool {
+            let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+            while std::time::Instant::now() < end {
+                if self.eval(expression).await == Value::Bool(true) {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            false
+        }
+    }
+
+    impl Drop for Browser {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            let _ = std::fs::remove_dir_all(&self._profile);
+        }
+    }
+}

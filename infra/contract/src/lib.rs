@@ -108,6 +108,7 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("get-delivery-proof", get_delivery_proof::operation()),
         ("report-positions", report_positions::operation()),
         ("report-issue", report_issue::operation()),
+        ("get-public-tracking", get_public_tracking::operation()),
     ]
 }
 

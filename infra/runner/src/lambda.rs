@@ -74,19 +74,41 @@ impl Worker {
 
 /// AWS calls made by the functions, per `Service.Operation`, as their
 /// answers report them (`x-aws-calls` on HTTP answers, `_aws_calls` on
-/// others: the functions' call meter, on when `HANDOFF_METER` is set).
+/// others: the functions' call meter, on when `HANDOFF_METER` is set); and
+/// the invocations of each function, with their time and memory size.
 #[derive(Clone, Default)]
-pub struct Meter(Arc<Mutex<BTreeMap<String, u64>>>);
+pub struct Meter {
+    calls: Arc<Mutex<BTreeMap<String, u64>>>,
+    invocations: Arc<Mutex<BTreeMap<String, Invocations>>>,
+}
+
+/// A function's invocations: how many, their wall time, its memory size.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Invocations {
+    pub count: u64,
+    pub millis: u64,
+    pub memory_mb: u64,
+}
 
 impl Meter {
     fn add(&self, counts: &str) {
-        let mut m = self.0.lock().unwrap();
+        let mut m = self.calls.lock().unwrap();
         for (op, n) in counts.split(',').filter_map(|c| c.split_once('=')) {
             *m.entry(op.to_string()).or_default() += n.parse::<u64>().unwrap_or(0);
         }
     }
+    fn invoked(&self, function: &str, memory_mb: u64, took: Duration) {
+        let mut m = self.invocations.lock().unwrap();
+        let i = m.entry(function.to_string()).or_default();
+        i.count += 1;
+        i.millis += took.as_millis() as u64;
+        i.memory_mb = memory_mb;
+    }
     pub fn totals(&self) -> BTreeMap<String, u64> {
-        self.0.lock().unwrap().clone()
+        self.calls.lock().unwrap().clone()
+    }
+    pub fn invocations(&self) -> BTreeMap<String, Invocations> {
+        self.invocations.lock().unwrap().clone()
     }
 }
 
@@ -166,6 +188,7 @@ impl Pool {
     /// or its error (a failed invocation, a crash, a timeout).
     pub async fn invoke(&self, event: Value) -> Outcome {
         let _slot = self.slots.acquire().await.map_err(|e| e.to_string())?;
+        let started = std::time::Instant::now();
         let idle = self.idle.lock().unwrap().pop();
         let worker = match idle {
             Some(w) if !w.dead.load(Ordering::SeqCst) => w,
@@ -194,6 +217,8 @@ impl Pool {
         if let Some(r) = out.as_ref().ok().and_then(Reported::of) {
             self.meter.add(&r.calls);
         }
+        let memory = self.spec.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").and_then(|m| m.parse().ok()).unwrap_or(128);
+        self.meter.invoked(&self.spec.id, memory, started.elapsed());
         out
     }
 

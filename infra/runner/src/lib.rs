@@ -5,6 +5,7 @@
 //! stream into the outbox publisher, and schedules.
 pub mod demo;
 pub mod lambda;
+pub mod live;
 pub mod mailbox;
 pub mod pollers;
 pub mod provision;
@@ -212,8 +213,25 @@ pub async fn prepare(opts: &Options) -> Result<Prepared, String> {
 }
 
 pub async fn start(opts: Options) -> Result<Stack, String> {
-    let Prepared { template, names, sdk, clients, specs } = prepare(&opts).await?;
+    let Prepared { template, names, sdk, clients, mut specs } = prepare(&opts).await?;
     let meter = lambda::Meter::default();
+    // Bound first: functions are told where the local WebSocket API and its
+    // Management API are (the URLs the template builds point at AWS).
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
+        .await
+        .map_err(|e| format!("port {}: {e}", opts.port))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    if let Some(api) = template.websocket_api().map(|id| names.refs[id].clone()) {
+        for spec in &mut specs {
+            for v in spec.env.values_mut() {
+                if v.starts_with(&format!("https://{api}.execute-api.")) {
+                    *v = format!("http://{addr}/_ws");
+                } else if v.starts_with(&format!("wss://{api}.execute-api.")) {
+                    *v = format!("ws://{addr}/_ws");
+                }
+            }
+        }
+    }
     if let Some(dir) = &opts.log_dir {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
@@ -318,11 +336,17 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
         meter,
         docs_dir: opts.docs_dir.clone(),
         receivers: Default::default(),
+        live: match template.websocket_api() {
+            None => None,
+            Some(_) => {
+                let mut routes = HashMap::new();
+                for (key, f) in template.websocket_routes()? {
+                    routes.insert(key, pool(&f)?);
+                }
+                Some(Arc::new(live::Live::new(routes, "live".into())))
+            }
+        },
     });
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
-        .await
-        .map_err(|e| format!("port {}: {e}", opts.port))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tasks.push(tokio::spawn(server::serve(listener, state)));
 
     if let Some(stripe) = &opts.stripe {

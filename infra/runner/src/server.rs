@@ -36,6 +36,8 @@ pub struct State {
     pub docs_dir: std::path::PathBuf,
     /// Local webhook receivers (`/_local/webhooks/<name>`): what each got, and the status it answers.
     pub receivers: std::sync::Mutex<HashMap<String, Receiver>>,
+    /// The WebSocket API (`/_ws`) and its Management API, if the template has one.
+    pub live: Option<Arc<crate::live::Live>>,
 }
 
 /// A local webhook receiver: it records every request and answers `status` (200 unless set).
@@ -150,6 +152,9 @@ pub async fn handle(
     peer: SocketAddr,
     req: Request<Incoming>,
 ) -> Result<Resp, std::convert::Infallible> {
+    if let (Some(live), "/_ws") = (&state.live, req.uri().path()) {
+        return Ok(crate::live::accept(live.clone(), req).await);
+    }
     let (parts, body) = req.into_parts();
     let body = match body.collect().await {
         Ok(b) => b.to_bytes(),
@@ -160,6 +165,9 @@ pub async fn handle(
     let method = parts.method.as_str().to_string();
     let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
 
+    if let (Some(live), Some(id)) = (&state.live, path.strip_prefix("/_ws/@connections/")) {
+        return Ok(crate::live::manage(live, &method, id, &body));
+    }
     if let Some(name) = path.strip_prefix("/_local/webhooks/") {
         return Ok(receiver(&state, &method, name, &query, &parts.headers, &body));
     }
@@ -321,6 +329,7 @@ async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -
             }
         }
         ("GET", "calls") => json_resp(200, &json!(state.meter.totals())),
+        ("GET", "invocations") => json_resp(200, &json!(state.meter.invocations())),
         ("GET", "docs" | "docs/") => respond(200, "text/html; charset=utf-8", REFERENCE_PAGE),
         ("GET", s) if s.starts_with("docs/") => reference_file(&state.docs_dir, &s["docs/".len()..]),
         ("POST", s) if s.starts_with("redrive/") => match state.redrive.get(&s["redrive/".len()..]) {
@@ -435,6 +444,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
             let svc = hyper::service::service_fn(move |req| handle(state.clone(), peer, req));
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                .with_upgrades()
                 .await;
         });
     }

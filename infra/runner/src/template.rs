@@ -47,6 +47,16 @@ pub struct Template {
     pub cors: Option<Value>,
 }
 
+/// The `${X...}` names of a `!Sub` string.
+fn sub_names(v: &Value) -> Vec<String> {
+    let text = match v {
+        Value::Tagged(t) if t.tag == "!Sub" => t.value.as_str().unwrap_or_default(),
+        Value::String(s) => s.as_str(),
+        _ => "",
+    };
+    text.split("${").skip(1).filter_map(|x| x.split('}').next()).map(str::to_string).collect()
+}
+
 /// `!Ref X` / `{Ref: X}` → X.
 pub fn as_ref(v: &Value) -> Option<String> {
     match v {
@@ -220,6 +230,34 @@ impl Template {
 
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (&'a String, &'a Resource)> + 'a {
         self.resources.iter().filter(move |(_, r)| r.kind == kind)
+    }
+
+    /// The WebSocket API (AWS::ApiGatewayV2::Api with ProtocolType WEBSOCKET), if any.
+    pub fn websocket_api(&self) -> Option<&String> {
+        self.of_kind("AWS::ApiGatewayV2::Api")
+            .find(|(_, r)| r.props.get("ProtocolType").and_then(|p| p.as_str()) == Some("WEBSOCKET"))
+            .map(|(id, _)| id)
+    }
+
+    /// Its routes: route key → the function its Lambda proxy integration invokes.
+    pub fn websocket_routes(&self) -> Result<BTreeMap<String, String>, Error> {
+        let mut out = BTreeMap::new();
+        for (id, r) in self.of_kind("AWS::ApiGatewayV2::Route") {
+            let key = r.props.get("RouteKey").and_then(|k| k.as_str()).ok_or(format!("{id}: no RouteKey"))?;
+            let target = r.props.get("Target").map(sub_names).unwrap_or_default();
+            let integration =
+                target.first().and_then(|i| self.resources.get(i)).ok_or(format!("{id}: no integration"))?;
+            let function = integration
+                .props
+                .get("IntegrationUri")
+                .map(sub_names)
+                .unwrap_or_default()
+                .into_iter()
+                .find_map(|n| n.strip_suffix(".Arn").map(str::to_string))
+                .ok_or(format!("{id}: the integration names no function"))?;
+            out.insert(key.to_string(), function);
+        }
+        Ok(out)
     }
 }
 

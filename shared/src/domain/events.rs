@@ -520,6 +520,7 @@ pub struct ShipmentIssueReported {
     pub reported_by: String,
     pub role: super::custody::Role,
     pub details: String,
+    pub at: super::trips::Instant,
 }
 impl DomainEvent for ShipmentIssueReported {
     const SOURCE: &'static str = "handoff.custody";

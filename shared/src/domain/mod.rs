@@ -9,6 +9,7 @@ pub mod events;
 pub mod geo;
 pub mod identity;
 pub mod ledger;
+pub mod live;
 pub mod messaging;
 pub mod money;
 pub mod notify;

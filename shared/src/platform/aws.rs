@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex};
 
 /// The SDK crates, for functions that use a client's types.
 pub mod sdk {
+    #[cfg(feature = "live")]
+    pub use aws_sdk_apigatewaymanagement;
     #[cfg(feature = "dynamodb")]
     pub use aws_sdk_dynamodb;
     #[cfg(feature = "eventbridge")]
@@ -215,7 +217,8 @@ pub struct Aws {
             feature = "sqs",
             feature = "s3",
             feature = "sesv2",
-            feature = "sns"
+            feature = "sns",
+            feature = "live"
         )),
         allow(dead_code)
     )]
@@ -281,6 +284,17 @@ impl Aws {
     pub fn sns(&self) -> aws_sdk_sns::Client {
         aws_sdk_sns::Client::from_conf(
             aws_sdk_sns::config::Builder::from(&self.config).interceptor(self.meter.clone()).build(),
+        )
+    }
+    /// The API Gateway Management API of a WebSocket API stage (its
+    /// `https://{api}.execute-api.{region}.amazonaws.com/{stage}` URL).
+    #[cfg(feature = "live")]
+    pub fn ws_management(&self, endpoint: &str) -> aws_sdk_apigatewaymanagement::Client {
+        aws_sdk_apigatewaymanagement::Client::from_conf(
+            aws_sdk_apigatewaymanagement::config::Builder::from(&self.config)
+                .endpoint_url(endpoint)
+                .interceptor(self.meter.clone())
+                .build(),
         )
     }
 }

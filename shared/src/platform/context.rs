@@ -76,6 +76,8 @@ pub struct Ctx<C = ()> {
     sns: std::sync::OnceLock<super::aws::sdk::aws_sdk_sns::Client>,
     #[cfg(feature = "eventbridge")]
     eventbridge: std::sync::OnceLock<super::aws::sdk::aws_sdk_eventbridge::Client>,
+    #[cfg(feature = "live")]
+    ws: std::sync::OnceLock<Option<super::aws::sdk::aws_sdk_apigatewaymanagement::Client>>,
 }
 
 impl<C: FromEnv> Ctx<C> {
@@ -110,6 +112,8 @@ impl<C> Ctx<C> {
             sns: std::sync::OnceLock::new(),
             #[cfg(feature = "eventbridge")]
             eventbridge: std::sync::OnceLock::new(),
+            #[cfg(feature = "live")]
+            ws: std::sync::OnceLock::new(),
         }
     }
 
@@ -176,5 +180,13 @@ impl<C> Ctx<C> {
     #[cfg(feature = "eventbridge")]
     pub fn eventbridge(&self) -> &super::aws::sdk::aws_sdk_eventbridge::Client {
         self.eventbridge.get_or_init(|| self.aws.eventbridge())
+    }
+    /// The WebSocket API's Management API (`WS_MANAGEMENT_URL`).
+    #[cfg(feature = "live")]
+    pub fn ws(&self) -> Result<&super::aws::sdk::aws_sdk_apigatewaymanagement::Client, Unconfigured> {
+        self.ws
+            .get_or_init(|| self.env.get("WS_MANAGEMENT_URL").map(|u| self.aws.ws_management(u)))
+            .as_ref()
+            .ok_or_else(|| Unconfigured(ConfigError::Missing("WS_MANAGEMENT_URL".into())))
     }
 }

@@ -47,6 +47,8 @@ pub struct Answer {
     pub status: u16,
     pub description: &'static str,
     pub body: Option<SchemaFn>,
+    /// The body's media type.
+    pub media: &'static str,
     pub headers: Vec<(&'static str, &'static str)>,
 }
 
@@ -151,11 +153,28 @@ impl Operation {
         self
     }
     pub fn reply<T: JsonSchema>(mut self, status: u16, description: &'static str) -> Self {
-        self.answers.push(Answer { status, description, body: Some(schema_of::<T>), headers: vec![] });
+        self.answers.push(Answer {
+            status,
+            description,
+            body: Some(schema_of::<T>),
+            media: "application/json",
+            headers: vec![],
+        });
+        self
+    }
+    /// An HTML page.
+    pub fn html(mut self, status: u16, description: &'static str) -> Self {
+        self.answers.push(Answer {
+            status,
+            description,
+            body: Some(schema_of::<String>),
+            media: "text/html",
+            headers: vec![],
+        });
         self
     }
     pub fn no_content(mut self, description: &'static str) -> Self {
-        self.answers.push(Answer { status: 204, description, body: None, headers: vec![] });
+        self.answers.push(Answer { status: 204, description, body: None, media: "", headers: vec![] });
         self
     }
     /// A response header on the last answer added.
@@ -268,7 +287,7 @@ impl Operation {
         for a in &self.answers {
             let mut r = json!({"description": a.description});
             if let Some(body) = a.body {
-                r["content"] = json!({"application/json": {"schema": body(g)}});
+                r["content"] = json!({a.media: {"schema": body(g)}});
             }
             if !a.headers.is_empty() {
                 let h: serde_json::Map<String, Value> = a

@@ -25,6 +25,8 @@ pub mod files;
 pub mod http;
 #[cfg(feature = "dynamodb")]
 pub mod idempotency;
+#[cfg(feature = "live")]
+pub mod live_records;
 #[cfg(feature = "sesv2")]
 pub mod mail;
 #[cfg(all(feature = "http", feature = "dynamodb"))]

@@ -58,6 +58,7 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         reported_by: me.user_id.clone(),
         role,
         details: issue.details.clone(),
+        at: issue.at,
     };
     Ok(Reply::json(201, &issue)
         .write(custody_write(Some(&cur), &c), Some(custody_changed()))

@@ -9,9 +9,6 @@
 //! that fails authentication is passed on marked `authenticated=false` with
 //! the reason, and every protected handler answers it with a 401
 //! problem+json ([`handoff::platform::http::ApiRequest::principal`]).
-use handoff::domain::identity::User;
-use handoff::domain::session::SessionStatus;
-use handoff::keys;
 use handoff::platform::auth::{bearer, unauthenticated_context, Principal, TokenError, Verifier};
 use handoff::platform::context::{Ctx, FromEnv};
 use handoff::platform::env::{ConfigError, Env};
@@ -20,8 +17,7 @@ use handoff::platform::lambda::events::apigw::{
     ApiGatewayV2CustomAuthorizerSimpleResponse as Response, ApiGatewayV2CustomAuthorizerV2Request as Request,
 };
 use handoff::platform::lambda::EventError;
-use handoff::platform::sessions::Session;
-use handoff::platform::store::{record, Record};
+use handoff::platform::sessions;
 use std::collections::HashMap;
 
 /// The keys that verify tokens (`JWT_JWKS`).
@@ -38,27 +34,12 @@ impl FromEnv for Config {
 
 /// The principal, or why there is none (with the token's verified subject, if any).
 async fn authenticate(ctx: &Ctx<Config>, header: Option<&str>) -> Result<Principal, (TokenError, Option<String>)> {
-    let claims = ctx.config.verifier.verify(bearer(header).map_err(|e| (e, None))?).map_err(|e| (e, None))?;
-    let unavailable = |why: &dyn std::error::Error| {
-        tracing::warn!(error = %Chain(why), "session lookup failed");
-        (TokenError::Unavailable, Some(claims.sub.clone()))
-    };
-    let table = ctx.table().map_err(|e| unavailable(&e))?;
-    // Session and user in one read: the roles are the user's roles now, not
-    // the token's (a role granted or taken away counts from the next request).
-    let found = table
-        .get_many(&[keys::session(&claims.sub, &claims.sid), keys::user(&claims.sub)], true)
-        .await
-        .map_err(|e| unavailable(&e))?;
-    let mut found = found.into_iter();
-    let session: Option<Record<Session>> = record(found.next().flatten()).map_err(|e| unavailable(&e))?;
-    let user: Option<Record<User>> = record(found.next().flatten()).map_err(|e| unavailable(&e))?;
-    match (session, user) {
-        (Some(s), Some(u)) if s.data.status == SessionStatus::Active && s.data.expires_at > ctx.now() => {
-            Ok(Principal { user_id: claims.sub, session_id: claims.sid, roles: u.data.roles })
-        }
-        _ => Err((TokenError::SessionEnded, Some(claims.sub))),
-    }
+    let token = bearer(header).map_err(|e| (e, None))?;
+    let table = ctx.table().map_err(|e| {
+        tracing::warn!(error = %Chain(&e), "no table");
+        (TokenError::Unavailable, None)
+    })?;
+    sessions::authenticate(table, &ctx.config.verifier, token, ctx.now()).await
 }
 
 pub async fn handle(ctx: &Ctx<Config>, req: Request) -> Result<Response<HashMap<String, String>>, EventError> {

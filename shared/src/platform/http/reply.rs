@@ -31,6 +31,10 @@ impl Reply {
     pub fn ok<T: Serialize>(body: &T) -> Self {
         Self::json(200, body)
     }
+    /// A body that is not JSON (an HTML page), sent as it is.
+    pub fn text(status: u16, content_type: &str, text: String) -> Self {
+        Self::new(status, Some(serde_json::Value::String(text))).header("content-type", content_type)
+    }
     pub fn no_content() -> Self {
         Self::new(204, None)
     }
@@ -86,7 +90,9 @@ impl Answer {
     }
     pub fn reply(r: &Reply) -> Self {
         let mut headers = r.headers.clone();
+        let typed = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
         let body = match &r.body {
+            Some(serde_json::Value::String(text)) if typed => text.clone(),
             Some(b) => {
                 headers.push(("content-type".into(), "application/json".into()));
                 b.to_string()

@@ -1,0 +1,1 @@
+handoff::http_function!(get_public_tracking::handle);

@@ -1,0 +1,1 @@
+handoff::consumer_function!(broadcast::handle);

@@ -1,0 +1,1 @@
+handoff::event_function!(ws_subscribe::handle);
