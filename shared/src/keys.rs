@@ -131,7 +131,11 @@ pub fn trip_partition(trip_id: &str) -> String {
 }
 /// A document lives in its owner's partition (`TRIP#…` or `VEHICLE#…`).
 pub fn document(owner_partition: &str, document_id: &str) -> Key {
-    key(owner_partition.to_string(), format!("DOC#{document_id}"))
+    key(owner_partition.to_string(), format!("{}{document_id}", documents_prefix()))
+}
+/// The sort-key prefix of the documents in an owner's partition.
+pub fn documents_prefix() -> &'static str {
+    "DOC#"
 }
 /// A traveler's trips by status, newest first within a status.
 pub fn trips_of(traveler_id: &str, status: &str, created_at: &str, trip_id: &str) -> Gsi1 {

@@ -528,6 +528,53 @@ async fn scans_reach_the_app_and_the_public_tracking_page_live() {
     assert_eq!(browser.eval("document.getElementById('status').textContent").await, "On its way");
     let last = browser.eval("document.querySelector('#timeline li:last-child .what').textContent").await;
     assert_eq!(last, "Picked up in Paris");
+    drop(browser);
+
+    // Positions are rate-limited: ten batches in ten minutes, then 429 with Retry-After.
+    let batch = json!({"positions": [{"lat": 48.5, "lon": 3.0, "at": at(now())}]});
+    for _ in 0..10 {
+        let r = c.post(&format!("/shipments/{s}/positions"), Some(ann), batch.clone()).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+    }
+    let busy = c.post(&format!("/shipments/{s}/positions"), Some(ann), batch).await;
+    busy.problem(429, "too-many-reports");
+    assert!(busy.header("retry-after").is_some_and(|s| s.parse::<u32>().is_ok_and(|n| (1..=600).contains(&n))));
+
+    // Five wrong codes at the door lock the delivery and alert support.
+    let bob = &p.bob.0;
+    let t1 = qr(&c, ann, &format!("{s}.1")).await;
+    let ph = c.photo_at(bob, &format!("/handoffs/{s}.1")).await["document_id"].clone();
+    let lys = position(&c, "airport:LYS").await;
+    ok(c.post(&format!("/handoffs/{s}.1/scan"), Some(bob), json!({"token": t1, "position": lys, "photos": [ph]}))
+        .await)
+    .await;
+    let door = c.photo_at(bob, &format!("/handoffs/{s}.2")).await["document_id"].clone();
+    let nce = position(&c, "airport:NCE").await;
+    let code = eventually(180, || async {
+        let texts = crate::notifications::sms(&c, &p.recipient_phone).await;
+        texts.iter().find_map(|m| m["message"].as_str()?.split("door: ").nth(1).map(|x| x.trim().to_string()))
+    })
+    .await
+    .unwrap();
+    let wrong = if code == "999999" { "999998" } else { "999999" };
+    let try_code = |code: &str| {
+        let body = json!({"code": code, "position": nce, "photos": [door]});
+        let (c, bob, s) = (c.clone(), bob.clone(), s.clone());
+        async move { c.post(&format!("/handoffs/{s}.2/deliver"), Some(&bob), body).await }
+    };
+    for left in (1..=4).rev() {
+        let w = try_code(wrong).await;
+        w.problem(422, "wrong-delivery-code");
+        assert_eq!(w.body["attempts_left"], left);
+    }
+    try_code(wrong).await.problem(423, "handoff-locked");
+    try_code(&code).await.problem(423, "handoff-locked");
+    let alerted = eventually(180, || async {
+        let m = crate::notifications::mails(&c, "support@handoff.dev").await;
+        m.iter().any(|m| m["subject"] == "Delivery blocked: too many wrong codes").then_some(())
+    })
+    .await;
+    assert!(alerted.is_some(), "support is alerted");
 }
 
 /// Writes `.local/delivery-meter.json`: the AWS calls (by service and
@@ -589,9 +636,8 @@ async fn redrive(c: &Client) {
     }
 }
 
-/// Our API until the answer is final: 503 and an idempotent retry still in
-/// flight are tried again with the same Idempotency-Key (a lost answer is
-/// answered again, never done twice).
+/// Our API until the answer is final (503s and idempotent retries in flight
+/// are tried again with the same Idempotency-Key).
 async fn persistently(
     c: &Client,
     method: reqwest::Method,
@@ -599,19 +645,7 @@ async fn persistently(
     token: &str,
     body: Option<Value>,
 ) -> handoff_tests::Answer {
-    let key = uuid::Uuid::new_v4().to_string();
-    for _ in 0..300 {
-        let h = [("idempotency-key", key.as_str()), ("content-type", "application/json")];
-        let a = c.raw(method.clone(), path, Some(token), &h, body.as_ref().map(|b| b.to_string().into_bytes())).await;
-        assert_ne!(a.status, 500, "{method} {path}: a 500 is a bug: {}", a.body);
-        let again = a.status == 503
-            || (a.status == 409 && a.body["type"].as_str().is_some_and(|t| t.ends_with("idempotency-in-progress")));
-        if !again {
-            return a;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    panic!("{method} {path} never got a final answer");
+    crate::payments::persistently_with(c, method, path, Some(token), body.unwrap_or(json!({}))).await
 }
 
 /// One delivery's handoffs under faults: every request retried as a client would.

@@ -376,10 +376,21 @@ async fn persistently(f: impl Fn() -> reqwest::RequestBuilder) -> (u16, Value) {
 /// Our API until the answer is final (503 and an idempotent retry in flight
 /// are retried with the same Idempotency-Key).
 async fn persistently_ours(c: &Client, method: Method, path: &str, token: Option<&str>) -> Answer {
+    persistently_with(c, method, path, token, json!({})).await
+}
+
+/// The same with a body.
+pub(crate) async fn persistently_with(
+    c: &Client,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> Answer {
     let key = uuid::Uuid::new_v4().to_string();
-    for _ in 0..200 {
+    for _ in 0..300 {
         let h = [("idempotency-key", key.as_str()), ("content-type", "application/json")];
-        let a = c.raw(method.clone(), path, token, &h, Some(b"{}".to_vec())).await;
+        let a = c.raw(method.clone(), path, token, &h, Some(body.to_string().into_bytes())).await;
         assert_ne!(a.status, 500, "{method} {path}: a 500 is a bug: {}", a.body);
         let again = a.status == 503
             || (a.status == 409 && a.body["type"].as_str().is_some_and(|t| t.ends_with("idempotency-in-progress")));

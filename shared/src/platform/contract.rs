@@ -213,6 +213,10 @@ impl Operation {
         } else if self.method != "GET" {
             all.push((413, "payload-too-large"));
         }
+        if self.method != "GET" {
+            // A conditional write that lost a race with another request.
+            all.push((409, "conflict"));
+        }
         if self.idempotent() {
             all.extend([
                 (400, "invalid-idempotency-key"),

@@ -13,7 +13,7 @@ use super::env::{ConfigError, Env};
 use super::envelope::Actor;
 use super::http::Problem;
 use super::outbox;
-use super::store::{put_new, put_versioned, Query, Record, Table};
+use super::store::{put_new, put_versioned, Record, Table};
 use crate::domain::bookings::{Itinerary, ItineraryStatus};
 use crate::domain::custody::{
     append, open_token, sign_token, Completed, Custody, Link, PhotoProof, Refusal, Rules, Scan, Step, TokenClaims,
@@ -119,6 +119,19 @@ pub async fn custody_and_links(
         }
     }
     Ok(custody.map(|c| (c, links)))
+}
+
+/// A shipment's custody and chain for one of its parties; anyone else (and
+/// a shipment without a plan) answers 404 `shipment`.
+pub async fn party_chain(
+    table: &Table,
+    shipment_id: &str,
+    user_id: &str,
+) -> Result<(Record<Custody>, Vec<Link>), Problem> {
+    custody_and_links(table, shipment_id)
+        .await?
+        .filter(|(c, _)| c.data.is_party(user_id))
+        .ok_or_else(|| Problem::not_found("shipment"))
 }
 
 /// Appends an event to the custody's chain: the link's write, the head moved.
@@ -325,20 +338,13 @@ pub async fn photos_of(
     if ids.len() > MAX_PHOTOS {
         return Err(Problem::field("photos", format!("at most {MAX_PHOTOS} photos")));
     }
-    let page = table
-        .query::<Document>(Query {
-            index: None,
-            partition: keys::handoff_photos_partition(handoff_id, user_id),
-            sort_prefix: Some("DOC#".into()),
-            forward: true,
-            limit: 100,
-            cursor: None,
-        })
+    let uploads = table
+        .under::<Document>(keys::handoff_photos_partition(handoff_id, user_id), keys::documents_prefix(), 100)
         .await?;
     let mut errors = Errors::new();
     let mut out = Vec::new();
     for (i, id) in ids.iter().enumerate() {
-        let found = page.items.iter().find(|d| &d.data.document_id == id);
+        let found = uploads.iter().find(|d| &d.data.document_id == id);
         match found.map(|d| (&d.data.status, &d.data.sha256)) {
             Some((DocStatus::Accepted, Some(h))) => {
                 if !out.iter().any(|p: &PhotoProof| &p.photo_id == id) {

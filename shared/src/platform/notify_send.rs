@@ -340,9 +340,9 @@ pub async fn notify_user(
             d.release_at = Some(t);
             d.held = Some(HeldMessage { message: m.clone(), link: link.clone(), targets: targets.clone() });
         }
-        match table.write_one(delivery_claim(&d, now)).await {
-            Ok(()) => {}
-            Err(StoreError::ConditionFailed { .. }) => {
+        match claim(table, &d, now).await {
+            Ok(true) => {}
+            Ok(false) => {
                 out.skipped.push(channel);
                 continue;
             }
@@ -400,9 +400,9 @@ pub async fn notify_contact(
             continue;
         };
         let mut d = delivery(event_id, &contact.id, channel, notice, DeliveryStatus::Sending, &at);
-        match table.write_one(delivery_claim(&d, now)).await {
-            Ok(()) => {}
-            Err(StoreError::ConditionFailed { .. }) => {
+        match claim(table, &d, now).await {
+            Ok(true) => {}
+            Ok(false) => {
                 out.skipped.push(channel);
                 continue;
             }
@@ -420,6 +420,16 @@ pub async fn notify_contact(
     match retry {
         Some(e) => Err(e),
         None => Ok(out),
+    }
+}
+
+/// Claims a delivery before anything is sent: `false` if its record exists
+/// (sent, or being sent by another attempt).
+async fn claim(table: &Table, d: &Delivery, now: i64) -> Result<bool, StoreError> {
+    match table.write_one(delivery_claim(d, now)).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed { .. }) => Ok(false),
+        Err(e) => Err(e),
     }
 }
 

@@ -186,6 +186,19 @@ impl super::context::FromEnv for AuthConfig {
     }
 }
 
+/// What checks access tokens: the published keys (`JWT_JWKS`).
+pub struct TokenVerifier {
+    pub verifier: super::auth::Verifier,
+}
+
+impl super::context::FromEnv for TokenVerifier {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let verifier =
+            super::auth::Verifier::from_jwks(&env.require("JWT_JWKS")?).map_err(|e| Env::invalid("JWT_JWKS", e))?;
+        Ok(Self { verifier })
+    }
+}
+
 /// A bearer token's principal: the signature and claims checked by
 /// `verifier`, then its session (still active) and the user's roles now, in
 /// one BatchGetItem. Or why not, with the token's verified subject if any.

@@ -5,7 +5,7 @@
 //! code is counted and answers 422 with the attempts left; the fifth locks
 //! the step (423) and tells support (DeliveryLocked).
 //! GetItem (custody) + Query (photos) + BatchGetItem (itinerary, shipment) +
-//! TransactWriteItems; a wrong code: one TransactWriteItems (the count).
+//! TransactWriteItems; a wrong code: one TransactWriteItems (the count, answered 422/423).
 use handoff::domain::custody::{
     check_position, check_step, complete, wrong_code, CustodyView, DeliverIn, Method, Refusal, StepKind, StepStatus,
 };
@@ -19,7 +19,6 @@ use handoff::platform::custody_records::{
 };
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::outbox;
-use handoff::platform::store::StoreError;
 use serde_json::json;
 
 pub async fn handle(ctx: &Ctx<CustodyConfig>, req: &ApiRequest) -> Result<Reply, Problem> {
@@ -67,8 +66,14 @@ pub async fn handle(ctx: &Ctx<CustodyConfig>, req: &ApiRequest) -> Result<Reply,
     let mut c = cur.data.clone();
     let expected = ctx.config.key.code(id, &issued.nonce);
     if !ct_eq(expected.as_bytes(), code.as_bytes()) {
+        // The count is written even though the answer is a refusal: as the
+        // reply's writes, with the Idempotency-Key's record, so a retried
+        // request is answered again rather than counted twice.
         let refusal = wrong_code(&mut c, n, &at);
-        let mut writes = vec![custody_write(Some(&cur), &c)];
+        let problem = Problem::from(refusal.clone());
+        let body = problem.body(&req.correlation_id).to_string();
+        let mut reply = Reply::text(problem.status, "application/problem+json", body)
+            .write(custody_write(Some(&cur), &c), Some(custody_changed()));
         if refusal == Refusal::Locked {
             let locked = DeliveryLocked {
                 shipment_id: c.shipment_id.clone(),
@@ -77,13 +82,9 @@ pub async fn handle(ctx: &Ctx<CustodyConfig>, req: &ApiRequest) -> Result<Reply,
                 handoff_id: id.to_string(),
                 carrier_id: me.user_id.clone(),
             };
-            writes.push(outbox::event(&locked, &req.correlation_id, req.actor()));
+            reply = reply.writes([outbox::event(&locked, &req.correlation_id, req.actor())]);
         }
-        return match table.transact(writes).await {
-            Ok(()) => Err(refusal.into()),
-            Err(StoreError::ConditionFailed { .. }) => Err(custody_changed()),
-            Err(e) => Err(e.into()),
-        };
+        return Ok(reply);
     }
     let done = complete(&mut c, n, scan, String::new(), &at);
     let near = around(table, &c).await?;

@@ -8,7 +8,7 @@
 use handoff::domain::custody::{proof, verify, CustodyStatus, ProofDocument};
 use handoff::platform::context::{Ctx, FromEnv};
 use handoff::platform::crypto::sha256_hex;
-use handoff::platform::custody_records::custody_and_links;
+use handoff::platform::custody_records::party_chain;
 use handoff::platform::env::{ConfigError, Env};
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 use handoff::platform::sessions::AuthConfig;
@@ -33,10 +33,7 @@ pub struct DeliveryProof {
 pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Problem> {
     let me = req.principal()?;
     let id = req.path_param("id")?;
-    let (c, links) = custody_and_links(ctx.table()?, id)
-        .await?
-        .filter(|(c, _)| c.data.is_party(&me.user_id))
-        .ok_or_else(|| Problem::not_found("shipment"))?;
+    let (c, links) = party_chain(ctx.table()?, id, &me.user_id).await?;
     if c.data.status != CustodyStatus::Delivered {
         return Err(Problem::conflict("not-delivered", "a delivery proof exists once the shipment is delivered"));
     }

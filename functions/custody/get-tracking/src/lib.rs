@@ -9,16 +9,13 @@
 use handoff::domain::custody::{timeline, verify, Tracking};
 use handoff::platform::context::Ctx;
 use handoff::platform::crypto::sha256_hex;
-use handoff::platform::custody_records::custody_and_links;
+use handoff::platform::custody_records::party_chain;
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let me = req.principal()?;
     let id = req.path_param("id")?;
-    let (c, links) = custody_and_links(ctx.table()?, id)
-        .await?
-        .filter(|(c, _)| c.data.is_party(&me.user_id))
-        .ok_or_else(|| Problem::not_found("shipment"))?;
+    let (c, links) = party_chain(ctx.table()?, id, &me.user_id).await?;
     let verification = verify(&links, &c.data.chain, sha256_hex);
     let carrier = c.data.carriers().contains(&me.user_id);
     Ok(Reply::ok(&Tracking {

@@ -11,7 +11,6 @@ use handoff::platform::context::Ctx;
 use handoff::platform::custody_records::party_step;
 use handoff::platform::files::{UploadAnswer, UploadRequest};
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
-use handoff::platform::store::Query;
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let me = req.principal()?;
@@ -27,17 +26,8 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         return Err(Problem::conflict("handoff-not-pending", "this handoff is complete or locked"));
     }
     let partition = keys::handoff_photos_partition(id, &me.user_id);
-    let existing = table
-        .query::<Document>(Query {
-            index: None,
-            partition: partition.clone(),
-            sort_prefix: Some("DOC#".into()),
-            forward: true,
-            limit: 100,
-            cursor: None,
-        })
-        .await?;
-    let existing: Vec<Document> = existing.items.into_iter().map(|r| r.data).collect();
+    let existing = table.under::<Document>(partition.clone(), keys::documents_prefix(), 100).await?;
+    let existing: Vec<Document> = existing.into_iter().map(|r| r.data).collect();
     ctx.files()?.request_upload(&partition, req, DocType::FOR_SHIPMENTS, &existing).await
 }
 

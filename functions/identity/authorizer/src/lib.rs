@@ -9,28 +9,18 @@
 //! that fails authentication is passed on marked `authenticated=false` with
 //! the reason, and every protected handler answers it with a 401
 //! problem+json ([`handoff::platform::http::ApiRequest::principal`]).
-use handoff::platform::auth::{bearer, unauthenticated_context, Principal, TokenError, Verifier};
-use handoff::platform::context::{Ctx, FromEnv};
-use handoff::platform::env::{ConfigError, Env};
+use handoff::platform::auth::{bearer, unauthenticated_context, Principal, TokenError};
+use handoff::platform::context::Ctx;
 use handoff::platform::error::Chain;
 use handoff::platform::lambda::events::apigw::{
     ApiGatewayV2CustomAuthorizerSimpleResponse as Response, ApiGatewayV2CustomAuthorizerV2Request as Request,
 };
 use handoff::platform::lambda::EventError;
-use handoff::platform::sessions;
+use handoff::platform::sessions::{self, TokenVerifier};
 use std::collections::HashMap;
 
-/// The keys that verify tokens (`JWT_JWKS`).
-pub struct Config {
-    verifier: Verifier,
-}
-
-impl FromEnv for Config {
-    fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let verifier = Verifier::from_jwks(&env.require("JWT_JWKS")?).map_err(|e| Env::invalid("JWT_JWKS", e))?;
-        Ok(Self { verifier })
-    }
-}
+/// The keys that verify access tokens (`JWT_JWKS`).
+pub type Config = TokenVerifier;
 
 /// The principal, or why there is none (with the token's verified subject, if any).
 async fn authenticate(ctx: &Ctx<Config>, header: Option<&str>) -> Result<Principal, (TokenError, Option<String>)> {

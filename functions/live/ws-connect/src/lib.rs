@@ -5,25 +5,14 @@
 //! refused (401) and API Gateway closes the connection.
 //! BatchGetItem (session, user) or GetItem (tracking token) + one or two PutItem.
 use handoff::keys;
-use handoff::platform::auth::Verifier;
-use handoff::platform::context::{Ctx, FromEnv};
-use handoff::platform::env::{ConfigError, Env};
+use handoff::platform::context::Ctx;
 use handoff::platform::lambda::EventError;
 use handoff::platform::live_records::{connection_put, subscription_put, Connection, WsAnswer, WsEvent};
-use handoff::platform::sessions::authenticate;
+use handoff::platform::sessions::{authenticate, TokenVerifier};
 use handoff::platform::store::Record;
 
 /// The keys that verify access tokens (`JWT_JWKS`).
-pub struct Config {
-    verifier: Verifier,
-}
-
-impl FromEnv for Config {
-    fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let verifier = Verifier::from_jwks(&env.require("JWT_JWKS")?).map_err(|e| Env::invalid("JWT_JWKS", e))?;
-        Ok(Self { verifier })
-    }
-}
+pub type Config = TokenVerifier;
 
 pub async fn handle(ctx: &Ctx<Config>, e: WsEvent) -> Result<WsAnswer, EventError> {
     let table = ctx.table()?;

@@ -97,6 +97,17 @@ impl Table {
 impl Table {
     /// Every item of a partition, page after page, up to `max_pages` pages;
     /// the flag says whether pages were left unread.
+    /// The items of a partition whose sort key starts with `prefix` (one page of at most `limit`).
+    pub async fn under<T: DeserializeOwned>(
+        &self,
+        partition: String,
+        prefix: &str,
+        limit: i32,
+    ) -> Result<Vec<Record<T>>, StoreError> {
+        let q = Query { index: None, partition, sort_prefix: Some(prefix.into()), forward: true, limit, cursor: None };
+        Ok(self.query(q).await?.items)
+    }
+
     pub async fn query_all<T: DeserializeOwned>(
         &self,
         partition: String,
