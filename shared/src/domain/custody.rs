@@ -9,7 +9,7 @@ use super::bookings::{segment_from, segment_to, Itinerary};
 use super::geo::{great_circle_km, LatLon};
 use super::search::RouteSegment;
 use super::trips::Instant;
-use super::validation::Errors;
+use super::validation::{Errors, FieldError};
 
 /// The sender hands the parcel over from this long before the first departure.
 pub const PICKUP_WINDOW_SECONDS: i64 = 24 * 3600;
@@ -449,6 +449,17 @@ pub struct IssueIn {
     pub photos: Vec<String>,
 }
 
+impl IssueIn {
+    /// The details, trimmed: 1 to 2,000 characters, no control characters but line breaks.
+    pub fn details(&self) -> Result<&str, Vec<FieldError>> {
+        let d = self.details.trim();
+        if d.is_empty() || d.chars().count() > 2000 || d.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(vec![FieldError::new("details", "1 to 2,000 characters, no control characters")]);
+        }
+        Ok(d)
+    }
+}
+
 /// An incident on a shipment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Issue {
@@ -596,6 +607,31 @@ pub struct DeliverIn {
     pub photos: Vec<String>,
 }
 
+impl ScanIn {
+    /// The position, once the request is valid (a token given, a position on Earth).
+    pub fn check(&self) -> Result<LatLon, Vec<FieldError>> {
+        let mut errors = Errors::new();
+        let position = check_position(&mut errors, "position", self.position);
+        if self.token.trim().is_empty() {
+            errors.push("token", "is required");
+        }
+        errors.finish(position)
+    }
+}
+
+impl DeliverIn {
+    /// The code and the position, once the request is valid (six digits, a position on Earth).
+    pub fn check(&self) -> Result<(&str, LatLon), Vec<FieldError>> {
+        let mut errors = Errors::new();
+        let position = check_position(&mut errors, "position", self.position);
+        let code = self.code.trim();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            errors.push("code", "must be the six digits the recipient received");
+        }
+        errors.finish(position).map(|p| (code, p))
+    }
+}
+
 /// A position a device reported: latitude −90…90, longitude −180…180.
 pub fn check_position(errors: &mut Errors, field: &str, p: LatLon) -> Option<LatLon> {
     let ok =
@@ -715,6 +751,14 @@ pub struct Completed {
     pub delivered: bool,
     /// The step whose delivery code is now issued (the last carrier has the parcel).
     pub code_for: Option<usize>,
+}
+
+impl Completed {
+    /// The itinerary and shipment take part: they move on (first and last
+    /// step), or the recipient's contact is needed (the code is issued).
+    pub fn needs_around(&self) -> bool {
+        self.first || self.delivered || self.code_for.is_some()
+    }
 }
 
 /// Records `scan` on step `n` and moves the custody: the receiver holds the

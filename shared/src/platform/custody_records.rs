@@ -241,8 +241,7 @@ pub fn completion_writes(
         correlation_id,
         actor.clone(),
     )];
-    let needs_around = done.first || done.delivered || done.code_for.is_some();
-    let around = match (needs_around, around) {
+    let around = match (done.needs_around(), around) {
         (false, _) => None,
         (true, Some(a)) => Some(a),
         (true, None) => return Err(Problem::internal()),
@@ -277,17 +276,11 @@ pub fn completion_writes(
         let mut it = a.itinerary.data.clone();
         let mut s = a.shipment.data.clone();
         if done.first {
-            it.go(ItineraryStatus::InTransit, at, None)
-                .map_err(|e| Problem::conflict("illegal-transition", e.to_string()))?;
+            it.go(ItineraryStatus::InTransit, at, None)?;
             s.status = ShipmentStatus::InTransit;
         }
         if done.delivered {
-            if it.status == ItineraryStatus::Confirmed {
-                it.go(ItineraryStatus::InTransit, at, None)
-                    .map_err(|e| Problem::conflict("illegal-transition", e.to_string()))?;
-            }
-            it.go(ItineraryStatus::Delivered, at, None)
-                .map_err(|e| Problem::conflict("illegal-transition", e.to_string()))?;
+            it.go(ItineraryStatus::Delivered, at, None)?;
             s.status = ShipmentStatus::Delivered;
         }
         if done.first || done.delivered {

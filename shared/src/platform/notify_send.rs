@@ -340,33 +340,8 @@ pub async fn notify_user(
             d.release_at = Some(t);
             d.held = Some(HeldMessage { message: m.clone(), link: link.clone(), targets: targets.clone() });
         }
-        match claim(table, &d, now).await {
-            Ok(true) => {}
-            Ok(false) => {
-                out.skipped.push(channel);
-                continue;
-            }
-            Err(e) => {
-                retry = Some(e.into());
-                continue;
-            }
-        }
-        match d.status {
-            DeliveryStatus::Held => {
-                out.held.push(channel);
-                continue;
-            }
-            DeliveryStatus::Suppressed => {
-                out.skipped.push(channel);
-                continue;
-            }
-            _ => {}
-        }
-        match deliver(ctx, &mut d, &targets, &m, &link).await {
-            Ok(true) => out.sent.push(channel),
-            Ok(false) => out.skipped.push(channel),
-            Err(e) => retry = Some(e),
-        }
+        let went = claim_and_send(ctx, &mut d, &targets, &m, &link, now).await;
+        out.record(channel, went, &mut retry);
     }
     match retry {
         Some(e) => Err(e),
@@ -400,22 +375,8 @@ pub async fn notify_contact(
             continue;
         };
         let mut d = delivery(event_id, &contact.id, channel, notice, DeliveryStatus::Sending, &at);
-        match claim(table, &d, now).await {
-            Ok(true) => {}
-            Ok(false) => {
-                out.skipped.push(channel);
-                continue;
-            }
-            Err(e) => {
-                retry = Some(e.into());
-                continue;
-            }
-        }
-        match deliver(ctx, &mut d, &[target], &m, &link).await {
-            Ok(true) => out.sent.push(channel),
-            Ok(false) => out.skipped.push(channel),
-            Err(e) => retry = Some(e),
-        }
+        let went = claim_and_send(ctx, &mut d, &[target], &m, &link, now).await;
+        out.record(channel, went, &mut retry);
     }
     match retry {
         Some(e) => Err(e),
@@ -423,13 +384,44 @@ pub async fn notify_contact(
     }
 }
 
-/// Claims a delivery before anything is sent: `false` if its record exists
-/// (sent, or being sent by another attempt).
-async fn claim(table: &Table, d: &Delivery, now: i64) -> Result<bool, StoreError> {
-    match table.write_one(delivery_claim(d, now)).await {
-        Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed { .. }) => Ok(false),
-        Err(e) => Err(e),
+/// How one channel's delivery went.
+enum Went {
+    Sent,
+    Held,
+    Skipped,
+}
+
+impl Outcome {
+    fn record(&mut self, channel: Channel, went: Result<Went, EventError>, retry: &mut Option<EventError>) {
+        match went {
+            Ok(Went::Sent) => self.sent.push(channel),
+            Ok(Went::Held) => self.held.push(channel),
+            Ok(Went::Skipped) => self.skipped.push(channel),
+            Err(e) => *retry = Some(e),
+        }
+    }
+}
+
+/// Claims a delivery before anything is sent (a record that exists was
+/// sent, or is being sent, by another attempt), then sends it unless it is
+/// held back or suppressed.
+async fn claim_and_send(
+    ctx: &Ctx<Notifier>,
+    d: &mut Delivery,
+    targets: &[String],
+    m: &Rendered,
+    link: &str,
+    now: i64,
+) -> Result<Went, EventError> {
+    match ctx.table()?.write_one(delivery_claim(d, now)).await {
+        Ok(()) => {}
+        Err(StoreError::ConditionFailed { .. }) => return Ok(Went::Skipped),
+        Err(e) => return Err(e.into()),
+    }
+    match d.status {
+        DeliveryStatus::Held => Ok(Went::Held),
+        DeliveryStatus::Suppressed => Ok(Went::Skipped),
+        _ => Ok(if deliver(ctx, d, targets, m, link).await? { Went::Sent } else { Went::Skipped }),
     }
 }
 

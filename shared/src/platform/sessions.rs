@@ -202,31 +202,35 @@ impl super::context::FromEnv for TokenVerifier {
 /// A bearer token's principal: the signature and claims checked by
 /// `verifier`, then its session (still active) and the user's roles now, in
 /// one BatchGetItem. Or why not, with the token's verified subject if any.
-pub async fn authenticate(
-    table: &store::Table,
-    verifier: &super::auth::Verifier,
-    token: &str,
+/// Boxed: the entry points that await it (the authorizer, the WebSocket
+/// $connect) stay within the compiler's type-depth limit.
+pub fn authenticate<'a>(
+    table: &'a store::Table,
+    verifier: &'a super::auth::Verifier,
+    token: &'a str,
     now: i64,
-) -> Result<super::auth::Principal, (super::auth::TokenError, Option<String>)> {
+) -> futures::future::BoxFuture<'a, Result<super::auth::Principal, (super::auth::TokenError, Option<String>)>> {
     use super::auth::{Principal, TokenError};
-    let claims = verifier.verify(token).map_err(|e| (e, None))?;
-    let unavailable = |why: &dyn std::error::Error| {
-        tracing::warn!(error = %super::error::Chain(why), "session lookup failed");
-        (TokenError::Unavailable, Some(claims.sub.clone()))
-    };
-    // Session and user in one read: the roles are the user's roles now, not
-    // the token's (a role granted or taken away counts from the next request).
-    let found = table
-        .get_many(&[keys::session(&claims.sub, &claims.sid), keys::user(&claims.sub)], true)
-        .await
-        .map_err(|e| unavailable(&e))?;
-    let mut found = found.into_iter();
-    let session: Option<Record<Session>> = store::record(found.next().flatten()).map_err(|e| unavailable(&e))?;
-    let user: Option<Record<User>> = store::record(found.next().flatten()).map_err(|e| unavailable(&e))?;
-    match (session, user) {
-        (Some(s), Some(u)) if s.data.status == SessionStatus::Active && s.data.expires_at > now => {
-            Ok(Principal { user_id: claims.sub, session_id: claims.sid, roles: u.data.roles })
+    Box::pin(async move {
+        let claims = verifier.verify(token).map_err(|e| (e, None))?;
+        let unavailable = |why: &dyn std::error::Error| {
+            tracing::warn!(error = %super::error::Chain(why), "session lookup failed");
+            (TokenError::Unavailable, Some(claims.sub.clone()))
+        };
+        // Session and user in one read: the roles are the user's roles now, not
+        // the token's (a role granted or taken away counts from the next request).
+        let found = table
+            .get_many(&[keys::session(&claims.sub, &claims.sid), keys::user(&claims.sub)], true)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        let mut found = found.into_iter();
+        let session: Option<Record<Session>> = store::record(found.next().flatten()).map_err(|e| unavailable(&e))?;
+        let user: Option<Record<User>> = store::record(found.next().flatten()).map_err(|e| unavailable(&e))?;
+        match (session, user) {
+            (Some(s), Some(u)) if s.data.status == SessionStatus::Active && s.data.expires_at > now => {
+                Ok(Principal { user_id: claims.sub, session_id: claims.sid, roles: u.data.roles })
+            }
+            _ => Err((TokenError::SessionEnded, Some(claims.sub))),
         }
-        _ => Err((TokenError::SessionEnded, Some(claims.sub))),
-    }
+    })
 }

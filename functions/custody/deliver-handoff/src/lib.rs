@@ -7,11 +7,10 @@
 //! GetItem (custody) + Query (photos) + BatchGetItem (itinerary, shipment) +
 //! TransactWriteItems; a wrong code: one TransactWriteItems (the count, answered 422/423).
 use handoff::domain::custody::{
-    check_position, check_step, complete, wrong_code, CustodyView, DeliverIn, Method, Refusal, StepKind, StepStatus,
+    check_step, complete, wrong_code, CustodyView, DeliverIn, Method, Refusal, StepKind, StepStatus,
 };
 use handoff::domain::events::DeliveryLocked;
 use handoff::domain::places::Gazetteer;
-use handoff::domain::validation::Errors;
 use handoff::platform::context::Ctx;
 use handoff::platform::crypto::ct_eq;
 use handoff::platform::custody_records::{
@@ -25,13 +24,7 @@ pub async fn handle(ctx: &Ctx<CustodyConfig>, req: &ApiRequest) -> Result<Reply,
     let me = req.principal()?;
     let id = req.path_param("id")?;
     let body: DeliverIn = req.json()?;
-    let mut errors = Errors::new();
-    let position = check_position(&mut errors, "position", body.position);
-    let code = body.code.trim();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        errors.push("code", "must be the six digits the recipient received");
-    }
-    let position = errors.finish(position).map_err(Problem::validation)?;
+    let (code, position) = body.check().map_err(Problem::validation)?;
     let table = ctx.table()?;
     let (cur, n) = party_step(table, id, &me.user_id).await?;
     let step = cur.data.steps[n].clone();

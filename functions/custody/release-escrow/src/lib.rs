@@ -4,7 +4,7 @@
 //! payables) is posted, with the accounts' balances, in one transaction
 //! with the processed-marker. A shipment an incident froze keeps its
 //! escrow pending (held for support). Paying payables out is the payouts'.
-//! BatchGetItem (custody) + Query (itinerary, bookings, payment,
+//! GetItem (custody) + Query (itinerary, bookings, payment,
 //! transfers) + TransactWriteItems.
 use handoff::domain::custody::Custody;
 use handoff::domain::events::{DeliveryConfirmed, DomainEvent};

@@ -19,10 +19,7 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
     let me = req.principal()?;
     let id = req.path_param("id")?;
     let body: IssueIn = req.json()?;
-    let details = body.details.trim();
-    if details.is_empty() || details.chars().count() > 2000 || details.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(Problem::field("details", "1 to 2,000 characters, no control characters"));
-    }
+    let details = body.details().map_err(Problem::validation)?;
     let table = ctx.table()?;
     let cur = party_custody(table, id, &me.user_id).await?;
     let role = cur.data.role_of(&me.user_id).ok_or_else(|| Problem::not_found("shipment"))?;

@@ -10,9 +10,8 @@
 //! chain links, the itinerary and shipment moving on, and the events.
 //! GetItem (custody) + Query (photos) + BatchGetItem (itinerary, shipment:
 //! first and last steps, and when the delivery code is issued) + TransactWriteItems.
-use handoff::domain::custody::{check_position, check_step, complete, CustodyView, Method, Refusal, ScanIn, StepKind};
+use handoff::domain::custody::{check_step, complete, CustodyView, Method, Refusal, ScanIn, StepKind};
 use handoff::domain::places::Gazetteer;
-use handoff::domain::validation::Errors;
 use handoff::keys::{self, entity};
 use handoff::platform::context::Ctx;
 use handoff::platform::crypto::random_token;
@@ -27,12 +26,7 @@ pub async fn handle(ctx: &Ctx<CustodyConfig>, req: &ApiRequest) -> Result<Reply,
     let me = req.principal()?;
     let id = req.path_param("id")?;
     let body: ScanIn = req.json()?;
-    let mut errors = Errors::new();
-    let position = check_position(&mut errors, "position", body.position);
-    if body.token.trim().is_empty() {
-        errors.push("token", "is required");
-    }
-    let position = errors.finish(position).map_err(Problem::validation)?;
+    let position = body.check().map_err(Problem::validation)?;
     let table = ctx.table()?;
     let (cur, n) = party_step(table, id, &me.user_id).await?;
     let now = ctx.now();
@@ -61,7 +55,7 @@ pub async fn handle(ctx: &Ctx<CustodyConfig>, req: &ApiRequest) -> Result<Reply,
     let at = ctx.now_rfc3339();
     let mut c = cur.data.clone();
     let done = complete(&mut c, n, scan, random_token(16), &at);
-    let near = match done.first || done.delivered || done.code_for.is_some() {
+    let near = match done.needs_around() {
         true => Some(around(table, &c).await?),
         false => None,
     };
