@@ -488,7 +488,7 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
             .unwrap()
             .to_string();
     // The owner's itinerary asks the owner (the trip's traveler) to carry it: a notification in their inbox.
-    let notification = handoff_tests::eventually(60, || async {
+    let notification = handoff_tests::eventually(handoff_tests::QUEUED, || async {
         let a = c.get("/me/notifications", Some(&owner)).await;
         a.body["items"][0]["notification_id"].as_str().map(str::to_string)
     })
@@ -517,7 +517,7 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
     let started = ok(&c.post(&format!("/itineraries/{conversation}/payment"), Some(&owner), json!({})).await, "pay");
     let (paid, pi) = crate::payments::confirm_like_stripe_js(&started, "pm_card_visa").await;
     assert_eq!(paid, 200, "{pi}");
-    handoff_tests::eventually(60, || async {
+    handoff_tests::eventually(handoff_tests::QUEUED, || async {
         (c.get(&format!("/shipments/{custody}/handoffs"), Some(&owner)).await.status == 200).then_some(())
     })
     .await

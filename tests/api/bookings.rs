@@ -6,7 +6,7 @@
 use futures::future::join_all;
 use futures::StreamExt;
 use handoff_tests::parcels::body;
-use handoff_tests::{at, busy_stack, email, eventually, ok, stack, Client};
+use handoff_tests::{at, busy_stack, email, eventually, ok, stack, Client, QUEUED};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -74,7 +74,7 @@ async fn an_international_shipment_is_quoted_ddp_and_booked_on_two_trips() {
         at(t + 12 * H).replace('+', "%2B")
     );
     // The projection follows the trips' events (outbox → bus → queue → search-index).
-    let route = eventually(30, || async {
+    let route = eventually(QUEUED, || async {
         let found = c.get(&q, Some(&sid)).await;
         found.body["items"].as_array().and_then(|i| i.iter().find(|o| o["trips"] == 2).cloned())
     })
@@ -139,7 +139,7 @@ async fn an_international_shipment_is_quoted_ddp_and_booked_on_two_trips() {
 
     // The search projection follows the capacity left: 4100 g on each trip now.
     let heavy = q.replace("weight_grams=900", "weight_grams=4500");
-    let gone = eventually(20, || async {
+    let gone = eventually(QUEUED, || async {
         let r = c.get(&heavy, Some(&sid)).await;
         (r.body["items"].as_array().is_some_and(|i| i.is_empty())).then_some(())
     })

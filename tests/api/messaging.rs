@@ -5,7 +5,7 @@
 //! notification of a new message, and the email digest of messages left
 //! unread.
 use handoff_tests::parcels::{body, jpeg};
-use handoff_tests::{at, email, eventually, now, ok, stack, Client};
+use handoff_tests::{at, email, eventually, now, ok, stack, Client, QUEUED};
 use serde_json::json;
 
 const H: i64 = 3600;
@@ -43,7 +43,9 @@ async fn sender_and_travelers_talk_with_contacts_masked_until_every_booking_is_a
     c.get(&path, Some(&eve)).await.problem(404, "not-found");
     c.post(&path, Some(&eve), json!({"text": "hi"})).await.problem(404, "not-found");
     c.put(&format!("/conversations/{id}/read"), Some(&eve), json!({})).await.problem(404, "not-found");
-    eventually(60, || async { unread_of(&c, &sid, &id).await }).await.expect("the conversation is listed once open");
+    eventually(QUEUED, || async { unread_of(&c, &sid, &id).await })
+        .await
+        .expect("the conversation is listed once open");
     c.post(&path, Some(&sid), json!({"text": "   "})).await.problem(422, "validation-failed");
 
     // Bob has not accepted yet: contacts are masked.
@@ -95,7 +97,7 @@ async fn sender_and_travelers_talk_with_contacts_masked_until_every_booking_is_a
     assert_eq!(unread_of(&c, &bob, &id).await, Some(2));
     assert_eq!(unread_of(&c, &sid, &id).await, Some(1), "Sid's own message is not unread for him");
     // Bob is told in the app.
-    eventually(60, || async {
+    eventually(QUEUED, || async {
         let i = ok(c.get("/me/notifications", Some(&bob)).await).await;
         i["items"].as_array().unwrap().iter().any(|n| n["kind"] == "new_message").then_some(())
     })

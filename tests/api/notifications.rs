@@ -5,7 +5,7 @@
 //! delivered again sends nothing twice; quiet hours hold SMS and push until
 //! they end; the inbox counts and marks what is read.
 use handoff_tests::parcels::body;
-use handoff_tests::{at, email, eventually, now, ok, stack, Client, TestStack};
+use handoff_tests::{at, email, eventually, now, ok, stack, Client, TestStack, QUEUED};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -25,7 +25,7 @@ pub(crate) async fn mails(c: &Client, to: &str) -> Vec<Value> {
 }
 
 async fn mail_with(c: &Client, to: &str, subject: &str) -> Value {
-    eventually(60, || async {
+    eventually(QUEUED, || async {
         let m = mails(c, to).await;
         m.into_iter().find(|m| m["subject"].as_str().is_some_and(|s| s.starts_with(subject)))
     })
@@ -51,7 +51,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    eventually(60, f).await.unwrap_or_else(|| panic!("never happened: {what}"))
+    eventually(QUEUED, f).await.unwrap_or_else(|| panic!("never happened: {what}"))
 }
 
 /// A published flight of the traveler's; a sender's shipment on it; the itinerary (requested).

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use futures::future::join_all;
 use handoff::platform::stripe::sign;
 use handoff_tests::parcels::body;
-use handoff_tests::{at, email, eventually, now, ok, stack, stripe_url, Answer, Client, TestStack};
+use handoff_tests::{at, email, eventually, now, ok, stack, stripe_url, Answer, Client, TestStack, QUEUED};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -85,7 +85,7 @@ async fn payment_of(c: &Client, sid: &str, id: &str) -> Value {
 }
 
 async fn until_payment(c: &Client, sid: &str, id: &str, f: impl Fn(&Value) -> bool) -> Value {
-    eventually(40, || async {
+    eventually(QUEUED, || async {
         let p = payment_of(c, sid, id).await;
         f(&p).then_some(p)
     })

@@ -2,7 +2,7 @@
 //! connecting car trip, the search projection follows their events, and a
 //! sender finds the direct and the two-trip itinerary in the order of each
 //! sort; weight limits, unpublishing, couriers and stale events are honoured.
-use handoff_tests::{at, eventually, s, scan, stack, Client};
+use handoff_tests::{at, eventually, s, scan, stack, Client, QUEUED};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -117,7 +117,7 @@ async fn senders_find_direct_and_connecting_routes() {
         format!("/search/routes?from=airport:ZRH&to=airport:LHR&depart_after={}&arrive_before={}&weight_grams={weight}&category=documents&sort={sort}", at(t).replace('+', "%2B"), at(t + 30 * H))
     };
     // The projection follows the events.
-    let found = eventually(20, || async {
+    let found = eventually(QUEUED, || async {
         let r = c.get(&q("cheapest", 1000), Some(&sender)).await;
         (r.body["items"].as_array().map(|a| a.len()) == Some(2)).then_some(r)
     })
@@ -211,7 +211,7 @@ async fn senders_find_direct_and_connecting_routes() {
 
     // Unpublishing the flight removes both itineraries.
     ok(c.put(&format!("/trips/{flight_id}/unpublish"), Some(&flyer), json!({})).await).await;
-    let gone = eventually(20, || async {
+    let gone = eventually(QUEUED, || async {
         let r = c.get(&q("cheapest", 1000), Some(&sender)).await;
         (r.body["items"] == json!([])).then_some(())
     })
@@ -235,7 +235,7 @@ async fn senders_find_direct_and_connecting_routes() {
         .send()
         .await
         .unwrap();
-    let handled = eventually(20, || async {
+    let handled = eventually(QUEUED, || async {
         scan(&stack).await.iter().any(|i| s(i, "pk") == format!("DEDUPE#search-index#{id}")).then_some(())
     })
     .await;
@@ -265,7 +265,7 @@ async fn revoking_a_verification_withdraws_the_trips_that_needed_it() {
         at(t).replace('+', "%2B"),
         at(t + 12 * H).replace('+', "%2B")
     );
-    let found = eventually(20, || async {
+    let found = eventually(QUEUED, || async {
         let r = c.get(&query, Some(&sender)).await;
         (r.body["total"].as_u64() == Some(1)).then_some(())
     })
@@ -275,7 +275,7 @@ async fn revoking_a_verification_withdraws_the_trips_that_needed_it() {
 
     let r = c.put(&format!("/admin/users/{flyer_id}/verification"), Some(&admin), json!({"status": "rejected"})).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let gone = eventually(20, || async {
+    let gone = eventually(QUEUED, || async {
         let r = c.get(&format!("/trips/{id}"), Some(&sender)).await;
         (r.status == 404).then_some(())
     })
@@ -284,7 +284,7 @@ async fn revoking_a_verification_withdraws_the_trips_that_needed_it() {
     c.get(&format!("/trips/{id}"), Some(&sender)).await.problem(404, "not-found");
     let own = c.get(&format!("/trips/{id}"), Some(&flyer)).await;
     assert_eq!(own.body["status"], "unpublished", "{}", own.body);
-    let out_of_search = eventually(20, || async {
+    let out_of_search = eventually(QUEUED, || async {
         let r = c.get(&query, Some(&sender)).await;
         (r.body["total"].as_u64() == Some(0)).then_some(())
     })

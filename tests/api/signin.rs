@@ -1,7 +1,7 @@
 //! The sign-in journey over HTTP, as a client would: request a code, read
 //! it from the mailbox, verify, use the token, refresh, log out; the audit
 //! consumer records it all.
-use handoff_tests::{eventually, stack, Client};
+use handoff_tests::{eventually, stack, Client, QUEUED};
 use reqwest::Method;
 use serde_json::json;
 
@@ -82,7 +82,7 @@ async fn sign_in_refresh_logout_and_audit() {
     // The audit consumer recorded the journey (table → stream → publisher → bus → rule → queue → consumer).
     let admin = c.sign_in("admin@handoff.dev").await;
     let admin_token = admin["access_token"].as_str().unwrap().to_string();
-    let actions = eventually(30, || async {
+    let actions = eventually(QUEUED, || async {
         let a = c.get(&format!("/admin/audit?actor={user_id}"), Some(&admin_token)).await;
         assert_eq!(a.status, 200, "{}", a.body);
         let actions: Vec<String> =

@@ -4,7 +4,7 @@
 //! its endpoint is disabled and its owner told; a delivery sent again; and
 //! outside the local stack http://localhost is refused too.
 use handoff::platform::stripe::verify_signature;
-use handoff_tests::{at, email, eventually, now, ok, stack, Client};
+use handoff_tests::{at, email, eventually, now, ok, stack, Client, QUEUED};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -61,7 +61,7 @@ async fn signed_deliveries_retries_disabling_and_redelivery() {
 
     // A booking: the receiver gets ItineraryRequested, signed with the secret.
     let (_, booking) = crate::notifications::book(&c, &ann, &sid).await;
-    let got = eventually(60, || async { received(&c, &good).await.into_iter().next() }).await.expect("a delivery");
+    let got = eventually(QUEUED, || async { received(&c, &good).await.into_iter().next() }).await.expect("a delivery");
     let body = got["body"].as_str().unwrap();
     let sig = got["headers"]["handoff-signature"].as_str().unwrap();
     verify_signature(body.as_bytes(), Some(sig), std::slice::from_ref(&secret), now(), 300)
@@ -85,7 +85,7 @@ async fn signed_deliveries_retries_disabling_and_redelivery() {
     assert!(rotated["secret_rotation_ends_at"].as_i64().unwrap() > now());
     ok(c.put(&format!("/bookings/{booking}/accept"), Some(&ann), json!({})).await).await;
     let got =
-        eventually(60, || async { received(&c, &good).await.into_iter().nth(1) }).await.expect("a second delivery");
+        eventually(QUEUED, || async { received(&c, &good).await.into_iter().nth(1) }).await.expect("a second delivery");
     let (body, sig) = (got["body"].as_str().unwrap(), got["headers"]["handoff-signature"].as_str().unwrap());
     assert_eq!(sig.matches("v1=").count(), 2, "{sig}");
     for s in [&secret, &new_secret] {
@@ -103,7 +103,7 @@ async fn signed_deliveries_retries_disabling_and_redelivery() {
     for _ in 0..3 {
         crate::notifications::book(&c, &ann, &sid).await;
     }
-    eventually(60, || async {
+    eventually(QUEUED, || async {
         let d = deliveries(&c, &sid, &bad_id).await;
         (d.len() == 3 && d.iter().all(|d| d["attempts"].as_u64() == Some(1))).then_some(())
     })
@@ -121,7 +121,7 @@ async fn signed_deliveries_retries_disabling_and_redelivery() {
     let e = ok(c.get(&format!("/webhook-endpoints/{bad_id}"), Some(&sid)).await).await;
     assert_eq!(e["enabled"], false, "{e}");
     // Its owner is told (a mandatory notice).
-    eventually(60, || async {
+    eventually(QUEUED, || async {
         let m = c.get(&format!("/_local/mailbox?to={sid_email}"), None).await.body;
         m.as_array().unwrap().iter().any(|m| m["subject"] == "Your webhook endpoint was disabled").then_some(())
     })

@@ -243,6 +243,12 @@ pub fn at(unix: i64) -> String {
         .expect("formats")
 }
 
+/// How long to wait for an outcome that passes through a queue consumer, on a
+/// stack with the template's queues: a failed attempt (a function timing out
+/// on a busy machine) comes back after the queue's 60 s visibility timeout, so
+/// the wait covers one retry and its processing.
+pub const QUEUED: u64 = 180;
+
 /// Polls `f` until it returns `Some`, for at most `secs` seconds.
 pub async fn eventually<T, F, Fut>(secs: u64, mut f: F) -> Option<T>
 where
