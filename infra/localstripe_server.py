@@ -42,9 +42,32 @@ and the README lists every gap.
    /tmp/localstripe.pickle after every write (slower with every object,
    and shared by every localstripe on the machine).
 
-Not covered (the flows of today do not call them): Connect accounts, account
-links, transfers and reversals; expiring authorizations (localstripe has no
-clock; the platform captures at once anyway).
+10. Connect (payouts to travelers and couriers), which localstripe lacks:
+   - `POST /v1/accounts` (Express, Standard or Custom; country, email,
+     capabilities, metadata) and `GET /v1/accounts/{id}`: a new account
+     cannot receive transfers until onboarded;
+   - `POST /v1/account_links` (account_onboarding): a single-use link,
+     valid 5 minutes. Opening it (`GET /_connect/onboard/{link}`) is the
+     person finishing Stripe's onboarding: the account's details are
+     submitted, charges, payouts and the transfers capability enabled,
+     `account.updated` emitted, and the browser sent to `return_url`
+     (to `refresh_url` when the link expired or was used);
+   - `POST /_config/accounts/{id}/restrict` takes payouts away again (as
+     Stripe does when it needs more documents), emitting `account.updated`;
+   - `POST /v1/transfers` (amount, currency, destination, transfer_group,
+     source_transaction, description, metadata), `GET /v1/transfers/{id}`
+     and `GET /v1/transfers` (filtered by transfer_group, destination and
+     created, newest first), emitting `transfer.created`. As at Stripe, the
+     destination must have the transfers capability active, and a transfer
+     with a source_transaction may not take more than what is left of that
+     charge (its amount less refunds and earlier transfers from it);
+   - `POST /v1/transfers/{id}/reversals` (amount, default the rest;
+     metadata), emitting `transfer.reversed` with the transfer.
+   Accounts and transfers belong to the platform account (secret key) that
+   created them; another key gets 404.
+
+Not covered: expiring authorizations (localstripe has no clock; the
+platform captures at once anyway).
 
 Usage: localstripe_server.py [--port 8420] [--webhook-attempts 8]
 """
@@ -237,6 +260,7 @@ def _account_of_intent(path):
 async def account_middleware(request, handler):
     key = _secret_key(request)
     _account.set(key or _account_of_intent(request.path))
+    _base.set('%s://%s' % (request.scheme, request.host))
     rate = FAULTS.get(key, 0) if request.path.startswith('/v1/') else 0
     after = False
     if rate and random.random() < rate:
@@ -416,19 +440,249 @@ def _test_card(cls, id):
 
 res.PaymentMethod._try_get_canonical_test_article = _test_card
 
-# The publishable key may confirm a PaymentIntent (with its client_secret).
+# The publishable key may confirm a PaymentIntent (with its client_secret);
+# an onboarding link is opened by a person's browser, with no key.
 _auth = srv.auth_middleware
 
 
 @web.middleware
 async def auth_middleware(request, handler):
     import re
+    if request.method == 'GET' and request.path.startswith('/_connect/'):
+        return await handler(request)
     if request.method == 'POST' and re.match(r'^/v1/payment_intents/\w+/confirm$', request.path) \
             and srv.get_api_key(request) is None:
         data = await srv.get_post_data(request, remove_auth=False)
         if isinstance(data, dict) and str(data.get('key', '')).startswith('pk_'):
             return await handler(request)
     return await _auth(request, handler)
+
+
+# 10. Connect ----------------------------------------------------------------
+_base = contextvars.ContextVar('base', default='http://127.0.0.1:8420')
+
+
+def _mine(cls, id, what):
+    """An object of the caller's platform account (404-like 400 otherwise, as Stripe answers
+    for a parameter naming something that does not exist)."""
+    obj = res.store.get(cls.object + ':' + str(id)) if isinstance(id, str) else None
+    if obj is None or getattr(obj, '_account', None) != _account.get():
+        raise UserError(400, 'No such %s: %s' % (what, id), {'code': 'resource_missing', 'param': what})
+    return obj
+
+
+def _unexpected(kwargs):
+    if kwargs:
+        raise UserError(400, 'Unexpected ' + ', '.join(kwargs.keys()))
+
+
+def _retrieve_mine(cls):
+    @classmethod
+    def retrieve(klass, id):
+        obj = res.store.get(cls.object + ':' + id)
+        if obj is None or getattr(obj, '_account', None) != _account.get():
+            raise UserError(404, 'No such %s: %s' % (cls.object, id), {'code': 'resource_missing'})
+        return obj
+    return retrieve
+
+
+class Account(res.StripeObject):
+    object = 'account'
+    _id_prefix = 'acct_'
+
+    def __init__(self, type=None, country=None, email=None, capabilities=None, business_type=None,
+                 metadata=None, business_profile=None, **kwargs):
+        _unexpected(kwargs)
+        if type not in ('express', 'standard', 'custom'):
+            raise UserError(400, 'Invalid type: must be one of express, standard or custom', {'param': 'type'})
+        if not isinstance(country, str) or len(country) != 2 or not country.isalpha():
+            raise UserError(400, 'Invalid country', {'param': 'country'})
+        if capabilities is not None and not isinstance(capabilities, dict):
+            raise UserError(400, 'Invalid capabilities', {'param': 'capabilities'})
+        super().__init__()
+        self.type = type
+        self.country = country.upper()
+        self.email = email
+        self.business_type = business_type
+        self.metadata = metadata or {}
+        self.capabilities = {name: 'inactive' for name in (capabilities or {})}
+        self._restrict()
+
+    def _restrict(self):
+        self.charges_enabled = False
+        self.payouts_enabled = False
+        self.details_submitted = self.details_submitted if hasattr(self, 'details_submitted') else False
+        self.capabilities = {name: 'inactive' for name in self.capabilities}
+        self.requirements = {'currently_due': ['external_account', 'individual.verification.document'],
+                             'disabled_reason': 'requirements.past_due'}
+
+    def _onboard(self):
+        self.details_submitted = True
+        self.charges_enabled = True
+        self.payouts_enabled = True
+        self.capabilities = {name: 'active' for name in (self.capabilities or {'transfers': None})}
+        self.requirements = {'currently_due': [], 'disabled_reason': None}
+
+
+Account._api_retrieve = _retrieve_mine(Account)
+
+
+class AccountLink(res.StripeObject):
+    object = 'account_link'
+    _id_prefix = 'acctlink_'
+
+    def __init__(self, account=None, refresh_url=None, return_url=None, type=None, collect=None, **kwargs):
+        _unexpected(kwargs)
+        acct = _mine(Account, account, 'account')
+        for name, url in (('refresh_url', refresh_url), ('return_url', return_url)):
+            if not isinstance(url, str) or not url.startswith(('http://', 'https://')):
+                raise UserError(400, 'Invalid %s' % name, {'param': name})
+        if type not in ('account_onboarding', 'account_update'):
+            raise UserError(400, 'Invalid type', {'param': 'type'})
+        super().__init__()
+        self.expires_at = self.created + 300
+        self.url = '%s/_connect/onboard/%s' % (_base.get(), self.id)
+        self._acct = acct.id
+        self._refresh_url = refresh_url
+        self._return_url = return_url
+        self._used = False
+
+
+async def connect_onboard(request):
+    import time
+    link = res.store.get('account_link:' + request.match_info['id'])
+    if link is None:
+        raise UserError(404, 'Not Found')
+    if link._used or time.time() > link.expires_at:
+        raise web.HTTPFound(link._refresh_url)
+    link._used = True
+    acct = res.store.get('account:' + link._acct)
+    acct._onboard()
+    res.schedule_webhook(res.Event('account.updated', acct))
+    raise web.HTTPFound(link._return_url)
+
+
+async def config_restrict(request):
+    acct = res.store.get('account:' + request.match_info['id'])
+    if acct is None:
+        raise UserError(404, 'Not Found')
+    acct._restrict()
+    res.schedule_webhook(res.Event('account.updated', acct))
+    return srv.json_response(acct._export())
+
+
+class Transfer(res.StripeObject):
+    object = 'transfer'
+    _id_prefix = 'tr_'
+
+    def __init__(self, amount=None, currency=None, destination=None, transfer_group=None,
+                 source_transaction=None, description=None, metadata=None, **kwargs):
+        _unexpected(kwargs)
+        amount = res.try_convert_to_int(amount)
+        if type(amount) is not int or amount <= 0:
+            raise UserError(400, 'Invalid positive integer', {'param': 'amount'})
+        if not isinstance(currency, str) or len(currency) != 3:
+            raise UserError(400, 'Invalid currency', {'param': 'currency'})
+        dest = _mine(Account, destination, 'destination')
+        if dest.capabilities.get('transfers') != 'active':
+            raise UserError(400, 'Your destination account needs to have at least one of the following '
+                                 'capabilities enabled: transfers, crypto_transfers, legacy_payments',
+                            {'param': 'destination'})
+        if source_transaction is not None:
+            charge = _mine(res.Charge, source_transaction, 'source_transaction')
+            if charge.currency.lower() != currency.lower():
+                raise UserError(400, 'The currency of source_transaction\'s balance transaction (%s) must be '
+                                     'the same as the transfer currency (%s)' % (charge.currency, currency),
+                                {'param': 'currency'})
+            taken = sum(t.amount - t.amount_reversed for t in _transfers()
+                        if t.source_transaction == charge.id)
+            if taken + amount > charge.amount - (charge.amount_refunded or 0):
+                raise UserError(400, 'Insufficient funds: the transfer would take more than what is left of '
+                                     'its source_transaction', {'code': 'insufficient_funds'})
+        super().__init__()
+        self.amount = amount
+        self.amount_reversed = 0
+        self.currency = currency.lower()
+        self.destination = dest.id
+        self.transfer_group = transfer_group
+        self.source_transaction = source_transaction
+        self.description = description
+        self.metadata = metadata or {}
+        self.reversed = False
+        self._reversals = []
+        res.schedule_webhook(res.Event('transfer.created', self))
+
+    @property
+    def reversals(self):
+        return {'object': 'list', 'data': [r._export() for r in self._reversals],
+                'has_more': False, 'total_count': len(self._reversals),
+                'url': '/v1/transfers/%s/reversals' % self.id}
+
+    @classmethod
+    def _api_list_all(cls, url, limit=None, starting_after=None, transfer_group=None, destination=None,
+                      created=None, **kwargs):
+        _unexpected(kwargs)
+        li = res.List(url, limit=limit, starting_after=starting_after)
+        items = _transfers()
+        if transfer_group is not None:
+            items = [t for t in items if t.transfer_group == transfer_group]
+        if destination is not None:
+            items = [t for t in items if t.destination == destination]
+        if isinstance(created, dict):
+            for op, test in (('gte', lambda a, b: a >= b), ('gt', lambda a, b: a > b),
+                             ('lte', lambda a, b: a <= b), ('lt', lambda a, b: a < b)):
+                if op in created:
+                    bound = res.try_convert_to_int(created[op])
+                    items = [t for t in items if test(t.created, bound)]
+        li._list = sorted(items, key=lambda t: t._seq, reverse=True)
+        return li
+
+    @classmethod
+    def _api_reverse(cls, id, amount=None, metadata=None, description=None, **kwargs):
+        _unexpected(kwargs)
+        tr = cls._api_retrieve(id)
+        left = tr.amount - tr.amount_reversed
+        amount = left if amount is None else res.try_convert_to_int(amount)
+        if type(amount) is not int or amount <= 0 or amount > left:
+            raise UserError(400, 'Invalid amount: at most %d is left to reverse' % left, {'param': 'amount'})
+        rev = TransferReversal(tr, amount, metadata)
+        tr._reversals.append(rev)
+        tr.amount_reversed += amount
+        tr.reversed = tr.amount_reversed == tr.amount
+        res.schedule_webhook(res.Event('transfer.reversed', tr))
+        return rev
+
+
+_Transfer_init = Transfer.__init__
+
+
+def _numbered_transfer(self, *args, **kwargs):
+    _Transfer_init(self, *args, **kwargs)
+    _numbered_transfer.seq += 1
+    self._seq = _numbered_transfer.seq
+
+
+_numbered_transfer.seq = 0
+Transfer.__init__ = _numbered_transfer
+Transfer._api_retrieve = _retrieve_mine(Transfer)
+
+
+def _transfers():
+    mine = _account.get()
+    return [v for k, v in res.store.items() if k.startswith('transfer:') and getattr(v, '_account', None) == mine]
+
+
+class TransferReversal(res.StripeObject):
+    object = 'transfer_reversal'
+    _id_prefix = 'trr_'
+
+    def __init__(self, transfer, amount, metadata):
+        super().__init__()
+        self._account = transfer._account
+        self.amount = amount
+        self.currency = transfer.currency
+        self.transfer = transfer.id
+        self.metadata = metadata or {}
 
 
 def main():
@@ -461,6 +715,14 @@ def main():
     app.router.add_post('/_config/drop', config_drop)
     app.router.add_post('/_config/faults', config_faults)
     app.router.add_post('/_config/disputes', config_dispute)
+    app.router.add_post('/_config/accounts/{id}/restrict', config_restrict)
+    app.router.add_get('/_connect/onboard/{id}', connect_onboard)
+    for cls in (Account, AccountLink, Transfer):
+        app.router.add_post('/v1/%ss' % cls.object, srv.api_create(cls, None))
+    for cls in (Account, Transfer):
+        app.router.add_get('/v1/%ss/{id}' % cls.object, srv.api_retrieve(cls, None))
+    app.router.add_get('/v1/transfers', srv.api_list_all(Transfer, '/v1/transfers'))
+    app.router.add_post('/v1/transfers/{id}/reversals', srv.api_extra(Transfer._api_reverse, None))
     logger = logging.getLogger('aiohttp.access')
     logger.setLevel(logging.INFO)
     logger.addHandler(logging.StreamHandler())

@@ -73,6 +73,8 @@ pub mod entity {
     pub const TRACKING_TOKEN: &str = "TrackingToken";
     pub const WS_CONNECTION: &str = "LiveConnection";
     pub const WS_SUBSCRIPTION: &str = "LiveSubscription";
+    pub const PAYOUT_ACCOUNT: &str = "PayoutAccount";
+    pub const PAYOUT: &str = "Payout";
 }
 
 pub fn user(user_id: &str) -> Key {
@@ -442,6 +444,29 @@ pub fn ws_subscription(shipment_id: &str, connection_id: &str) -> Key {
 }
 pub fn ws_subscribers(shipment_id: &str) -> String {
     format!("WSSUB#{shipment_id}")
+}
+
+/// A user's connected account at the payment provider (where payouts go).
+pub fn payout_account(user_id: &str) -> Key {
+    key(format!("USER#{user_id}"), "PAYOUT_ACCOUNT")
+}
+/// A payout: one payee's share of one delivered itinerary.
+pub fn payout(payout_id: &str) -> Key {
+    key(format!("PAYOUT#{payout_id}"), "PAYOUT")
+}
+/// A payee's payouts, newest last (gsi1).
+pub fn payouts_of(payee_id: &str, created_at: &str, payout_id: &str) -> Gsi1 {
+    Gsi1 { gsi1pk: payouts_of_payee(payee_id), gsi1sk: format!("{created_at}#{payout_id}") }
+}
+pub fn payouts_of_payee(payee_id: &str) -> String {
+    format!("PAYEE#{payee_id}#PAYOUTS")
+}
+/// Payouts still to send (sparse gsi2), grouped by payee and currency for the payout run.
+pub fn due_payout(payee_id: &str, currency: &str, created_at: &str, payout_id: &str) -> Gsi2 {
+    Gsi2 { gsi2pk: due_payouts().into(), gsi2sk: format!("{payee_id}#{currency}#{created_at}#{payout_id}") }
+}
+pub fn due_payouts() -> &'static str {
+    "PAYOUTS#DUE"
 }
 
 #[cfg(test)]

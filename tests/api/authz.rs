@@ -220,6 +220,11 @@ fn rows() -> Vec<Row> {
         row("POST", "/itineraries/{itinerary}/payment", None, Fresh::No, [U, F, P, N, F, F, F, F]),
         row("GET", "/itineraries/{itinerary}/payment", None, Fresh::No, owner_only),
         row("GET", "/me/earnings", None, Fresh::No, [U, F, K, F, K, F, F, F]),
+        // Travelers and couriers (drivers) get paid; the first POST opens their account, a GET then finds it.
+        row("POST", "/me/payout-account", Some(json!({"country": "FR"})), Fresh::No, [U, F, K, F, K, K, F, F]),
+        row("GET", "/me/payout-account", None, Fresh::No, [U, F, K, F, K, K, F, F]),
+        row("GET", "/me/payouts", None, Fresh::No, [U, F, K, F, K, K, F, F]),
+        row("POST", "/admin/payouts/run", None, Fresh::No, admin_only),
         row("GET", "/admin/ledger/accounts/revenue:platform:EUR", None, Fresh::No, [U, F, F, F, F, F, K, K]),
         row("GET", "/admin/ledger/transfers?itinerary={itinerary}", None, Fresh::No, [U, F, F, F, F, F, K, K]),
         // Public: Stripe's signature decides (an unsigned body is a 400 for anyone).

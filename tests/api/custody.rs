@@ -267,6 +267,9 @@ async fn a_parcel_changes_hands_by_signed_scans_and_is_delivered_with_proof() {
     assert_eq!(escrow["debits_posted"], p.total, "all of escrow is paid out: {escrow}");
     assert_eq!(escrow["debits_pending"], 0, "{escrow}");
 
+    // The travelers connect payout accounts; the payout run sends exactly their shares.
+    crate::payouts::pays_out_the_delivery(&c, &stack, &p).await;
+
     // Everyone was told: the sender of each step, the travelers of the delivery (in-app here).
     for (who, want) in [
         (sid, &["parcel_picked_up", "parcel_handed_over", "out_for_delivery", "parcel_delivered"][..]),
@@ -743,6 +746,9 @@ async fn concurrent_deliveries_survive_injected_aws_and_stripe_faults() {
             "DeliverHandoffFunction",
             "ReleaseEscrowFunction",
             "NotifierFunction",
+            "CreatePayoutAccountFunction",
+            "ApplyPayoutEventFunction",
+            "StartPayoutRunFunction",
         ]
         .into_iter()
         .map(String::from)
@@ -839,4 +845,17 @@ async fn concurrent_deliveries_survive_injected_aws_and_stripe_faults() {
     .await
     .unwrap();
     assert_eq!(checked["breaches"], json!([]), "the ledger is balanced: {checked}");
+
+    // Paid out under the same faults: no transfer made twice, the ledger still balanced.
+    stripe_faults("0.2").await;
+    crate::payouts::pays_out_under_faults(&c, &done).await;
+    stripe_faults("0").await;
+    crate::payouts::paid_exactly_once(&c, &stack, &done).await;
+    let checked = eventually(180, || async {
+        let r = c.post("/_local/schedules/CheckLedgerFunction", None, json!({})).await;
+        (r.status == 200).then_some(r.body)
+    })
+    .await
+    .unwrap();
+    assert_eq!(checked["breaches"], json!([]), "the ledger is balanced after the payouts: {checked}");
 }

@@ -14,6 +14,7 @@ mod messaging;
 mod negative;
 mod notifications;
 mod payments;
+mod payouts;
 mod places;
 mod profile;
 mod samples;

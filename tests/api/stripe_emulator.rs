@@ -1,6 +1,7 @@
 //! The patches of infra/localstripe_server.py, each through localstripe's
 //! HTTP API (the payment flows in payments.rs use them all): accounts,
-//! idempotency keys, PaymentIntent parameters and events, faults.
+//! idempotency keys, PaymentIntent parameters and events, faults, Connect
+//! (accounts, onboarding links, transfers and reversals).
 use handoff_tests::stripe_url;
 use serde_json::Value;
 
@@ -15,7 +16,8 @@ async fn call(
     form: &[(&str, &str)],
     idem: Option<&str>,
 ) -> (u16, Value) {
-    let r = reqwest::Client::new().request(method.clone(), format!("{}{path}", stripe_url())).bearer_auth(key);
+    let url = format!("{}{path}", stripe_url()); // first: it installs the TLS crypto reqwest needs
+    let r = reqwest::Client::new().request(method.clone(), url).bearer_auth(key);
     let mut r = if method == reqwest::Method::GET { r.query(form) } else { r.form(form) };
     if let Some(k) = idem {
         r = r.header("Idempotency-Key", k);
@@ -103,4 +105,138 @@ async fn faults_fail_an_accounts_calls_before_or_after_the_work() {
         12,
         "retries with the same keys made 12 customers in all (had {created})"
     );
+}
+
+/// A charge of `amount` in `key`'s account (a confirmed PaymentIntent).
+async fn charge(key: &str, amount: &str) -> String {
+    let form = [
+        ("amount", amount),
+        ("currency", "eur"),
+        ("payment_method_types[0]", "card"),
+        ("payment_method", "pm_card_visa"),
+        ("confirm", "true"),
+    ];
+    let (s, pi) = call(key, reqwest::Method::POST, "/v1/payment_intents", &form, None).await;
+    assert_eq!(s, 200, "{pi}");
+    pi["latest_charge"]["id"].as_str().or(pi["latest_charge"].as_str()).unwrap().to_string()
+}
+
+#[tokio::test]
+async fn connect_accounts_onboard_receive_transfers_and_reversals() {
+    let (key, other) = (account(), account());
+    let post = reqwest::Method::POST;
+    let new_account = [
+        ("type", "express"),
+        ("country", "FR"),
+        ("email", "ann@example.com"),
+        ("capabilities[transfers][requested]", "true"),
+        ("metadata[user_id]", "u-ann"),
+    ];
+    let (s, acct) = call(&key, post.clone(), "/v1/accounts", &new_account, Some("acct-1")).await;
+    assert_eq!(s, 200, "{acct}");
+    let id = acct["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        (acct["payouts_enabled"].as_bool(), acct["capabilities"]["transfers"].as_str()),
+        (Some(false), Some("inactive"))
+    );
+    let (_, same) = call(&key, post.clone(), "/v1/accounts", &new_account, Some("acct-1")).await;
+    assert_eq!(same["id"], id.as_str(), "the idempotency key holds for accounts too");
+    let (s, _) = call(&other, reqwest::Method::GET, &format!("/v1/accounts/{id}"), &[], None).await;
+    assert_eq!(s, 404, "another platform's account is not found");
+
+    // Not onboarded: no transfers yet.
+    let ch = charge(&key, "5000").await;
+    let to = |amount: &'static str, group: &'static str| {
+        let (key, id, ch) = (key.clone(), id.clone(), ch.clone());
+        async move {
+            let form = [
+                ("amount", amount),
+                ("currency", "eur"),
+                ("destination", id.as_str()),
+                ("transfer_group", group),
+                ("source_transaction", ch.as_str()),
+                ("metadata[payout_id]", "p-1"),
+            ];
+            call(&key, reqwest::Method::POST, "/v1/transfers", &form, None).await
+        }
+    };
+    let (s, refused) = to("3000", "it-1").await;
+    assert_eq!((s, refused["error"]["param"].as_str()), (400, Some("destination")), "{refused}");
+
+    // The onboarding link: single use; finishing it enables payouts and tells account.updated.
+    let link_form = [
+        ("account", id.as_str()),
+        ("refresh_url", "https://app.example/refresh"),
+        ("return_url", "https://app.example/done"),
+        ("type", "account_onboarding"),
+    ];
+    let (s, link) = call(&key, post.clone(), "/v1/account_links", &link_form, None).await;
+    assert_eq!(s, 200, "{link}");
+    assert!(link["expires_at"].as_i64().unwrap() > link["created"].as_i64().unwrap());
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let open = |url: String| {
+        let b = browser.clone();
+        async move { b.get(url).send().await.unwrap().headers()["location"].to_str().unwrap().to_string() }
+    };
+    let url = link["url"].as_str().unwrap().to_string();
+    assert_eq!(open(url.clone()).await, "https://app.example/done");
+    assert_eq!(open(url).await, "https://app.example/refresh", "a used link sends to refresh_url");
+    let (_, acct) = call(&key, reqwest::Method::GET, &format!("/v1/accounts/{id}"), &[], None).await;
+    assert_eq!(
+        (acct["payouts_enabled"].as_bool(), acct["capabilities"]["transfers"].as_str()),
+        (Some(true), Some("active"))
+    );
+
+    // Transfers: from a charge, never more than what is left of it.
+    let (s, tr) = to("3000", "it-1").await;
+    assert_eq!(s, 200, "{tr}");
+    assert_eq!((tr["destination"].as_str(), tr["source_transaction"].as_str()), (Some(id.as_str()), Some(ch.as_str())));
+    let (s, over) = to("2500", "it-2").await;
+    assert_eq!((s, over["error"]["code"].as_str()), (400, Some("insufficient_funds")), "{over}");
+    let (s, _) = to("2000", "it-2").await;
+    assert_eq!(s, 200);
+    let (_, listed) = call(&key, reqwest::Method::GET, "/v1/transfers", &[("transfer_group", "it-1")], None).await;
+    let ids: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [tr["id"].as_str().unwrap()], "listed by transfer_group");
+    let (_, none) = call(&other, reqwest::Method::GET, "/v1/transfers", &[], None).await;
+    assert_eq!(none["data"], serde_json::json!([]), "another platform's transfers are not listed");
+
+    // Reversals: partial, then the rest; never more.
+    let path = format!("/v1/transfers/{}/reversals", tr["id"].as_str().unwrap());
+    let (s, r1) = call(&key, post.clone(), &path, &[("amount", "1000")], None).await;
+    assert_eq!((s, r1["amount"].as_i64()), (200, Some(1000)), "{r1}");
+    let (s, _) = call(&key, post.clone(), &path, &[("amount", "2500")], None).await;
+    assert_eq!(s, 400, "only 2000 is left to reverse");
+    let (s, r2) = call(&key, post.clone(), &path, &[], None).await;
+    assert_eq!((s, r2["amount"].as_i64()), (200, Some(2000)));
+    let (_, t) =
+        call(&key, reqwest::Method::GET, &format!("/v1/transfers/{}", tr["id"].as_str().unwrap()), &[], None).await;
+    assert_eq!((t["amount_reversed"].as_i64(), t["reversed"].as_bool()), (Some(3000), Some(true)), "{t}");
+    assert_eq!(t["reversals"]["data"].as_array().unwrap().len(), 2);
+
+    // Each step was an event of this account, newest first.
+    let (_, events) = call(&key, reqwest::Method::GET, "/v1/events", &[], None).await;
+    let types: Vec<&str> = events["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "transfer.reversed",
+            "transfer.reversed",
+            "transfer.created",
+            "transfer.created",
+            "account.updated",
+            "payment_intent.succeeded"
+        ],
+        "{events}"
+    );
+
+    // Stripe needs more from the payee: payouts are taken away again, and account.updated says so.
+    let r =
+        reqwest::Client::new().post(format!("{}/_config/accounts/{id}/restrict", stripe_url())).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, acct) = call(&key, reqwest::Method::GET, &format!("/v1/accounts/{id}"), &[], None).await;
+    assert_eq!((acct["payouts_enabled"].as_bool(), acct["details_submitted"].as_bool()), (Some(false), Some(true)));
+    let (_, events) = call(&key, reqwest::Method::GET, "/v1/events", &[("limit", "1")], None).await;
+    assert_eq!(events["data"][0]["type"], "account.updated");
+    assert_eq!(events["data"][0]["data"]["object"]["payouts_enabled"], false);
 }

@@ -109,6 +109,10 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("report-positions", report_positions::operation()),
         ("report-issue", report_issue::operation()),
         ("get-public-tracking", get_public_tracking::operation()),
+        ("create-payout-account", create_payout_account::operation()),
+        ("get-payout-account", get_payout_account::operation()),
+        ("list-my-payouts", list_my_payouts::operation()),
+        ("start-payout-run", start_payout_run::operation()),
     ]
 }
 
@@ -127,6 +131,7 @@ const TAGS: &[(&str, &str)] = &[
     ("messaging", "Conversations between the sender and travelers of an itinerary"),
     ("webhooks", "Signed outbound webhooks for business customers"),
     ("custody", "Handoff plans, signed QR scans, delivery codes, tracking and the delivery proof"),
+    ("payouts", "Travelers' and couriers' payout accounts (Stripe Connect) and payouts"),
     ("admin", "Administration: roles, verification, the audit log"),
     ("platform", "The API itself"),
 ];
@@ -239,6 +244,8 @@ pub fn event_schemas() -> Vec<(String, Value)> {
         event_schema::<ev::HandoffMissed>(),
         event_schema::<ev::ShipmentIssueReported>(),
         event_schema::<ev::ParcelLocated>(),
+        event_schema::<ev::PayoutSent>(),
+        event_schema::<ev::PayoutReversed>(),
     ]
 }
 

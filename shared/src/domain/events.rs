@@ -539,3 +539,37 @@ impl DomainEvent for ParcelLocated {
     const SOURCE: &'static str = "handoff.custody";
     const DETAIL_TYPE: &'static str = "ParcelLocated";
 }
+
+// ------------------------------------------------------------- payouts
+
+/// A payee's share was transferred to their connected account.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct PayoutSent {
+    pub payout_id: String,
+    pub payee_id: String,
+    pub itinerary_id: String,
+    pub amount: super::money::Money,
+    /// The provider's transfer (`tr_…`).
+    pub transfer_id: String,
+}
+impl DomainEvent for PayoutSent {
+    const SOURCE: &'static str = "handoff.payouts";
+    const DETAIL_TYPE: &'static str = "PayoutSent";
+}
+
+/// A sent payout was reversed at the provider (in part or whole): the
+/// amount is back on the payee's payable.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct PayoutReversed {
+    pub payout_id: String,
+    pub payee_id: String,
+    pub itinerary_id: String,
+    /// Newly reversed by this report.
+    pub amount: super::money::Money,
+    /// Reversed so far (minor units).
+    pub total_reversed: i64,
+}
+impl DomainEvent for PayoutReversed {
+    const SOURCE: &'static str = "handoff.payouts";
+    const DETAIL_TYPE: &'static str = "PayoutReversed";
+}

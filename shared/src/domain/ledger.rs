@@ -165,6 +165,10 @@ pub enum TransferCode {
     Refund,
     /// The provider confirmed the refund.
     RefundSettled,
+    /// A payee's share sent to their connected account.
+    Payout,
+    /// A payout reversed at the provider: back to the payee's payable.
+    PayoutReversed,
 }
 
 /// What a transfer does.

@@ -15,6 +15,7 @@ pub mod money;
 pub mod notify;
 pub mod otp;
 pub mod payments;
+pub mod payouts;
 pub mod places;
 pub mod planner;
 pub mod search;

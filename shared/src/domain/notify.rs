@@ -13,7 +13,7 @@ use super::custody::StepKind;
 use super::events::{
     BookingAccepted, BookingDeclined, BookingExpired, DeliveryCodeIssued, DeliveryConfirmed, DeliveryLocked,
     DomainEvent, HandoffCompleted, HandoffMissed, ItineraryConfirmed, ItineraryRequested, MessagePosted, PaymentFailed,
-    RefundIssued, ShipmentIssueReported, UserSignedUp, WebhookEndpointDisabled,
+    PayoutSent, RefundIssued, ShipmentIssueReported, UserSignedUp, WebhookEndpointDisabled,
 };
 use super::money::Money;
 
@@ -321,6 +321,11 @@ pub enum Notice {
         itinerary_id: String,
         refund: Money,
     },
+    /// A payee's share of a delivery was sent to their payout account.
+    PayoutSent {
+        itinerary_id: String,
+        amount: Money,
+    },
     /// Someone wrote in a conversation (push and in-app only).
     NewMessage {
         conversation_id: String,
@@ -386,6 +391,7 @@ impl Notice {
             Self::ItineraryConfirmed { .. } => "itinerary_confirmed",
             Self::PaymentFailed { .. } => "payment_failed",
             Self::RefundIssued { .. } => "refund_issued",
+            Self::PayoutSent { .. } => "payout_sent",
             Self::NewMessage { .. } => "new_message",
             Self::MessagesWaiting { .. } => "messages_waiting",
             Self::WebhookDisabled { .. } => "webhook_disabled",
@@ -407,7 +413,7 @@ impl Notice {
             | Self::BookingDeclined { .. }
             | Self::BookingExpired { .. }
             | Self::ItineraryConfirmed { .. } => Category::Bookings,
-            Self::PaymentReceived { .. } | Self::RefundIssued { .. } => Category::Receipts,
+            Self::PaymentReceived { .. } | Self::RefundIssued { .. } | Self::PayoutSent { .. } => Category::Receipts,
             Self::PaymentFailed { .. } => Category::Payments,
             Self::NewMessage { .. } | Self::MessagesWaiting { .. } => Category::Messages,
             Self::WebhookDisabled { .. } => Category::Security,
@@ -445,6 +451,7 @@ impl Notice {
                 format!("/conversations/{conversation_id}")
             }
             Self::WebhookDisabled { endpoint_id, .. } => format!("/webhook-endpoints/{endpoint_id}"),
+            Self::PayoutSent { .. } => "/me/payouts".into(),
             Self::ParcelPickedUp { shipment_id }
             | Self::ParcelHandedOver { shipment_id, .. }
             | Self::OutForDelivery { shipment_id }
@@ -518,6 +525,10 @@ pub fn recipients(detail_type: &str, data: &serde_json::Value) -> Result<Vec<(St
                 return Ok(Vec::new());
             }
             vec![(e.sender_id, Notice::RefundIssued { itinerary_id: e.itinerary_id, refund: e.refund })]
+        }
+        PayoutSent::DETAIL_TYPE => {
+            let e: PayoutSent = parse(data)?;
+            vec![(e.payee_id, Notice::PayoutSent { itinerary_id: e.itinerary_id, amount: e.amount })]
         }
         WebhookEndpointDisabled::DETAIL_TYPE => {
             let e: WebhookEndpointDisabled = parse(data)?;
@@ -636,7 +647,7 @@ pub fn contacts(
 }
 
 /// The event types the notifier takes (its EventBridge rule lists them).
-pub const EVENTS: [&str; 16] = [
+pub const EVENTS: [&str; 17] = [
     UserSignedUp::DETAIL_TYPE,
     ItineraryRequested::DETAIL_TYPE,
     BookingAccepted::DETAIL_TYPE,
@@ -653,6 +664,7 @@ pub const EVENTS: [&str; 16] = [
     DeliveryLocked::DETAIL_TYPE,
     HandoffMissed::DETAIL_TYPE,
     ShipmentIssueReported::DETAIL_TYPE,
+    PayoutSent::DETAIL_TYPE,
 ];
 
 /// The addresses an SES event (bounce or complaint, as SES sends it to
@@ -856,6 +868,7 @@ mod tests {
                 deadline: 1_790_000_000,
             },
             Notice::RefundIssued { itinerary_id: "it1".into(), refund: eur(500) },
+            Notice::PayoutSent { itinerary_id: "it1".into(), amount: eur(4_200) },
             Notice::NewMessage { conversation_id: "it1".into(), preview: "See you at the gate".into() },
             Notice::MessagesWaiting { conversation_id: "it1".into(), unread: 3 },
             Notice::WebhookDisabled { endpoint_id: "e1".into(), url: "https://hooks.example.com/x".into() },

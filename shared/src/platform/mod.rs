@@ -39,6 +39,8 @@ pub mod notify_send;
 pub mod outbox;
 #[cfg(all(feature = "http", feature = "dynamodb"))]
 pub mod payment_records;
+#[cfg(all(feature = "http", feature = "dynamodb"))]
+pub mod payout_records;
 #[cfg(feature = "publisher")]
 pub mod publisher;
 #[cfg(feature = "dynamodb")]

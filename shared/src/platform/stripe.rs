@@ -113,13 +113,15 @@ pub struct EventData {
 }
 
 /// The event types the platform acts on; others are acknowledged and ignored.
-pub const HANDLED: [&str; 6] = [
+pub const HANDLED: [&str; 8] = [
     "payment_intent.succeeded",
     "payment_intent.payment_failed",
     "payment_intent.canceled",
     "payment_intent.requires_action",
     "charge.refunded",
     "charge.dispute.created",
+    "account.updated",
+    "transfer.reversed",
 ];
 
 /// An id that may come expanded (an object with `id`) or not (a string).
@@ -131,6 +133,13 @@ fn id_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
+impl From<crate::domain::events::ProviderEventReceived> for Event {
+    /// The provider's event again, as the consumers of ProviderEventReceived read it.
+    fn from(r: crate::domain::events::ProviderEventReceived) -> Self {
+        Event { id: r.event_id, kind: r.event_type, created: r.created, data: EventData { object: r.object } }
+    }
+}
+
 impl Event {
     /// The PaymentIntent the event is about.
     pub fn intent_id(&self) -> Option<String> {
@@ -139,6 +148,39 @@ impl Event {
             return id_of(o.get("id"));
         }
         id_of(o.get("payment_intent"))
+    }
+
+    /// What an `account.updated` says: the connected account, the user it
+    /// was opened for (its metadata) and its state.
+    pub fn account_update(&self) -> Option<(String, String, crate::domain::payouts::AccountState)> {
+        if self.kind != "account.updated" {
+            return None;
+        }
+        let o = &self.data.object;
+        let due = o
+            .pointer("/requirements/currently_due")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        Some((
+            id_of(o.get("id"))?,
+            o.pointer("/metadata/user_id")?.as_str()?.to_string(),
+            crate::domain::payouts::AccountState {
+                payouts_enabled: o.get("payouts_enabled").and_then(Value::as_bool).unwrap_or(false),
+                details_submitted: o.get("details_submitted").and_then(Value::as_bool).unwrap_or(false),
+                requirements_due: due,
+            },
+        ))
+    }
+
+    /// What a `transfer.reversed` says: the payout the transfer made (its
+    /// metadata) and how much of it is reversed so far.
+    pub fn transfer_reversal(&self) -> Option<(String, i64)> {
+        if self.kind != "transfer.reversed" {
+            return None;
+        }
+        let o = &self.data.object;
+        Some((o.pointer("/metadata/payout_id")?.as_str()?.to_string(), o.get("amount_reversed")?.as_i64()?))
     }
 
     /// What the event says about a payment, for the events the platform handles.
@@ -207,6 +249,32 @@ pub struct Refund {
     pub status: String,
 }
 
+/// A connected account (Stripe Connect).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Account {
+    pub id: String,
+    #[serde(default)]
+    pub payouts_enabled: bool,
+    #[serde(default)]
+    pub details_submitted: bool,
+}
+
+/// A single-use link to the provider's onboarding for a connected account.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AccountLink {
+    pub url: String,
+    pub expires_at: i64,
+}
+
+/// A transfer to a connected account.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Transfer {
+    pub id: String,
+    pub amount: i64,
+    #[serde(default)]
+    pub amount_reversed: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StripeError {
     /// Stripe answered with an error (4xx, or 5xx after the retries).
@@ -219,6 +287,11 @@ pub enum StripeError {
 }
 
 impl StripeError {
+    /// The provider refused the request (4xx): made again as it is, it would
+    /// be refused again, and nothing was done.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, StripeError::Api { status, .. } if (400..500).contains(status) && *status != 409 && *status != 429)
+    }
     /// A card problem the sender can fix (402), not a fault of ours.
     pub fn is_card_error(&self) -> bool {
         matches!(self, StripeError::Api { status: 402, .. })
@@ -234,7 +307,7 @@ impl StripeError {
 }
 
 #[cfg(feature = "stripe")]
-pub use client::{Client, NewPaymentIntent};
+pub use client::{Client, NewPaymentIntent, NewTransfer};
 
 #[cfg(feature = "stripe")]
 mod client {
@@ -258,6 +331,15 @@ mod client {
         pub customer: &'a str,
         pub itinerary_id: &'a str,
         pub description: String,
+    }
+
+    pub struct NewTransfer<'a> {
+        pub amount: i64,
+        pub currency: &'a Currency,
+        pub destination: &'a str,
+        pub itinerary_id: &'a str,
+        pub source_charge: Option<&'a str>,
+        pub payout_id: &'a str,
     }
 
     impl Client {
@@ -391,6 +473,58 @@ mod client {
                 ("metadata[itinerary_id]".into(), itinerary_id.into()),
             ];
             self.call("CreateRefund", reqwest::Method::POST, "/v1/refunds", &form, Some(key)).await
+        }
+
+        /// An Express connected account for a payee (who finishes onboarding at
+        /// the provider), the transfers capability requested.
+        pub async fn create_account(
+            &self,
+            country: &str,
+            email: &str,
+            user_id: &str,
+            key: &str,
+        ) -> Result<Account, StripeError> {
+            let form = vec![
+                ("type".into(), "express".into()),
+                ("country".into(), country.into()),
+                ("email".into(), email.into()),
+                ("capabilities[transfers][requested]".into(), "true".into()),
+                ("metadata[user_id]".into(), user_id.into()),
+            ];
+            self.call("CreateAccount", reqwest::Method::POST, "/v1/accounts", &form, Some(key)).await
+        }
+
+        /// A fresh onboarding link (single use, minutes long).
+        pub async fn create_account_link(
+            &self,
+            account: &str,
+            refresh_url: &str,
+            return_url: &str,
+            key: &str,
+        ) -> Result<AccountLink, StripeError> {
+            let form = vec![
+                ("account".into(), account.into()),
+                ("refresh_url".into(), refresh_url.into()),
+                ("return_url".into(), return_url.into()),
+                ("type".into(), "account_onboarding".into()),
+            ];
+            self.call("CreateAccountLink", reqwest::Method::POST, "/v1/account_links", &form, Some(key)).await
+        }
+
+        /// A transfer to a connected account, from the itinerary's charge,
+        /// grouped by the itinerary, the payout in metadata.
+        pub async fn create_transfer(&self, t: &NewTransfer<'_>, key: &str) -> Result<Transfer, StripeError> {
+            let mut form = vec![
+                ("amount".into(), t.amount.to_string()),
+                ("currency".into(), t.currency.as_str().to_ascii_lowercase()),
+                ("destination".into(), t.destination.into()),
+                ("transfer_group".into(), t.itinerary_id.into()),
+                ("metadata[payout_id]".into(), t.payout_id.into()),
+            ];
+            if let Some(c) = t.source_charge {
+                form.push(("source_transaction".into(), c.into()));
+            }
+            self.call("CreateTransfer", reqwest::Method::POST, "/v1/transfers", &form, Some(key)).await
         }
 
         /// Events created at or after `since` (unix seconds), newest first.

@@ -22,15 +22,14 @@ use handoff::platform::lambda::EventError;
 use handoff::platform::outbox;
 use handoff::platform::payment_records::{confirm, ledger_writes, payment_write, IntentPointer};
 use handoff::platform::store::{Record, WriteItem};
-use handoff::platform::stripe::{Event, EventData};
+use handoff::platform::stripe::Event;
 
 pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventError> {
     if e.detail_type != ProviderEventReceived::DETAIL_TYPE {
         return Ok(Vec::new());
     }
     let r: ProviderEventReceived = serde_json::from_value(e.data.clone()).map_err(EventError::Malformed)?;
-    let event =
-        Event { id: r.event_id.clone(), kind: r.event_type, created: r.created, data: EventData { object: r.object } };
+    let event = Event::from(r);
     let Some(signal) = event.signal() else {
         return Ok(Vec::new());
     };

@@ -1,0 +1,1 @@
+handoff::http_function!(create_payout_account::handle);

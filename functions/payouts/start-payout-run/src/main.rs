@@ -1,0 +1,1 @@
+handoff::http_function!(start_payout_run::handle);
