@@ -271,8 +271,11 @@ mod run {
         match table.transact(writes).await {
             Ok(()) if sent => report.sent.push(p.payout_id.clone()),
             Ok(()) => {}
-            // Another run wrote it first (the same transfer, by the same key).
-            Err(StoreError::ConditionFailed { .. }) => {}
+            // Another run wrote it first (the same transfer, by the same key);
+            // or, never expected, the payable no longer holds the amount.
+            Err(StoreError::ConditionFailed { .. }) => {
+                tracing::warn!(payout = %p.payout_id, "the payout or its payable changed meanwhile");
+            }
             Err(e) if sent => {
                 // The transfer is made; the next run asks again under the same key.
                 tracing::warn!(payout = %p.payout_id, error = %e, "a sent payout not yet written");
