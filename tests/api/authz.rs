@@ -225,6 +225,14 @@ fn rows() -> Vec<Row> {
         row("GET", "/me/payout-account", None, Fresh::No, [U, F, K, F, K, K, F, F]),
         row("GET", "/me/payouts", None, Fresh::No, [U, F, K, F, K, K, F, F]),
         row("POST", "/admin/payouts/run", None, Fresh::No, admin_only),
+        // The fixture itinerary is not delivered: support and admins are let through to a 409.
+        row(
+            "POST",
+            "/admin/itineraries/{itinerary}/refund",
+            Some(json!({"amount": 100, "reason": "damaged"})),
+            Fresh::No,
+            [U, F, F, F, F, F, P, P],
+        ),
         row("GET", "/admin/ledger/accounts/revenue:platform:EUR", None, Fresh::No, [U, F, F, F, F, F, K, K]),
         row("GET", "/admin/ledger/transfers?itinerary={itinerary}", None, Fresh::No, [U, F, F, F, F, F, K, K]),
         // Public: Stripe's signature decides (an unsigned body is a 400 for anyone).

@@ -201,6 +201,41 @@ pub(crate) async fn pays_out_the_delivery(c: &Client, stack: &TestStack, p: &Pai
     );
     // A reversed payout is not sent again by itself: support settles what is back on the payable.
     assert_eq!(run(c, admin).await["sent"], json!([]));
+
+    // Support refunds 1000 of the delivered itinerary: each traveler bears their share of it pro rata,
+    // reversed at Stripe from their sent transfer; the platform bears the rest.
+    let path = format!("/admin/itineraries/{}/refund", p.itinerary);
+    let refund = |amount: i64, reason: &str| c.post(&path, Some(admin), json!({"amount": amount, "reason": reason}));
+    c.post(&path, Some(ann), json!({"amount": 1000, "reason": "x"})).await.problem(403, "forbidden");
+    refund(0, "damaged").await.problem(422, "validation-failed");
+    refund(p.total + 1, "damaged").await.problem(422, "validation-failed");
+    refund(1000, " ").await.problem(422, "validation-failed");
+    let r = refund(1000, "a damaged corner").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    eprintln!("calls: POST /admin/itineraries/{{id}}/refund: {}", r.header("x-aws-calls").unwrap_or(""));
+    let (ann_part, bob_part) = (p.shares.0 * 1000 / p.total, p.shares.1 * 1000 / p.total);
+    let parts: Vec<(i64, &str)> = r.body["clawbacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["amount"].as_i64().unwrap(), x["how"].as_str().unwrap()))
+        .collect();
+    assert_eq!(parts, [(ann_part, "reversed"), (bob_part, "reversed")], "{}", r.body);
+    assert_eq!(r.body["platform"].as_i64(), Some(1000 - ann_part - bob_part));
+    let t = transfers(stack, &p.itinerary).await.into_iter().find(|t| t["destination"] == acct.as_str()).unwrap();
+    assert_eq!(t["amount_reversed"].as_i64(), Some(100 + ann_part), "the clawback is reversed at Stripe: {t}");
+    // The card refund settles; the clawback's reversal does not go back to Ann's payable.
+    let pay = format!("/itineraries/{}/payment", p.itinerary);
+    handoff_tests::eventually(QUEUED, || async {
+        let pm = ok(c.get(&pay, Some(&p.sid)).await).await;
+        (pm["status"] == "refunded").then_some(())
+    })
+    .await
+    .expect("charge.refunded settles the refund");
+    let a = ok(c.get(&payable, Some(admin)).await).await;
+    assert_eq!(a["headroom"], 100, "only the support reversal is back on the payable: {a}");
+    let mine = payouts_of(c, ann).await;
+    assert_eq!((mine[0]["amount_reversed"].as_i64(), mine[0]["clawed_back"].as_i64()), (Some(100), Some(ann_part)));
 }
 
 /// The shares of deliveries made under faults, paid out under faults:

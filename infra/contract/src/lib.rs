@@ -113,6 +113,7 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("get-payout-account", get_payout_account::operation()),
         ("list-my-payouts", list_my_payouts::operation()),
         ("start-payout-run", start_payout_run::operation()),
+        ("refund-delivered", refund_delivered::operation()),
     ]
 }
 

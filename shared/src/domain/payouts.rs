@@ -30,6 +30,8 @@ pub enum PayoutStatus {
     Sent,
     /// Sent, then reversed at the provider (in part or in whole).
     Reversed,
+    /// Never sent: a refund after delivery took all of it.
+    Withheld,
 }
 
 /// One payee's share of one delivered itinerary.
@@ -57,9 +59,13 @@ pub struct Payout {
     /// The provider's transfer (`tr_…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_id: Option<String>,
-    /// Reversed at the provider so far (minor units).
+    /// Reversed at the provider and back on the payable so far (minor units).
     #[serde(default)]
     pub amount_reversed: i64,
+    /// Taken back for refunds after delivery (minor units): withheld from
+    /// `amount` while due, or reversed at the provider once sent.
+    #[serde(default)]
+    pub clawed_back: i64,
     pub created_at: String,
     pub updated_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,11 +102,12 @@ impl Payout {
         }
     }
 
-    /// The provider reports `total` reversed: what is newly reversed goes
-    /// back to the payable (none if already applied).
+    /// The provider reports `total` reversed (less what refunds clawed
+    /// back): what is newly reversed goes back to the payable (none if
+    /// already applied).
     pub fn reversal(&mut self, total: i64, at: &str) -> Option<Transfer> {
-        let total = total.min(self.amount);
-        if self.status == PayoutStatus::Due || total <= self.amount_reversed {
+        let total = total.min(self.amount - self.clawed_back);
+        if matches!(self.status, PayoutStatus::Due | PayoutStatus::Withheld) || total <= self.amount_reversed {
             return None;
         }
         let t = Transfer {
@@ -143,12 +150,33 @@ pub fn payouts_of_release(released: &[Transfer], charge_id: Option<&str>, at: &s
                 last_error: None,
                 transfer_id: None,
                 amount_reversed: 0,
+                clawed_back: 0,
                 created_at: at.into(),
                 updated_at: at.into(),
                 sent_at: None,
             })
         })
         .collect()
+}
+
+/// Refunds after delivery, the policy: each payee bears the refund in
+/// proportion to their share of the itinerary's total (rounded down, never
+/// more than is left of their share); the platform bears the rest from its
+/// revenue. Returns each payout's part and the platform's.
+pub fn clawbacks(total: i64, refund: i64, payouts: &[Payout]) -> (Vec<i64>, i64) {
+    let parts: Vec<i64> = payouts
+        .iter()
+        .map(|p| {
+            let share = p.amount + if p.status == PayoutStatus::Due { p.clawed_back } else { 0 };
+            let left = if p.status == PayoutStatus::Due { p.amount } else { p.amount - p.clawed_back };
+            if total <= 0 {
+                return 0;
+            }
+            ((share as i128 * refund as i128 / total as i128) as i64).clamp(0, left.max(0))
+        })
+        .collect();
+    let platform = refund - parts.iter().sum::<i64>();
+    (parts, platform)
 }
 
 /// A payee's due payouts in one currency, and their total.
@@ -304,6 +332,20 @@ mod tests {
         let got: Vec<(&str, &str, i64)> = p.iter().map(|p| (&p.payout_id[..], &p.payee_id[..], p.amount)).collect();
         assert_eq!(got, [("it.payout.0", "ann", 1200), ("it.payout.1", "bob", 800)]);
         assert!(p.iter().all(|p| p.status == PayoutStatus::Due && p.charge_id.as_deref() == Some("ch_1")));
+    }
+
+    #[test]
+    fn a_refund_after_delivery_is_borne_pro_rata() {
+        let mut p = payouts_of_release(&[share("it", 0, "ann", 1400), share("it", 1, "bob", 600)], None, "t");
+        p[1].status = PayoutStatus::Sent;
+        // 1000 of a 2500 total: Ann 1400 × 1000/2500 = 560, Bob 240, the platform 200.
+        assert_eq!(clawbacks(2500, 1000, &p), (vec![560, 240], 200));
+        // What is left bounds a second refund: Ann's due payout has 840 left, Bob's sent one 360.
+        p[0].amount -= 560;
+        p[0].clawed_back = 560;
+        p[1].clawed_back = 240;
+        assert_eq!(clawbacks(2500, 2500, &p), (vec![840, 360], 1300));
+        assert_eq!(clawbacks(2500, 1, &p), (vec![0, 0], 1), "rounded down: the platform bears the cent");
     }
 
     #[test]

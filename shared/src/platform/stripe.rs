@@ -174,13 +174,24 @@ impl Event {
     }
 
     /// What a `transfer.reversed` says: the payout the transfer made (its
-    /// metadata) and how much of it is reversed so far.
+    /// metadata) and how much of it is reversed so far, less the reversals
+    /// the platform made to claw back a refund (their metadata names it).
     pub fn transfer_reversal(&self) -> Option<(String, i64)> {
         if self.kind != "transfer.reversed" {
             return None;
         }
         let o = &self.data.object;
-        Some((o.pointer("/metadata/payout_id")?.as_str()?.to_string(), o.get("amount_reversed")?.as_i64()?))
+        let clawed: i64 = o
+            .pointer("/reversals/data")
+            .and_then(Value::as_array)
+            .map(|rs| {
+                rs.iter()
+                    .filter(|r| r.pointer("/metadata/refund_id").is_some())
+                    .filter_map(|r| r.get("amount").and_then(Value::as_i64))
+                    .sum()
+            })
+            .unwrap_or(0);
+        Some((o.pointer("/metadata/payout_id")?.as_str()?.to_string(), o.get("amount_reversed")?.as_i64()? - clawed))
     }
 
     /// What the event says about a payment, for the events the platform handles.
@@ -525,6 +536,20 @@ mod client {
                 form.push(("source_transaction".into(), c.into()));
             }
             self.call("CreateTransfer", reqwest::Method::POST, "/v1/transfers", &form, Some(key)).await
+        }
+
+        /// Takes `amount` of a transfer back from the connected account, for
+        /// the refund `refund_id` (in metadata, so its event is told apart).
+        pub async fn reverse_transfer(
+            &self,
+            transfer_id: &str,
+            amount: i64,
+            refund_id: &str,
+            key: &str,
+        ) -> Result<Value, StripeError> {
+            let form = vec![("amount".into(), amount.to_string()), ("metadata[refund_id]".into(), refund_id.into())];
+            let path = format!("/v1/transfers/{transfer_id}/reversals");
+            self.call("CreateTransferReversal", reqwest::Method::POST, &path, &form, Some(key)).await
         }
 
         /// Events created at or after `since` (unix seconds), newest first.

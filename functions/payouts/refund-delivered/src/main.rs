@@ -1,0 +1,1 @@
+handoff::http_function!(refund_delivered::handle);
