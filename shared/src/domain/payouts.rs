@@ -168,7 +168,9 @@ pub fn clawbacks(total: i64, refund: i64, payouts: &[Payout]) -> (Vec<i64>, i64)
         .iter()
         .map(|p| {
             let share = p.amount + if p.status == PayoutStatus::Due { p.clawed_back } else { 0 };
-            let left = if p.status == PayoutStatus::Due { p.amount } else { p.amount - p.clawed_back };
+            // Sent: what the provider can still reverse (not what support already did).
+            let left =
+                if p.status == PayoutStatus::Due { p.amount } else { p.amount - p.clawed_back - p.amount_reversed };
             if total <= 0 {
                 return 0;
             }
@@ -346,6 +348,9 @@ mod tests {
         p[1].clawed_back = 240;
         assert_eq!(clawbacks(2500, 2500, &p), (vec![840, 360], 1300));
         assert_eq!(clawbacks(2500, 1, &p), (vec![0, 0], 1), "rounded down: the platform bears the cent");
+        // Support already reversed 300 of Bob's transfer: only 60 is left to take from it.
+        p[1].amount_reversed = 300;
+        assert_eq!(clawbacks(2500, 2500, &p), (vec![840, 60], 1600));
     }
 
     #[test]

@@ -5,14 +5,9 @@
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 
-use super::envelope::Actor;
-use super::outbox;
-use super::payment_records::ledger_writes;
 use super::store::{put_new, put_versioned, record, Record, StoreError, Table};
-use crate::domain::events::PayoutSent;
 use crate::domain::identity::User;
-use crate::domain::money::Money;
-use crate::domain::payouts::{group_due, readiness, Held, Payout, PayoutAccount, PayoutStatus};
+use crate::domain::payouts::{readiness, Held, Payout, PayoutAccount, PayoutStatus};
 use crate::keys::{self, entity};
 
 /// A payout as stored: listed by payee (gsi1), waiting on the due index (gsi2) while due.
@@ -105,18 +100,24 @@ pub struct HeldPayee {
     pub reason: Held,
 }
 
-/// How much of the due index one run reads.
-const DUE_LIMIT: i32 = 1000;
-
 #[cfg(feature = "stripe")]
 pub use run::{run, PayoutConfig};
 
 #[cfg(feature = "stripe")]
 mod run {
     use super::*;
+    use crate::domain::events::PayoutSent;
+    use crate::domain::money::Money;
+    use crate::domain::payouts::group_due;
     use crate::platform::env::{ConfigError, Env};
+    use crate::platform::envelope::Actor;
+    use crate::platform::outbox;
+    use crate::platform::payment_records::ledger_writes;
     use crate::platform::stripe::{Client, NewTransfer};
     use std::time::{Duration, Instant};
+
+    /// How much of the due index one run reads.
+    const DUE_LIMIT: i32 = 1000;
 
     /// The provider for payouts: the client, the minimum due total (minor
     /// units) a payee is paid from, and where the provider's onboarding
