@@ -72,7 +72,28 @@ pub struct Payout {
     pub sent_at: Option<String>,
 }
 
+/// The payout of an itinerary's `segment`: `<itinerary>.payout.<segment>`.
+pub fn payout_id(itinerary_id: &str, segment: usize) -> String {
+    format!("{itinerary_id}.payout.{segment}")
+}
+
 impl Payout {
+    /// Takes `part` back for a refund after delivery: withheld from a due
+    /// payout (withheld altogether at zero), or to be reversed at the
+    /// provider from a sent one. Answers whether it was sent (a reversal is needed).
+    pub fn claw_back(&mut self, part: i64, at: &str) -> bool {
+        self.clawed_back += part;
+        self.updated_at = at.into();
+        if self.status != PayoutStatus::Due {
+            return true;
+        }
+        self.amount -= part;
+        if self.amount == 0 {
+            self.status = PayoutStatus::Withheld;
+        }
+        false
+    }
+
     pub fn payable_account(&self) -> AccountId {
         AccountId::new(self.payable, &self.payee_id, &self.currency)
     }
@@ -136,9 +157,9 @@ pub fn payouts_of_release(released: &[Transfer], charge_id: Option<&str>, at: &s
         .filter(|t| matches!(t.credit.kind, AccountKind::PayableTraveler | AccountKind::PayableCourier))
         .filter_map(|t| {
             // `<it>.share.<n>.post` → `<it>.payout.<n>`
-            let n = t.transfer_id.strip_suffix(".post")?.rsplit('.').next()?;
+            let n: usize = t.transfer_id.strip_suffix(".post")?.rsplit('.').next()?.parse().ok()?;
             Some(Payout {
-                payout_id: format!("{}.payout.{n}", t.itinerary_id),
+                payout_id: payout_id(&t.itinerary_id, n),
                 payee_id: t.credit.owner.clone(),
                 payable: t.credit.kind,
                 itinerary_id: t.itinerary_id.clone(),

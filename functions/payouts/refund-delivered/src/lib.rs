@@ -18,7 +18,7 @@ use handoff::domain::events::RefundIssued;
 use handoff::domain::identity::Role;
 use handoff::domain::ledger::{AccountId, AccountKind, Phase, Transfer, TransferCode};
 use handoff::domain::money::Money;
-use handoff::domain::payouts::{clawbacks, Payout, PayoutStatus};
+use handoff::domain::payouts::{clawbacks, payout_id, Payout};
 use handoff::keys;
 use handoff::platform::booking_records::load;
 use handoff::platform::context::Ctx;
@@ -79,8 +79,7 @@ pub async fn handle(ctx: &Ctx<PayoutConfig>, req: &ApiRequest) -> Result<Reply, 
     if body.amount < 1 || body.amount > refundable {
         return Err(Problem::field("amount", format!("must be between 1 and {refundable} (paid and not refunded)")));
     }
-    let ids: Vec<keys::Key> =
-        (0..it.segments.len()).map(|n| keys::payout(&format!("{}.payout.{n}", it.itinerary_id))).collect();
+    let ids: Vec<keys::Key> = (0..it.segments.len()).map(|n| keys::payout(&payout_id(&it.itinerary_id, n))).collect();
     let mut payouts: Vec<Record<Payout>> = Vec::new();
     for item in table.get_many(&ids, true).await? {
         payouts.extend(record::<Payout>(item)?);
@@ -113,13 +112,7 @@ pub async fn handle(ctx: &Ctx<PayoutConfig>, req: &ApiRequest) -> Result<Reply, 
             continue;
         }
         let mut po = rec.data.clone();
-        po.clawed_back += part;
-        po.updated_at = at.clone();
-        let how = if po.status == PayoutStatus::Due {
-            po.amount -= part;
-            if po.amount == 0 {
-                po.status = PayoutStatus::Withheld;
-            }
+        let how = if !po.claw_back(part, &at) {
             batch.push(transfer(format!("clawback.{}", po.payout_id), po.payable_account(), part));
             "withheld"
         } else {
