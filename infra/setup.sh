@@ -4,7 +4,8 @@
 # schemathesis (pinned) in a third, localstripe (pinned; GPL, run as its own
 # server by infra/localstripe_server.py, never linked) in a fourth, and the Swagger UI files (the npm package
 # swagger-ui-dist, pinned and checked against its registry integrity hash) that
-# the local stack serves as the API reference at /_local/docs/.
+# the local stack serves as the API reference at /_local/docs/. Test runs
+# (WITH_TEST_TOOLS=1) also get Debian's chromium and poppler-utils through apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MOTO_VERSION=5.2.5
@@ -14,14 +15,23 @@ LOCALSTRIPE_VERSION=1.15.10
 SWAGGER_UI_VERSION=5.35.0
 SWAGGER_UI_INTEGRITY=sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ==
 mkdir -p .local
-# The public tracking page is tested in a real browser: Debian's chromium (test runs only).
-if [ "${WITH_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
-  echo "setup: installing Debian's chromium (apt) for the browser test" >&2
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
-    || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+# Test runs only: the public tracking page is tested in a real browser
+# (Debian's chromium), and receipts and invoices are read back from their
+# PDFs by pdftotext (Debian's poppler-utils).
+if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
+  missing=""
+  command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+  command -v pdftotext >/dev/null 2>&1 || missing="$missing poppler-utils"
+  if [ -n "$missing" ]; then
+    echo "setup: installing Debian's$missing (apt) for the tests" >&2
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    # shellcheck disable=SC2086
+    $sudo apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1 \
+      || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q --no-install-recommends $missing >/dev/null; }
+  fi
   command -v chromium >/dev/null 2>&1 || { echo "setup: chromium could not be installed" >&2; exit 1; }
+  command -v pdftotext >/dev/null 2>&1 || { echo "setup: pdftotext (poppler-utils) could not be installed" >&2; exit 1; }
 fi
 if [ ! -x .local/moto/bin/moto_server ] || ! .local/moto/bin/python -c "import moto,sys; sys.exit(moto.__version__!='$MOTO_VERSION')" 2>/dev/null; then
   echo "setup: installing moto[server]==$MOTO_VERSION into .local/moto" >&2

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # A fresh build gains nothing from incremental caches; under CI they would
 # only cost time and about 4 GB of disk.
 if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
-WITH_CHROMIUM=1 bash infra/setup.sh
+WITH_TEST_TOOLS=1 bash infra/setup.sh
 port=${HANDOFF_TEST_MOTO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 source infra/moto.sh
 start_moto "$port" .local/moto-test.log

@@ -75,6 +75,8 @@ pub mod entity {
     pub const WS_SUBSCRIPTION: &str = "LiveSubscription";
     pub const PAYOUT_ACCOUNT: &str = "PayoutAccount";
     pub const PAYOUT: &str = "Payout";
+    pub const SALES_DOCUMENT: &str = "SalesDocument";
+    pub const DOCUMENT_COUNTER: &str = "DocumentCounter";
 }
 
 pub fn user(user_id: &str) -> Key {
@@ -467,6 +469,29 @@ pub fn due_payout(payee_id: &str, currency: &str, created_at: &str, payout_id: &
 }
 pub fn due_payouts() -> &'static str {
     "PAYOUTS#DUE"
+}
+
+/// A sales document (receipt, invoice, earnings statement) in its owner's
+/// partition: `owner_partition` is the itinerary's or the payee's, `doc` is
+/// `receipt`, `invoice` or `statement.<YYYY-MM>.<currency>`.
+pub fn sales_document(owner_partition: &str, doc: &str) -> Key {
+    key(owner_partition.into(), format!("SALEDOC#{doc}"))
+}
+/// A document series (e.g. `INV-2026`), in number order (gsi1): the
+/// accountant's list, and the proof that no number is missing.
+pub fn in_series(series: &str, seq: u64) -> Gsi1 {
+    Gsi1 { gsi1pk: series_partition(series), gsi1sk: format!("{seq:09}") }
+}
+pub fn series_partition(series: &str) -> String {
+    format!("SERIES#{series}")
+}
+/// The last number taken in a series (one item per series, versioned).
+pub fn series_counter(series: &str) -> Key {
+    key(series_partition(series), "COUNTER")
+}
+/// A payee's partition for their earnings statements.
+pub fn statements_partition(payee_id: &str) -> String {
+    format!("PAYEE#{payee_id}#STATEMENTS")
 }
 
 #[cfg(test)]

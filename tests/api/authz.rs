@@ -205,6 +205,10 @@ fn rows() -> Vec<Row> {
         row("POST", "/itineraries", Some(json!({"quote_id": "{quote}"})), Fresh::Quote, [U, F, K, N, F, F, F, F]),
         row("GET", "/itineraries/{itinerary}", None, Fresh::No, owner_only),
         row("GET", "/me/itineraries", None, Fresh::No, signed_in),
+        row("GET", "/itineraries/{conversation}/receipt", None, Fresh::No, owner_only),
+        // Not delivered: the owner's answer is 409 document-not-issued (the
+        // lifecycle test fetches a delivered one's invoice).
+        row("GET", "/itineraries/{conversation}/invoice", None, Fresh::No, [U, N, P, N, N, N, N, N]),
         row("PUT", "/itineraries/{itinerary}/cancel", None, Fresh::Itinerary, owner_only),
         row(
             "POST",
@@ -535,6 +539,11 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says() {
     })
     .await
     .expect("the paid itinerary gets its handoff plan");
+    handoff_tests::eventually(handoff_tests::QUEUED, || async {
+        (c.get(&format!("/itineraries/{conversation}/receipt"), Some(&owner)).await.status == 200).then_some(())
+    })
+    .await
+    .expect("the paid itinerary gets its receipt");
     let handoff = format!("{custody}.0");
     let tracking = ok(&c.get(&format!("/shipments/{custody}/handoffs"), Some(&owner)).await, "plan")["tracking_token"]
         .as_str()

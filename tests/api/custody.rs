@@ -270,9 +270,22 @@ async fn a_parcel_changes_hands_by_signed_scans_and_is_delivered_with_proof() {
     // The travelers connect payout accounts; the payout run sends exactly their shares.
     crate::payouts::pays_out_the_delivery(&c, &stack, &p).await;
 
+    // The sender's receipt and invoice, read back from their PDFs.
+    crate::invoices::documents_of_the_delivery(&c, &p).await;
+
     // Everyone was told: the sender of each step, the travelers of the delivery (in-app here).
     for (who, want) in [
-        (sid, &["parcel_picked_up", "parcel_handed_over", "out_for_delivery", "parcel_delivered"][..]),
+        (
+            sid,
+            &[
+                "parcel_picked_up",
+                "parcel_handed_over",
+                "out_for_delivery",
+                "parcel_delivered",
+                "receipt_issued",
+                "invoice_issued",
+            ][..],
+        ),
         (ann, &["parcel_delivered"][..]),
         (bob, &["parcel_delivered"][..]),
     ] {
@@ -632,6 +645,7 @@ async fn redrive(c: &Client) {
         "OutboxPublisherDLQ",
         "PlanHandoffsDLQ",
         "ReleaseEscrowDLQ",
+        "IssueDocumentsDLQ",
         "NotifierDLQ",
         "BroadcastDLQ",
     ] {
@@ -749,6 +763,9 @@ async fn concurrent_deliveries_survive_injected_aws_and_stripe_faults() {
             "CreatePayoutAccountFunction",
             "ApplyPayoutEventFunction",
             "StartPayoutRunFunction",
+            "IssueDocumentsFunction",
+            "GetReceiptFunction",
+            "GetInvoiceFunction",
         ]
         .into_iter()
         .map(String::from)
@@ -851,6 +868,26 @@ async fn concurrent_deliveries_survive_injected_aws_and_stripe_faults() {
     crate::payouts::pays_out_under_faults(&c, &done).await;
     stripe_faults("0").await;
     crate::payouts::paid_exactly_once(&c, &stack, &done).await;
+
+    // Each delivery's receipt and invoice, issued under the same faults:
+    // readable, each issued once, and no series with a gap.
+    for p in &done {
+        for kind in ["receipt", "invoice"] {
+            let path = format!("/itineraries/{}/{kind}", p.itinerary);
+            let doc = eventually(180, || async {
+                redrive(&c).await;
+                let r = c.get(&path, Some(&p.sid)).await;
+                (r.status == 200).then_some(r.body)
+            })
+            .await
+            .unwrap_or_else(|| panic!("{path} is issued under faults"));
+            assert_eq!(doc["total"]["amount"], p.total, "{doc}");
+            let pdf = reqwest::get(doc["url"].as_str().unwrap()).await.unwrap().bytes().await.unwrap();
+            let text = crate::invoices::pdf_text(&pdf);
+            assert!(text.contains(&format!("Number: {}", doc["number"].as_str().unwrap())), "{text}");
+        }
+    }
+    crate::invoices::numbered_without_gaps(&stack, &done).await;
     let checked = eventually(180, || async {
         let r = c.post("/_local/schedules/CheckLedgerFunction", None, json!({})).await;
         (r.status == 200).then_some(r.body)

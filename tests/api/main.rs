@@ -10,6 +10,7 @@ mod events;
 mod faults;
 mod fuzz;
 mod hostile;
+mod invoices;
 mod messaging;
 mod negative;
 mod notifications;

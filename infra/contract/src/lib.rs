@@ -114,6 +114,8 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("list-my-payouts", list_my_payouts::operation()),
         ("start-payout-run", start_payout_run::operation()),
         ("refund-delivered", refund_delivered::operation()),
+        ("get-receipt", get_receipt::operation()),
+        ("get-invoice", get_invoice::operation()),
     ]
 }
 
@@ -133,6 +135,7 @@ const TAGS: &[(&str, &str)] = &[
     ("webhooks", "Signed outbound webhooks for business customers"),
     ("custody", "Handoff plans, signed QR scans, delivery codes, tracking and the delivery proof"),
     ("payouts", "Travelers' and couriers' payout accounts (Stripe Connect) and payouts"),
+    ("invoices", "Senders' receipts and invoices: numbered without gaps, as PDF"),
     ("admin", "Administration: roles, verification, the audit log"),
     ("platform", "The API itself"),
 ];
@@ -247,6 +250,7 @@ pub fn event_schemas() -> Vec<(String, Value)> {
         event_schema::<ev::ParcelLocated>(),
         event_schema::<ev::PayoutSent>(),
         event_schema::<ev::PayoutReversed>(),
+        event_schema::<ev::DocumentIssued>(),
     ]
 }
 

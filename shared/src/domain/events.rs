@@ -573,3 +573,24 @@ impl DomainEvent for PayoutReversed {
     const SOURCE: &'static str = "handoff.payouts";
     const DETAIL_TYPE: &'static str = "PayoutReversed";
 }
+
+/// A sales document was issued and its PDF stored: the sender's receipt
+/// (on confirmation) or invoice (on delivery), or a payee's statement.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct DocumentIssued {
+    pub kind: super::invoices::DocKind,
+    /// `INV-2026-000042`: gapless within its series (kind and year).
+    pub number: String,
+    /// The sender (receipt, invoice) or payee (statement).
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub itinerary_id: Option<String>,
+    /// A statement's month (`YYYY-MM`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    pub total: super::money::Money,
+}
+impl DomainEvent for DocumentIssued {
+    const SOURCE: &'static str = "handoff.invoices";
+    const DETAIL_TYPE: &'static str = "DocumentIssued";
+}

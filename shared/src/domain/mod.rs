@@ -8,6 +8,7 @@ pub mod documents;
 pub mod events;
 pub mod geo;
 pub mod identity;
+pub mod invoices;
 pub mod ledger;
 pub mod live;
 pub mod messaging;

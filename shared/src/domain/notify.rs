@@ -12,9 +12,11 @@ use thiserror::Error;
 use super::custody::StepKind;
 use super::events::{
     BookingAccepted, BookingDeclined, BookingExpired, DeliveryCodeIssued, DeliveryConfirmed, DeliveryLocked,
-    DomainEvent, HandoffCompleted, HandoffMissed, ItineraryConfirmed, ItineraryRequested, MessagePosted, PaymentFailed,
-    PayoutSent, RefundIssued, ShipmentIssueReported, UserSignedUp, WebhookEndpointDisabled,
+    DocumentIssued, DomainEvent, HandoffCompleted, HandoffMissed, ItineraryConfirmed, ItineraryRequested,
+    MessagePosted, PaymentFailed, PayoutSent, RefundIssued, ShipmentIssueReported, UserSignedUp,
+    WebhookEndpointDisabled,
 };
+use super::invoices::DocKind;
 use super::money::Money;
 
 /// What a notification is about; preferences are kept per category.
@@ -326,6 +328,13 @@ pub enum Notice {
         itinerary_id: String,
         amount: Money,
     },
+    /// The sender's receipt or invoice was issued (email and in-app).
+    DocumentIssued {
+        itinerary_id: String,
+        invoice: bool,
+        number: String,
+        total: Money,
+    },
     /// Someone wrote in a conversation (push and in-app only).
     NewMessage {
         conversation_id: String,
@@ -392,6 +401,8 @@ impl Notice {
             Self::PaymentFailed { .. } => "payment_failed",
             Self::RefundIssued { .. } => "refund_issued",
             Self::PayoutSent { .. } => "payout_sent",
+            Self::DocumentIssued { invoice: false, .. } => "receipt_issued",
+            Self::DocumentIssued { invoice: true, .. } => "invoice_issued",
             Self::NewMessage { .. } => "new_message",
             Self::MessagesWaiting { .. } => "messages_waiting",
             Self::WebhookDisabled { .. } => "webhook_disabled",
@@ -413,7 +424,10 @@ impl Notice {
             | Self::BookingDeclined { .. }
             | Self::BookingExpired { .. }
             | Self::ItineraryConfirmed { .. } => Category::Bookings,
-            Self::PaymentReceived { .. } | Self::RefundIssued { .. } | Self::PayoutSent { .. } => Category::Receipts,
+            Self::PaymentReceived { .. }
+            | Self::RefundIssued { .. }
+            | Self::PayoutSent { .. }
+            | Self::DocumentIssued { .. } => Category::Receipts,
             Self::PaymentFailed { .. } => Category::Payments,
             Self::NewMessage { .. } | Self::MessagesWaiting { .. } => Category::Messages,
             Self::WebhookDisabled { .. } => Category::Security,
@@ -433,6 +447,7 @@ impl Notice {
         match self {
             Self::NewMessage { .. } => matches!(c, Channel::Push | Channel::InApp),
             Self::MessagesWaiting { .. } => c == Channel::Email,
+            Self::DocumentIssued { .. } => matches!(c, Channel::Email | Channel::InApp),
             _ => true,
         }
     }
@@ -452,6 +467,9 @@ impl Notice {
             }
             Self::WebhookDisabled { endpoint_id, .. } => format!("/webhook-endpoints/{endpoint_id}"),
             Self::PayoutSent { .. } => "/me/payouts".into(),
+            Self::DocumentIssued { itinerary_id, invoice, .. } => {
+                format!("/itineraries/{itinerary_id}/{}", if *invoice { "invoice" } else { "receipt" })
+            }
             Self::ParcelPickedUp { shipment_id }
             | Self::ParcelHandedOver { shipment_id, .. }
             | Self::OutForDelivery { shipment_id }
@@ -529,6 +547,21 @@ pub fn recipients(detail_type: &str, data: &serde_json::Value) -> Result<Vec<(St
         PayoutSent::DETAIL_TYPE => {
             let e: PayoutSent = parse(data)?;
             vec![(e.payee_id, Notice::PayoutSent { itinerary_id: e.itinerary_id, amount: e.amount })]
+        }
+        DocumentIssued::DETAIL_TYPE => {
+            let e: DocumentIssued = parse(data)?;
+            match (e.kind, e.itinerary_id) {
+                (DocKind::Receipt | DocKind::Invoice, Some(itinerary_id)) => vec![(
+                    e.user_id,
+                    Notice::DocumentIssued {
+                        itinerary_id,
+                        invoice: e.kind == DocKind::Invoice,
+                        number: e.number,
+                        total: e.total,
+                    },
+                )],
+                _ => Vec::new(),
+            }
         }
         WebhookEndpointDisabled::DETAIL_TYPE => {
             let e: WebhookEndpointDisabled = parse(data)?;
@@ -647,7 +680,7 @@ pub fn contacts(
 }
 
 /// The event types the notifier takes (its EventBridge rule lists them).
-pub const EVENTS: [&str; 17] = [
+pub const EVENTS: [&str; 18] = [
     UserSignedUp::DETAIL_TYPE,
     ItineraryRequested::DETAIL_TYPE,
     BookingAccepted::DETAIL_TYPE,
@@ -665,6 +698,7 @@ pub const EVENTS: [&str; 17] = [
     HandoffMissed::DETAIL_TYPE,
     ShipmentIssueReported::DETAIL_TYPE,
     PayoutSent::DETAIL_TYPE,
+    DocumentIssued::DETAIL_TYPE,
 ];
 
 /// The addresses an SES event (bounce or complaint, as SES sends it to
@@ -869,6 +903,18 @@ mod tests {
             },
             Notice::RefundIssued { itinerary_id: "it1".into(), refund: eur(500) },
             Notice::PayoutSent { itinerary_id: "it1".into(), amount: eur(4_200) },
+            Notice::DocumentIssued {
+                itinerary_id: "it1".into(),
+                invoice: false,
+                number: "RCT-2026-000001".into(),
+                total: eur(3_490),
+            },
+            Notice::DocumentIssued {
+                itinerary_id: "it1".into(),
+                invoice: true,
+                number: "INV-2026-000001".into(),
+                total: eur(3_490),
+            },
             Notice::NewMessage { conversation_id: "it1".into(), preview: "See you at the gate".into() },
             Notice::MessagesWaiting { conversation_id: "it1".into(), unread: 3 },
             Notice::WebhookDisabled { endpoint_id: "e1".into(), url: "https://hooks.example.com/x".into() },

@@ -32,9 +32,18 @@ pub struct Loaded {
     pub payment: Option<Record<crate::domain::payments::Payment>>,
     /// Its ledger transfers.
     pub transfers: Vec<Record<super::payment_records::TransferRecord>>,
+    /// Its receipt and invoice, once issued.
+    pub documents: Vec<Record<crate::domain::invoices::SalesDocument>>,
 }
 
 impl Loaded {
+    /// Its receipt or invoice, if issued.
+    pub fn document(
+        &self,
+        kind: crate::domain::invoices::DocKind,
+    ) -> Option<&Record<crate::domain::invoices::SalesDocument>> {
+        self.documents.iter().find(|d| d.data.draft.kind == kind)
+    }
     pub fn booking(&self, booking_id: &str) -> Option<&Record<Booking>> {
         self.bookings.iter().find(|b| b.data.booking_id == booking_id)
     }
@@ -57,17 +66,18 @@ pub async fn load(table: &Table, itinerary_id: &str) -> Result<Option<Loaded>, S
         })
         .await?;
     let (mut itinerary, mut payment) = (None, None);
-    let (mut bookings, mut transfers) = (Vec::new(), Vec::new());
+    let (mut bookings, mut transfers, mut documents) = (Vec::new(), Vec::new(), Vec::new());
     for r in page.items {
         match r.entity.as_str() {
             entity::ITINERARY => itinerary = Some(r.parse::<Itinerary>()?),
             entity::BOOKING => bookings.push(r.parse::<Booking>()?),
             entity::PAYMENT => payment = Some(r.parse()?),
             entity::LEDGER_TRANSFER => transfers.push(r.parse()?),
+            entity::SALES_DOCUMENT => documents.push(r.parse()?),
             _ => {}
         }
     }
-    Ok(itinerary.map(|itinerary| Loaded { itinerary, bookings, payment, transfers }))
+    Ok(itinerary.map(|itinerary| Loaded { itinerary, bookings, payment, transfers, documents }))
 }
 
 /// The sender's own itinerary (404 for anyone else, like a missing one).

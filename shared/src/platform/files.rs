@@ -23,6 +23,9 @@ pub struct Files {
     bucket: String,
 }
 
+/// How long a presigned link to a stored file works (15 minutes).
+pub const VIEW_URL_SECONDS: u64 = UPLOAD_URL_SECONDS;
+
 /// At most this many documents (pending or accepted) per trip or vehicle.
 pub const MAX_DOCUMENTS: usize = 10;
 
@@ -235,15 +238,34 @@ impl Files {
         Ok(Reply::ok(&doc))
     }
 
-    /// A presigned GET URL of a stored file (15 minutes; presigning makes no call).
+    /// A presigned GET URL of a stored file (presigning makes no call).
     pub async fn view_url(&self, object_key: &str) -> Result<String, Problem> {
         let config =
-            PresigningConfig::expires_in(Duration::from_secs(UPLOAD_URL_SECONDS)).map_err(|_| Problem::internal())?;
+            PresigningConfig::expires_in(Duration::from_secs(VIEW_URL_SECONDS)).map_err(|_| Problem::internal())?;
         let p = self.s3.get_object().bucket(&self.bucket).key(object_key).presigned(config).await.map_err(|e| {
             tracing::error!(error = %e, "presign failed");
             Problem::unavailable()
         })?;
         Ok(p.uri().to_string())
+    }
+
+    /// Stores a file the platform made (a rendered PDF) under `object_key`.
+    pub async fn store(
+        &self,
+        object_key: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), super::store::StoreError> {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(object_key)
+            .content_type(content_type)
+            .body(bytes.into())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| super::store::StoreError::Unavailable(Box::new(e)))
     }
 
     /// Deletes stored files, best effort (a failure leaves an unused object).

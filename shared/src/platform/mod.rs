@@ -25,6 +25,8 @@ pub mod files;
 pub mod http;
 #[cfg(feature = "dynamodb")]
 pub mod idempotency;
+#[cfg(all(feature = "http", feature = "dynamodb", feature = "s3"))]
+pub mod invoice_records;
 #[cfg(feature = "live")]
 pub mod live_records;
 #[cfg(feature = "sesv2")]

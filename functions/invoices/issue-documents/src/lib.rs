@@ -1,0 +1,69 @@
+//! The sender's sales documents: ItineraryConfirmed issues the receipt,
+//! DeliveryConfirmed the invoice. Each is numbered once in its series
+//! (counter and document in one transaction: no gap, no number twice),
+//! its PDF rendered and put in the files bucket, then DocumentIssued goes
+//! out with the processed-marker. A retry finds the document issued and
+//! only stores its PDF again (the same bytes).
+//! Query (itinerary, bookings, payment) + GetItem (shipment) +
+//! GetItem ×2 (document, counter) + TransactWriteItems + PutObject +
+//! PutItem (stored) + TransactWriteItems (event, marker).
+use handoff::domain::events::{DeliveryConfirmed, DocumentIssued, DomainEvent, ItineraryConfirmed};
+use handoff::domain::invoices::DocKind;
+use handoff::domain::money::Money;
+use handoff::domain::shipments::Shipment;
+use handoff::keys;
+use handoff::platform::booking_records::load;
+use handoff::platform::context::Ctx;
+use handoff::platform::envelope::{Actor, Envelope};
+use handoff::platform::invoice_records::{buyer, issue, sale_draft, store, Seller};
+use handoff::platform::lambda::EventError;
+use handoff::platform::outbox;
+use handoff::platform::store::{Record, WriteItem};
+
+pub async fn handle(ctx: &Ctx<Seller>, e: &Envelope) -> Result<Vec<WriteItem>, EventError> {
+    let (kind, itinerary_id) = match e.detail_type.as_str() {
+        ItineraryConfirmed::DETAIL_TYPE => {
+            let c: ItineraryConfirmed = serde_json::from_value(e.data.clone()).map_err(EventError::Malformed)?;
+            (DocKind::Receipt, c.itinerary_id)
+        }
+        DeliveryConfirmed::DETAIL_TYPE => {
+            let d: DeliveryConfirmed = serde_json::from_value(e.data.clone()).map_err(EventError::Malformed)?;
+            (DocKind::Invoice, d.itinerary_id)
+        }
+        _ => return Ok(Vec::new()),
+    };
+    let table = ctx.table()?;
+    // An itinerary or payment that is not there will not appear on a retry.
+    let Some(l) = load(table, &itinerary_id).await? else {
+        tracing::error!(itinerary = %itinerary_id, "no such itinerary: nothing to issue");
+        return Ok(Vec::new());
+    };
+    let it = &l.itinerary.data;
+    let Some(payment) = l.payment.as_ref() else {
+        tracing::error!(itinerary = %itinerary_id, "an itinerary without a payment: nothing to issue");
+        return Ok(Vec::new());
+    };
+    let doc = match l.document(kind) {
+        Some(d) => d.clone(),
+        None => {
+            let shipment: Record<Shipment> = table
+                .get(&keys::shipment(&it.shipment_id), true)
+                .await?
+                .ok_or_else(|| EventError::Invalid(format!("shipment {} does not exist", it.shipment_id)))?;
+            let draft = sale_draft(kind, it, &payment.data, ctx.config.0.clone(), buyer(&shipment.data.sender));
+            let key = keys::sales_document(&keys::itinerary_partition(&itinerary_id), kind.as_str());
+            issue(table, &key, &draft, &ctx.now_rfc3339()).await?
+        }
+    };
+    let doc = store(table, ctx.files()?, &doc).await?;
+    let d = &doc.data;
+    let issued = DocumentIssued {
+        kind,
+        number: d.number.clone(),
+        user_id: d.draft.user_id.clone(),
+        itinerary_id: d.draft.itinerary_id.clone(),
+        period: None,
+        total: Money::new(d.total, d.draft.currency.clone()),
+    };
+    Ok(vec![outbox::event(&issued, &e.correlation_id, Actor::system())])
+}

@@ -1,0 +1,1 @@
+handoff::consumer_function!(issue_documents::handle);
