@@ -470,6 +470,14 @@ pub fn due_payout(payee_id: &str, currency: &str, created_at: &str, payout_id: &
 pub fn due_payouts() -> &'static str {
     "PAYOUTS#DUE"
 }
+/// Payouts sent in a month (gsi2 once sent, `sent_at`'s `YYYY-MM`), by
+/// payee and currency: the month's earnings statements.
+pub fn sent_payout(month: &str, payee_id: &str, currency: &str, sent_at: &str, payout_id: &str) -> Gsi2 {
+    Gsi2 { gsi2pk: sent_payouts(month), gsi2sk: format!("{payee_id}#{currency}#{sent_at}#{payout_id}") }
+}
+pub fn sent_payouts(month: &str) -> String {
+    format!("PAYOUTS#SENT#{month}")
+}
 
 /// A sales document (receipt, invoice, earnings statement) in its owner's
 /// partition: `owner_partition` is the itinerary's or the payee's, `doc` is

@@ -228,6 +228,7 @@ fn rows() -> Vec<Row> {
         row("POST", "/me/payout-account", Some(json!({"country": "FR"})), Fresh::No, [U, F, K, F, K, K, F, F]),
         row("GET", "/me/payout-account", None, Fresh::No, [U, F, K, F, K, K, F, F]),
         row("GET", "/me/payouts", None, Fresh::No, [U, F, K, F, K, K, F, F]),
+        row("GET", "/me/statements/{month}", None, Fresh::No, [U, F, K, F, K, K, F, F]),
         row("POST", "/admin/payouts/run", None, Fresh::No, admin_only),
         // The fixture itinerary is not delivered: support and admins are let through to a 409.
         row(
@@ -413,6 +414,8 @@ impl Fixture {
             ("hphoto", self.hphoto.clone()),
             ("tracking", self.tracking.clone()),
             ("delivery", "0193a1b2-0000-7000-8000-00000000dead".to_string()),
+            // A closed month in which nobody was paid.
+            ("month", "2020-01".to_string()),
         ])
     }
 }
@@ -731,6 +734,8 @@ fn every_route_of_the_template_has_a_row() {
                 "{token}".to_string()
             } else if seg == "{photo}" || seg == "{hphoto}" {
                 "{photo_id}".to_string()
+            } else if seg == "{month}" {
+                seg.to_string()
             } else if seg.starts_with('{') {
                 "{id}".to_string()
             } else {

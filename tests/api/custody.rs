@@ -272,6 +272,8 @@ async fn a_parcel_changes_hands_by_signed_scans_and_is_delivered_with_proof() {
 
     // The sender's receipt and invoice, read back from their PDFs.
     crate::invoices::documents_of_the_delivery(&c, &p).await;
+    // The travelers' earnings statements for the month they were paid in.
+    crate::invoices::statements_of_the_month(&c, &p).await;
 
     // Everyone was told: the sender of each step, the travelers of the delivery (in-app here).
     for (who, want) in [

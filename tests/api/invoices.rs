@@ -187,3 +187,67 @@ async fn numbers_are_gapless_under_concurrent_issues() {
         .items;
     assert_eq!(listed.iter().map(|d| d.data.seq).collect::<Vec<_>>(), (1..=16).collect::<Vec<_>>());
 }
+
+/// The first instant of the month after `month` (`YYYY-MM`), 03:00 UTC.
+fn after(month: &str) -> String {
+    let (y, m): (i32, u32) = (month[..4].parse().unwrap(), month[5..].parse().unwrap());
+    let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    format!("{y}-{m:02}-01T03:00:00Z")
+}
+
+/// The travelers of `p` were paid this month: their statements wait for
+/// the month's end, the monthly run issues one each (once, however often
+/// it runs), and each PDF lists the payout and totals it.
+pub(crate) async fn statements_of_the_month(c: &Client, p: &Paid) {
+    let (ann, bob) = (&p.ann.0, &p.bob.0);
+    let payouts = ok(c.get("/me/payouts", Some(ann)).await).await;
+    let sent = payouts["items"].as_array().unwrap().iter().find(|x| x["itinerary_id"] == p.itinerary.as_str()).unwrap();
+    let month = sent["sent_at"].as_str().unwrap()[..7].to_string();
+    let path = format!("/me/statements/{month}");
+    let open = c.get(&path, Some(ann)).await;
+    if open.status != 200 {
+        open.problem(409, "month-not-closed");
+    }
+    c.get("/me/statements/2026-13", Some(ann)).await.problem(422, "validation-failed");
+    c.get("/me/statements/november", Some(ann)).await.problem(422, "validation-failed");
+    c.get(&path, Some(&p.admin)).await.problem(403, "forbidden");
+    let empty = ok(c.get("/me/statements/2020-01", Some(ann)).await).await;
+    assert_eq!(empty["items"], serde_json::json!([]), "nothing was paid then");
+
+    // The monthly run, as of the next month's first day: one statement per payee.
+    let schedule = format!("/_local/schedules/IssueStatementsFunction?time={}", after(&month));
+    let run = || async {
+        let r = c.post(&schedule, None, serde_json::json!({})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
+    };
+    let first = run().await;
+    assert_eq!(first["month"], month.as_str(), "{first}");
+    let again = run().await;
+    assert_eq!(first["statements"], again["statements"], "a second run numbers nothing again");
+    for (tok, share) in [(ann, p.shares.0), (bob, p.shares.1)] {
+        let r = c.get(&path, Some(tok)).await;
+        eprintln!("calls: GET /me/statements/{{month}}: {}", r.header("x-aws-calls").unwrap_or(""));
+        let list = ok(r).await;
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "one currency, one statement: {list}");
+        let number = items[0]["number"].as_str().unwrap();
+        assert!(
+            number.starts_with("STM-") && first["statements"].as_array().unwrap().contains(&number.into()),
+            "{number}"
+        );
+        let pdf = reqwest::get(items[0]["url"].as_str().unwrap()).await.unwrap().bytes().await.unwrap();
+        let text = pdf_text(&pdf);
+        eprintln!("statement as pdftotext reads it:\n{text}");
+        assert!(text.contains("Earnings statement") && text.contains(&format!("Period: {month}")), "{text}");
+        assert!(text.contains("Paid to") && text.contains("payout account acct_"), "{text}");
+        let row = text
+            .lines()
+            .find(|l| l.contains(&p.itinerary))
+            .unwrap_or_else(|| panic!("no line for the delivery:\n{text}"));
+        assert!(row.trim_end().ends_with(&decimal(share)), "the share {share} in {row:?}");
+        let total = figure(&text, "Total EUR");
+        assert!(total >= share, "the month's total includes this payout");
+        assert_eq!(items[0]["total"]["amount"], total, "the link's total is the PDF's");
+    }
+}

@@ -116,6 +116,7 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("refund-delivered", refund_delivered::operation()),
         ("get-receipt", get_receipt::operation()),
         ("get-invoice", get_invoice::operation()),
+        ("get-statements", get_statements::operation()),
     ]
 }
 
@@ -135,7 +136,7 @@ const TAGS: &[(&str, &str)] = &[
     ("webhooks", "Signed outbound webhooks for business customers"),
     ("custody", "Handoff plans, signed QR scans, delivery codes, tracking and the delivery proof"),
     ("payouts", "Travelers' and couriers' payout accounts (Stripe Connect) and payouts"),
-    ("invoices", "Senders' receipts and invoices: numbered without gaps, as PDF"),
+    ("invoices", "Receipts and invoices for senders, earnings statements for payees: numbered without gaps, as PDF"),
     ("admin", "Administration: roles, verification, the audit log"),
     ("platform", "The API itself"),
 ];

@@ -199,32 +199,73 @@ pub fn sale_notes() -> Vec<String> {
     ]
 }
 
-/// The lines of a payee's statement for a month: each payout sent in it
-/// (amount sent, net of what was taken back before sending), and each
-/// reversal of a sent payout as a negative line.
+/// The lines of a payee's statement for a month: each payout sent in it,
+/// for what was transferred. (Reversals and refunds taken back after
+/// sending are on the payout, GET /me/payouts, not on the month's
+/// statement: the payout does not record when they happened.)
 pub fn statement_lines(payouts: &[Payout]) -> Vec<DocLine> {
-    let mut lines = Vec::new();
-    for p in payouts.iter().filter(|p| p.sent_at.is_some()) {
-        let day = p.sent_at.as_deref().and_then(|s| s.get(..10)).unwrap_or_default();
-        let transfer = p.transfer_id.as_deref().unwrap_or("-");
-        lines.push(DocLine {
-            description: format!("{day} payout for itinerary {} (transfer {transfer})", p.itinerary_id),
-            amount: p.amount,
-            vat_bp: None,
-            vat: 0,
-        });
-        for (taken, why) in [(p.amount_reversed, "reversed"), (p.clawed_back, "refunded to the sender")] {
-            if taken > 0 {
-                lines.push(DocLine {
-                    description: format!("{why} from the payout for itinerary {}", p.itinerary_id),
-                    amount: -taken,
-                    vat_bp: None,
-                    vat: 0,
-                });
+    let mut sent: Vec<&Payout> = payouts.iter().filter(|p| p.sent_at.is_some()).collect();
+    sent.sort_by(|a, b| (&a.sent_at, &a.payout_id).cmp(&(&b.sent_at, &b.payout_id)));
+    sent.iter()
+        .map(|p| {
+            let day = p.sent_at.as_deref().and_then(|s| s.get(..10)).unwrap_or_default();
+            let transfer = p.transfer_id.as_deref().unwrap_or("-");
+            DocLine {
+                description: format!("{day} itinerary {} transfer {transfer}", p.itinerary_id),
+                amount: p.amount,
+                vat_bp: None,
+                vat: 0,
             }
-        }
+        })
+        .collect()
+}
+
+/// A payee's earnings statement for `month` (`YYYY-MM`) in one currency.
+pub fn statement_draft(
+    payee_id: &str,
+    month: &str,
+    currency: Currency,
+    platform: Party,
+    payee: Party,
+    payouts: &[Payout],
+) -> Draft {
+    Draft {
+        kind: DocKind::Statement,
+        user_id: payee_id.into(),
+        itinerary_id: None,
+        period: Some(month.into()),
+        currency,
+        seller: platform,
+        buyer: payee,
+        lines: statement_lines(payouts),
+        notes: vec![
+            "Payouts for deliveries, transferred to your connected payout account; the platform charges payees no fee."
+                .into(),
+            "You are responsible for declaring these earnings where you are taxed.".into(),
+        ],
     }
-    lines
+}
+
+/// `YYYY-MM`, a month that exists (years 2000 to 2999).
+pub fn parse_month(s: &str) -> Option<(i32, u32)> {
+    let (y, m) = s.split_once('-')?;
+    let (year, month) = (y.parse::<i32>().ok()?, m.parse::<u32>().ok()?);
+    (s.len() == 7 && y.len() == 4 && (2000..3000).contains(&year) && (1..=12).contains(&month)).then_some((year, month))
+}
+
+/// The month before the one of `at` (RFC 3339): `2026-01-05…` gives `2025-12`.
+pub fn previous_month(at: &str) -> String {
+    let (y, m) = parse_month(at.get(..7).unwrap_or_default()).unwrap_or((1970, 1));
+    if m == 1 {
+        format!("{}-12", y - 1)
+    } else {
+        format!("{y}-{:02}", m - 1)
+    }
+}
+
+/// A month is closed once the month of `at` is later.
+pub fn is_closed(month: &str, at: &str) -> bool {
+    at.get(..7).is_some_and(|now| month < now)
 }
 
 /// `minor` units of `currency` as a decimal: `1190` EUR is `11.90`.
@@ -561,6 +602,40 @@ mod tests {
         assert_eq!((doc.total, doc.vat, doc.net), (3490, 190, 3300));
         assert_eq!(doc.vat_summary, vec![VatLine { rate_bp: 1900, net: 1000, vat: 190 }]);
         assert_eq!(doc.file_key, "sales/invoice/INV-2026/INV-2026-000007.pdf");
+    }
+
+    #[test]
+    fn months_and_statements() {
+        assert_eq!(parse_month("2026-11"), Some((2026, 11)));
+        for bad in ["2026-13", "2026-00", "26-11", "2026-1", "2026-011", "abcd-ef", "2026/11"] {
+            assert_eq!(parse_month(bad), None, "{bad}");
+        }
+        assert_eq!(previous_month("2026-01-05T00:00:00.000Z"), "2025-12");
+        assert_eq!(previous_month("2026-11-22T10:00:00.000Z"), "2026-10");
+        assert!(is_closed("2026-10", "2026-11-01T00:00:00.000Z"));
+        assert!(!is_closed("2026-11", "2026-11-30T23:59:59.999Z"));
+        let payout = |id: &str, amount: i64, sent: Option<&str>| {
+            serde_json::from_value::<Payout>(serde_json::json!({
+                "payout_id": id, "payee_id": "p1", "payable": "payable_traveler", "itinerary_id": id,
+                "amount": amount, "currency": "EUR", "status": if sent.is_some() { "sent" } else { "due" },
+                "transfer_id": sent.map(|_| format!("tr_{id}")), "sent_at": sent,
+                "created_at": "2026-11-01T00:00:00.000Z", "updated_at": "2026-11-01T00:00:00.000Z"
+            }))
+            .unwrap()
+        };
+        let ps = [
+            payout("b", 900, Some("2026-11-20T10:00:00.000Z")),
+            payout("a", 1400, Some("2026-11-02T10:00:00.000Z")),
+            payout("c", 500, None),
+        ];
+        let party = |n: &str| Party { name: n.into(), address: vec![], tax_id: None };
+        let d = statement_draft("p1", "2026-11", eur(), party("Handoff"), party("Ann"), &ps);
+        let amounts: Vec<i64> = d.lines.iter().map(|l| l.amount).collect();
+        assert_eq!(amounts, [1400, 900], "sent payouts only, in the order sent");
+        assert_eq!(d.lines[0].description, "2026-11-02 itinerary a transfer tr_a");
+        let doc = SalesDocument::new(d, "STM-2026", 3, "2026-12-01T03:00:00.000Z");
+        assert_eq!((doc.total, doc.vat), (2300, 0));
+        assert_eq!(doc.draft.period.as_deref(), Some("2026-11"));
     }
 
     #[test]

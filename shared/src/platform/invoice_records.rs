@@ -5,15 +5,20 @@
 //! rendered from the stored document (the same bytes every time) and put
 //! in the files bucket; a short-lived link to it.
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::files::Files;
 use super::http::{Problem, Reply};
-use super::store::{put_new, put_versioned, Record, StoreError, Table};
+use super::payout_records::account_and_user;
+use super::store::{put_new, put_versioned, Query, Record, StoreError, Table};
 use crate::domain::bookings::Itinerary;
-use crate::domain::invoices::{render, sale_lines, sale_notes, series, year_of, DocKind, Draft, Party, SalesDocument};
+use crate::domain::invoices::{
+    render, sale_lines, sale_notes, series, statement_draft, year_of, DocKind, Draft, Party, SalesDocument,
+};
 use crate::domain::money::Money;
 use crate::domain::payments::Payment;
+use crate::domain::payouts::{Payout, PayoutStatus};
 use crate::domain::shipments::Contact;
 use crate::keys::{self, entity};
 
@@ -171,14 +176,120 @@ pub async fn link(
         ));
     };
     let doc = store(table, files, doc).await?;
-    let url = files.view_url(&doc.data.file_key).await?;
+    Ok(Reply::ok(&link_of(files, &doc).await?))
+}
+
+/// Every record of an index partition (whose sort key starts with `prefix`), page by page.
+async fn all<T: serde::de::DeserializeOwned>(
+    table: &Table,
+    index: &str,
+    partition: String,
+    prefix: Option<String>,
+) -> Result<Vec<Record<T>>, StoreError> {
+    let (mut out, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let q = Query {
+            index: Some(index),
+            partition: partition.clone(),
+            sort_prefix: prefix.clone(),
+            forward: true,
+            limit: 500,
+            cursor: cursor.as_deref(),
+        };
+        let page = table.query::<T>(q).await?;
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// The payee as their statement names them: their name (or email), their
+/// email and the connected account the payouts went to.
+async fn payee_party(table: &Table, payee_id: &str) -> Result<Party, StoreError> {
+    let (account, user) = account_and_user(table, payee_id).await?;
+    let email = user.as_ref().map(|u| u.data.email.as_str().to_string()).unwrap_or_default();
+    let name = user.as_ref().and_then(|u| u.data.name.as_ref()).map(|n| n.as_str().to_string());
+    let mut address = Vec::new();
+    let name = match name {
+        Some(n) => {
+            address.push(email);
+            n
+        }
+        None => email,
+    };
+    if let Some(a) = account {
+        address.push(format!("payout account {} ({})", a.data.account_id, a.data.country));
+    }
+    Ok(Party { name, address, tax_id: None })
+}
+
+/// Payees with payouts sent in `month` (`YYYY-MM`), from the sent index.
+pub async fn payees_paid_in(table: &Table, month: &str) -> Result<Vec<String>, StoreError> {
+    let sent: Vec<Record<Payout>> = all(table, "gsi2", crate::keys::sent_payouts(month), None).await?;
+    let mut payees: Vec<String> = sent.into_iter().map(|p| p.data.payee_id).collect();
+    payees.dedup();
+    Ok(payees)
+}
+
+/// A payee's earnings statements for `month` (`YYYY-MM`), one per currency
+/// they were paid in: those issued already and, once the month is closed
+/// (`issue`), the others issued now (numbered in the series of `at`'s
+/// year), each PDF stored.
+pub fn statements<'a>(
+    table: &'a Table,
+    files: &'a Files,
+    platform: &'a Party,
+    payee_id: &'a str,
+    month: &'a str,
+    at: &'a str,
+    issue_missing: bool,
+) -> futures::future::BoxFuture<'a, Result<Vec<Record<SalesDocument>>, StoreError>> {
+    // Boxed: the future is deep enough to overflow the layout queries of the binaries that await it.
+    Box::pin(async move {
+        let partition = keys::statements_partition(payee_id);
+        let mut docs: Vec<Record<SalesDocument>> =
+            table.under(partition.clone(), &format!("SALEDOC#statement.{month}."), 100).await?;
+        let sent: Vec<Record<Payout>> = if issue_missing {
+            all(table, "gsi2", keys::sent_payouts(month), Some(format!("{payee_id}#"))).await?
+        } else {
+            Vec::new()
+        };
+        let mut by_currency: BTreeMap<String, Vec<Payout>> = BTreeMap::new();
+        for p in sent.into_iter().map(|r| r.data) {
+            if p.status != PayoutStatus::Due && p.sent_at.as_deref().is_some_and(|s| s.starts_with(month)) {
+                by_currency.entry(p.currency.as_str().to_string()).or_default().push(p);
+            }
+        }
+        by_currency.retain(|c, _| !docs.iter().any(|d| d.data.draft.currency.as_str() == c));
+        if !by_currency.is_empty() {
+            let payee = payee_party(table, payee_id).await?;
+            for (currency, payouts) in by_currency {
+                let cur = payouts[0].currency.clone();
+                let draft = statement_draft(payee_id, month, cur, platform.clone(), payee.clone(), &payouts);
+                let key = keys::sales_document(&partition, &format!("statement.{month}.{currency}"));
+                docs.push(issue(table, &key, &draft, at).await?);
+            }
+        }
+        let mut stored = Vec::with_capacity(docs.len());
+        for d in &docs {
+            stored.push(store(table, files, d).await?);
+        }
+        stored.sort_by(|a, b| a.data.draft.currency.as_str().cmp(b.data.draft.currency.as_str()));
+        Ok(stored)
+    })
+}
+
+/// A document's link answer (a presigned GET of its stored PDF).
+pub async fn link_of(files: &Files, doc: &Record<SalesDocument>) -> Result<DocumentLink, Problem> {
     let d = &doc.data;
-    Ok(Reply::ok(&DocumentLink {
-        kind,
+    Ok(DocumentLink {
+        kind: d.draft.kind,
         number: d.number.clone(),
         issued_at: d.issued_at.clone(),
         total: Money::new(d.total, d.draft.currency.clone()),
-        url,
+        url: files.view_url(&d.file_key).await?,
         expires_in_seconds: super::files::VIEW_URL_SECONDS,
-    }))
+    })
 }

@@ -10,13 +10,23 @@ use crate::domain::identity::User;
 use crate::domain::payouts::{readiness, Held, Payout, PayoutAccount, PayoutStatus};
 use crate::keys::{self, entity};
 
-/// A payout as stored: listed by payee (gsi1), waiting on the due index (gsi2) while due.
+/// A payout as stored: listed by payee (gsi1); on gsi2 while due (the payout run) and once sent (its month's statement).
 pub fn payout_record(p: &Payout) -> Record<Payout> {
-    let due = (p.status == PayoutStatus::Due)
-        .then(|| keys::due_payout(&p.payee_id, p.currency.as_str(), &p.created_at, &p.payout_id));
+    // Due: waiting for the payout run; sent: listed in its month's statement.
+    let index = match (&p.status, &p.sent_at) {
+        (PayoutStatus::Due, _) => Some(keys::due_payout(&p.payee_id, p.currency.as_str(), &p.created_at, &p.payout_id)),
+        (_, Some(sent)) => Some(keys::sent_payout(
+            sent.get(..7).unwrap_or_default(),
+            &p.payee_id,
+            p.currency.as_str(),
+            sent,
+            &p.payout_id,
+        )),
+        _ => None,
+    };
     Record::new(keys::payout(&p.payout_id), entity::PAYOUT, p.clone())
         .gsi1(keys::payouts_of(&p.payee_id, &p.created_at, &p.payout_id))
-        .gsi2(due)
+        .gsi2(index)
 }
 
 /// A new payout (refused if it exists: a release retried creates nothing twice).

@@ -1,0 +1,1 @@
+handoff::event_function!(issue_statements::handle);
