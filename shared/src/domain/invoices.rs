@@ -10,10 +10,12 @@
 //! together with its document and never reused).
 use serde::{Deserialize, Serialize};
 
-use super::bookings::{LineKind, QuoteLine};
+use super::bookings::{Itinerary, LineKind, QuoteLine};
 use super::money::Currency;
 use super::payments::vat_included;
+use super::payments::Payment;
 use super::payouts::Payout;
+use super::shipments::Contact;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -37,6 +39,14 @@ impl DocKind {
             DocKind::Receipt => "RCT",
             DocKind::Invoice => "INV",
             DocKind::Statement => "STM",
+        }
+    }
+    /// When a sender's document of this kind is issued.
+    pub fn issued_when(self) -> &'static str {
+        match self {
+            DocKind::Receipt => "when the itinerary is confirmed",
+            DocKind::Invoice => "when the parcel is delivered",
+            DocKind::Statement => "when the month has ended",
         }
     }
     pub fn title(self) -> &'static str {
@@ -189,6 +199,44 @@ pub fn sale_lines(lines: &[QuoteLine], fee_vat_bp: u32) -> Vec<DocLine> {
             _ => DocLine { description: l.description.clone(), amount: l.amount, vat_bp: None, vat: 0 },
         })
         .collect()
+}
+
+impl Party {
+    /// A shipment's contact (the sender as a buyer): name and postal address.
+    pub fn of_contact(c: &Contact) -> Party {
+        let a = &c.address;
+        let mut address = a.lines.clone();
+        address.push(match &a.postcode {
+            Some(p) => format!("{p} {}", a.city),
+            None => a.city.clone(),
+        });
+        address.push(a.country.clone());
+        Party { name: c.name.clone(), address, tax_id: None }
+    }
+}
+
+/// The receipt or invoice of an itinerary's sale: the quote's lines with
+/// VAT on the platform fee at the payment's rate (the sender's country).
+pub fn sale_draft(kind: DocKind, it: &Itinerary, p: &Payment, seller: Party, buyer: Party) -> Draft {
+    let mut notes = Vec::new();
+    if kind == DocKind::Receipt {
+        let charge = p.charge_id.as_deref().map(|c| format!(", charge {c}")).unwrap_or_default();
+        notes.push(format!(
+            "Paid in full by card{charge}. The amount is held in escrow until delivery; the invoice follows on delivery."
+        ));
+    }
+    notes.extend(sale_notes());
+    Draft {
+        kind,
+        user_id: it.sender_id.clone(),
+        itinerary_id: Some(it.itinerary_id.clone()),
+        period: None,
+        currency: it.currency.clone(),
+        seller,
+        buyer,
+        lines: sale_lines(&it.lines, p.fee_vat_bp),
+        notes,
+    }
 }
 
 /// The notes every receipt and invoice prints.

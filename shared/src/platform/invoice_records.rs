@@ -8,18 +8,15 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::booking_records::own_itinerary;
+use super::context::Ctx;
 use super::files::Files;
-use super::http::{Problem, Reply};
+use super::http::{ApiRequest, Problem, Reply};
 use super::payout_records::account_and_user;
 use super::store::{put_new, put_versioned, Query, Record, StoreError, Table};
-use crate::domain::bookings::Itinerary;
-use crate::domain::invoices::{
-    render, sale_lines, sale_notes, series, statement_draft, year_of, DocKind, Draft, Party, SalesDocument,
-};
+use crate::domain::invoices::{render, series, statement_draft, year_of, DocKind, Draft, Party, SalesDocument};
 use crate::domain::money::Money;
-use crate::domain::payments::Payment;
 use crate::domain::payouts::{Payout, PayoutStatus};
-use crate::domain::shipments::Contact;
 use crate::keys::{self, entity};
 
 /// The last number taken in a series.
@@ -31,9 +28,11 @@ pub struct SeriesCounter {
 /// Attempts at a contended series before the caller is asked to retry.
 const ATTEMPTS: u32 = 40;
 
-/// Issues the document at `key` once: answers the stored one if it was
-/// issued already, else numbers `draft` as the next of its series (the
-/// year of `at`) and writes counter and document in one transaction.
+/// Issues the document at `key` once: numbers `draft` as the next of its
+/// series (the year of `at`) and writes counter and document in one
+/// transaction; after a lost race, answers the document if another issuer
+/// wrote it. Callers have looked for it already (with the partition they
+/// read), so the first attempt does not read it again.
 pub async fn issue(
     table: &Table,
     key: &keys::Key,
@@ -43,8 +42,10 @@ pub async fn issue(
     let series = series(draft.kind, year_of(at));
     let counter_key = keys::series_counter(&series);
     for attempt in 0..ATTEMPTS {
-        if let Some(doc) = table.get::<SalesDocument>(key, true).await? {
-            return Ok(doc);
+        if attempt > 0 {
+            if let Some(doc) = table.get::<SalesDocument>(key, true).await? {
+                return Ok(doc);
+            }
         }
         let counter: Option<Record<SeriesCounter>> = table.get(&counter_key, true).await?;
         let seq = counter.as_ref().map_or(0, |c| c.data.last) + 1;
@@ -108,42 +109,6 @@ impl super::context::FromEnv for Seller {
     }
 }
 
-/// The sender as a buyer: their name and postal address.
-pub fn buyer(c: &Contact) -> Party {
-    let a = &c.address;
-    let mut address = a.lines.clone();
-    address.push(match &a.postcode {
-        Some(p) => format!("{p} {}", a.city),
-        None => a.city.clone(),
-    });
-    address.push(a.country.clone());
-    Party { name: c.name.clone(), address, tax_id: None }
-}
-
-/// The receipt or invoice of an itinerary's sale: the quote's lines with
-/// VAT on the platform fee at the payment's rate (the sender's country).
-pub fn sale_draft(kind: DocKind, it: &Itinerary, p: &Payment, seller: Party, buyer: Party) -> Draft {
-    let mut notes = Vec::new();
-    if kind == DocKind::Receipt {
-        let charge = p.charge_id.as_deref().map(|c| format!(", charge {c}")).unwrap_or_default();
-        notes.push(format!(
-            "Paid in full by card{charge}. The amount is held in escrow until delivery; the invoice follows on delivery."
-        ));
-    }
-    notes.extend(sale_notes());
-    Draft {
-        kind,
-        user_id: it.sender_id.clone(),
-        itinerary_id: Some(it.itinerary_id.clone()),
-        period: None,
-        currency: it.currency.clone(),
-        seller,
-        buyer,
-        lines: sale_lines(&it.lines, p.fee_vat_bp),
-        notes,
-    }
-}
-
 /// A link to a document's PDF.
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct DocumentLink {
@@ -157,22 +122,20 @@ pub struct DocumentLink {
     pub expires_in_seconds: u64,
 }
 
-/// GET …/invoice, …/receipt: a short-lived link to the document's PDF
-/// (stored first if its issuer has not yet), or 409 `document-not-issued`
-/// while the itinerary has not got that far.
-pub async fn link(
-    table: &Table,
-    files: &Files,
-    doc: Option<&Record<SalesDocument>>,
-    kind: DocKind,
-    when: &str,
-) -> Result<Reply, Problem> {
-    let Some(doc) = doc else {
+/// GET /itineraries/{id}/receipt and …/invoice: the sender's document of
+/// `kind` (404 for anyone else), as a short-lived link to its PDF (stored
+/// first if its issuer has not yet), or 409 `document-not-issued` while
+/// the itinerary has not got that far. One Query.
+pub async fn itinerary_document(ctx: &Ctx, req: &ApiRequest, kind: DocKind) -> Result<Reply, Problem> {
+    let me = req.principal()?;
+    let (table, files) = (ctx.table()?, ctx.files()?);
+    let l = own_itinerary(table, req.path_param("id")?, &me.user_id).await?;
+    let Some(doc) = l.document(kind) else {
         return Err(Problem::new(
             409,
             "document-not-issued",
             "Not issued yet",
-            format!("the {} is issued {when}", kind.as_str()),
+            format!("the {} is issued {}", kind.as_str(), kind.issued_when()),
         ));
     };
     let doc = store(table, files, doc).await?;

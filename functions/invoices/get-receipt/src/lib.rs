@@ -4,16 +4,12 @@
 //! partition, the documents with it); PutObject + PutItem only when the
 //! issuer has not stored the PDF yet.
 use handoff::domain::invoices::DocKind;
-use handoff::platform::booking_records::own_itinerary;
 use handoff::platform::context::Ctx;
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
-use handoff::platform::invoice_records::{link, DocumentLink};
+use handoff::platform::invoice_records::{itinerary_document, DocumentLink};
 
 pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
-    let me = req.principal()?;
-    let table = ctx.table()?;
-    let l = own_itinerary(table, req.path_param("id")?, &me.user_id).await?;
-    link(table, ctx.files()?, l.document(DocKind::Receipt), DocKind::Receipt, "when the itinerary is confirmed").await
+    itinerary_document(ctx, req, DocKind::Receipt).await
 }
 
 pub fn operation() -> Operation {

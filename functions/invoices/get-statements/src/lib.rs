@@ -5,7 +5,7 @@
 //! the monthly run, or here on first ask; an open month answers 409
 //! `month-not-closed` until then. Query (statements) + Query (gsi2, the
 //! month's sent payouts) + for a statement not yet issued: BatchGetItem
-//! (account, user) + GetItem ×2 + TransactWriteItems + PutObject + PutItem.
+//! (account, user) + GetItem (counter) + TransactWriteItems + PutObject + PutItem.
 use handoff::domain::identity::Role;
 use handoff::domain::invoices::{is_closed, parse_month};
 use handoff::platform::context::Ctx;

@@ -4,18 +4,18 @@
 //! its PDF rendered and put in the files bucket, then DocumentIssued goes
 //! out with the processed-marker. A retry finds the document issued and
 //! only stores its PDF again (the same bytes).
-//! Query (itinerary, bookings, payment) + GetItem (shipment) +
-//! GetItem ×2 (document, counter) + TransactWriteItems + PutObject +
-//! PutItem (stored) + TransactWriteItems (event, marker).
+//! Query (itinerary, bookings, payment, documents) + GetItem (shipment) +
+//! GetItem (counter) + TransactWriteItems + PutObject + PutItem (stored) +
+//! TransactWriteItems (event, marker).
 use handoff::domain::events::{DeliveryConfirmed, DocumentIssued, DomainEvent, ItineraryConfirmed};
-use handoff::domain::invoices::DocKind;
+use handoff::domain::invoices::{sale_draft, DocKind, Party};
 use handoff::domain::money::Money;
 use handoff::domain::shipments::Shipment;
 use handoff::keys;
 use handoff::platform::booking_records::load;
 use handoff::platform::context::Ctx;
 use handoff::platform::envelope::{Actor, Envelope};
-use handoff::platform::invoice_records::{buyer, issue, sale_draft, store, Seller};
+use handoff::platform::invoice_records::{issue, store, Seller};
 use handoff::platform::lambda::EventError;
 use handoff::platform::outbox;
 use handoff::platform::store::{Record, WriteItem};
@@ -50,7 +50,8 @@ pub async fn handle(ctx: &Ctx<Seller>, e: &Envelope) -> Result<Vec<WriteItem>, E
                 .get(&keys::shipment(&it.shipment_id), true)
                 .await?
                 .ok_or_else(|| EventError::Invalid(format!("shipment {} does not exist", it.shipment_id)))?;
-            let draft = sale_draft(kind, it, &payment.data, ctx.config.0.clone(), buyer(&shipment.data.sender));
+            let draft =
+                sale_draft(kind, it, &payment.data, ctx.config.0.clone(), Party::of_contact(&shipment.data.sender));
             let key = keys::sales_document(&keys::itinerary_partition(&itinerary_id), kind.as_str());
             issue(table, &key, &draft, &ctx.now_rfc3339()).await?
         }

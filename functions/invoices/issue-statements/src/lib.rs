@@ -4,7 +4,7 @@
 //! numbered again), so the daily runs of a month only fill what an earlier
 //! run missed. Query (gsi2, the month's sent payouts) + per payee: Query
 //! (statements) + Query (their sent payouts) + for each new statement:
-//! BatchGetItem + GetItem ×2 + TransactWriteItems + PutObject + PutItem.
+//! BatchGetItem + GetItem (counter) + TransactWriteItems + PutObject + PutItem.
 use handoff::domain::invoices::previous_month;
 use handoff::platform::clock::rfc3339;
 use handoff::platform::context::Ctx;
