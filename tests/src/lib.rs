@@ -192,7 +192,16 @@ impl Client {
     /// The last sign-in code mailed to `email`, read from the local mailbox
     /// (other mail, such as the welcome, may come after it).
     pub async fn code_for(&self, email: &str) -> String {
-        let a = self.get(&format!("/_local/mailbox?to={email}"), None).await;
+        // A read that fails on the way (a busy machine has dropped one
+        // mid-body) is read again; an answer is a list of mails.
+        let mut a = self.get(&format!("/_local/mailbox?to={email}"), None).await;
+        for _ in 0..10 {
+            if a.status == 200 && a.body.is_array() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            a = self.get(&format!("/_local/mailbox?to={email}"), None).await;
+        }
         let mails = a.body.as_array().cloned().unwrap_or_default();
         let body = mails
             .iter()
