@@ -65,6 +65,13 @@ and the README lists every gap.
      metadata), emitting `transfer.reversed` with the transfer.
    Accounts and transfers belong to the platform account (secret key) that
    created them; another key gets 404.
+11. Lists for the reconciliation: `GET /v1/charges` and `GET /v1/refunds`
+   list only the account's own objects (localstripe listed every account's),
+   newest first, filtered by `created` with any of gte, gt, lte and lt
+   together (localstripe took only `gt`, alone, for charges, and no
+   `created` for refunds), and pages with limit and starting_after as
+   Stripe's do. A charge made with `POST /v1/charges` (no PaymentIntent) is
+   the planted charge of the reconciliation's mismatch test.
 
 Not covered: expiring authorizations (localstripe has no clock; the
 platform captures at once anyway).
@@ -628,12 +635,7 @@ class Transfer(res.StripeObject):
             items = [t for t in items if t.transfer_group == transfer_group]
         if destination is not None:
             items = [t for t in items if t.destination == destination]
-        if isinstance(created, dict):
-            for op, test in (('gte', lambda a, b: a >= b), ('gt', lambda a, b: a > b),
-                             ('lte', lambda a, b: a <= b), ('lt', lambda a, b: a < b)):
-                if op in created:
-                    bound = res.try_convert_to_int(created[op])
-                    items = [t for t in items if test(t.created, bound)]
+        items = _created_between(items, created)
         li._list = sorted(items, key=lambda t: t._seq, reverse=True)
         return li
 
@@ -668,8 +670,48 @@ Transfer._api_retrieve = _retrieve_mine(Transfer)
 
 
 def _transfers():
+    return _mine_all('transfer')
+
+
+def _mine_all(obj):
     mine = _account.get()
-    return [v for k, v in res.store.items() if k.startswith('transfer:') and getattr(v, '_account', None) == mine]
+    return [v for k, v in res.store.items() if k.startswith(obj + ':') and getattr(v, '_account', None) == mine]
+
+
+def _created_between(items, created):
+    """`created[gte|gt|lte|lt]`, any of them together, as Stripe filters lists."""
+    if created is None:
+        return items
+    if not isinstance(created, dict) or not created or set(created) - {'gte', 'gt', 'lte', 'lt'}:
+        raise UserError(400, 'Invalid created filter', {'param': 'created'})
+    for op, test in (('gte', lambda a, b: a >= b), ('gt', lambda a, b: a > b),
+                     ('lte', lambda a, b: a <= b), ('lt', lambda a, b: a < b)):
+        if op in created:
+            bound = res.try_convert_to_int(created[op])
+            if type(bound) is not int:
+                raise UserError(400, 'Invalid integer: %s' % created[op], {'param': 'created[%s]' % op})
+            items = [t for t in items if test(t.created, bound)]
+    return items
+
+
+# 11. Lists of charges and refunds ------------------------------------------
+def _list_of(obj):
+    @classmethod
+    def list_all(cls, url, limit=None, starting_after=None, created=None, charge=None, payment_intent=None,
+                 customer=None, **kwargs):
+        _unexpected(kwargs)
+        items = _created_between(_mine_all(obj), created)
+        for field, value in (('charge', charge), ('payment_intent', payment_intent), ('customer', customer)):
+            if value is not None:
+                items = [i for i in items if getattr(i, field, None) == value]
+        li = res.List(url, limit=limit, starting_after=starting_after)
+        li._list = sorted(items, key=lambda i: (i.created, i.id), reverse=True)
+        return li
+    return list_all
+
+
+res.Charge._api_list_all = _list_of('charge')
+res.Refund._api_list_all = _list_of('refund')
 
 
 class TransferReversal(res.StripeObject):

@@ -77,6 +77,7 @@ pub mod entity {
     pub const PAYOUT: &str = "Payout";
     pub const SALES_DOCUMENT: &str = "SalesDocument";
     pub const DOCUMENT_COUNTER: &str = "DocumentCounter";
+    pub const RECONCILIATION: &str = "ReconciliationReport";
 }
 
 pub fn user(user_id: &str) -> Key {
@@ -496,6 +497,10 @@ pub fn series_partition(series: &str) -> String {
 /// The last number taken in a series (one item per series, versioned).
 pub fn series_counter(series: &str) -> Key {
     key(series_partition(series), "COUNTER")
+}
+/// The reconciliation report of a day (`YYYY-MM-DD`): one item, written again by each run.
+pub fn reconciliation(day: &str) -> Key {
+    key(format!("RECONCILIATION#{day}"), "REPORT")
 }
 /// A payee's partition for their earnings statements.
 pub fn statements_partition(payee_id: &str) -> String {

@@ -274,6 +274,10 @@ async fn a_parcel_changes_hands_by_signed_scans_and_is_delivered_with_proof() {
     crate::invoices::documents_of_the_delivery(&c, &p).await;
     // The travelers' earnings statements for the month they were paid in.
     crate::invoices::statements_of_the_month(&c, &p).await;
+    // The day reconciles with Stripe: the charge, the refund, both payouts and their reversals for the refund.
+    let report = crate::reconciliation::clean_today(&c, &p.admin).await;
+    assert_eq!((&report["charges"]["matched"], &report["transfers"]["matched"]), (&json!(1), &json!(2)), "{report}");
+    assert_eq!((&report["refunds"]["matched"], &report["reversals"]["matched"]), (&json!(1), &json!(2)), "{report}");
 
     // Everyone was told: the sender of each step, the travelers of the delivery (in-app here).
     for (who, want) in [
@@ -288,16 +292,21 @@ async fn a_parcel_changes_hands_by_signed_scans_and_is_delivered_with_proof() {
                 "invoice_issued",
             ][..],
         ),
-        (ann, &["parcel_delivered"][..]),
-        (bob, &["parcel_delivered"][..]),
+        (ann, &["parcel_delivered", "statement_issued"][..]),
+        (bob, &["parcel_delivered", "statement_issued"][..]),
     ] {
-        eventually(180, || async {
+        let kinds = eventually(180, || async {
             let inbox = ok(c.get("/me/notifications", Some(who)).await).await;
-            let kinds: Vec<&str> = inbox["items"].as_array()?.iter().filter_map(|n| n["kind"].as_str()).collect();
-            want.iter().all(|k| kinds.contains(k)).then_some(())
+            let kinds: Vec<String> =
+                inbox["items"].as_array()?.iter().filter_map(|n| n["kind"].as_str().map(str::to_string)).collect();
+            want.iter().all(|k| kinds.iter().any(|x| x == k)).then_some(kinds)
         })
         .await
         .unwrap_or_else(|| panic!("{want:?} never all reached the inbox"));
+        // Each document announced once, however often it was asked for or issued again.
+        for doc in ["receipt_issued", "invoice_issued", "statement_issued"] {
+            assert!(kinds.iter().filter(|k| *k == doc).count() <= 1, "{doc} told twice: {kinds:?}");
+        }
     }
 
     // The timeline verifies.
@@ -890,6 +899,10 @@ async fn concurrent_deliveries_survive_injected_aws_and_stripe_faults() {
         }
     }
     crate::invoices::numbered_without_gaps(&stack, &done).await;
+    // The day reconciles with Stripe after the retries: each charge and each payout once.
+    let report = crate::reconciliation::clean_today(&c, admin).await;
+    assert_eq!(report["charges"]["matched"], done.len(), "{report}");
+    assert_eq!(report["transfers"]["matched"], 2 * done.len(), "{report}");
     let checked = eventually(180, || async {
         let r = c.post("/_local/schedules/CheckLedgerFunction", None, json!({})).await;
         (r.status == 200).then_some(r.body)

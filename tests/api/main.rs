@@ -18,6 +18,7 @@ mod payments;
 mod payouts;
 mod places;
 mod profile;
+mod reconciliation;
 mod samples;
 mod search;
 mod signin;

@@ -72,7 +72,7 @@ pub(crate) async fn confirm_like_stripe_js(started: &Value, payment_method: &str
 }
 
 /// Stripe's API as the stack's own account (its secret key).
-async fn stripe_api(stack: &TestStack, method: Method, path: &str, form: &[(&str, &str)]) -> Value {
+pub(crate) async fn stripe_api(stack: &TestStack, method: Method, path: &str, form: &[(&str, &str)]) -> Value {
     let key = &stack.names.secrets["stripe_secret_key"];
     let r = reqwest::Client::new().request(method.clone(), format!("{}{path}", stripe_url())).bearer_auth(key);
     let r = if method == Method::GET { r.query(form) } else { r.form(form) };
@@ -175,6 +175,13 @@ async fn a_declined_card_then_a_good_one_confirms_and_a_cancellation_is_refunded
         stripe_api(&stack, Method::GET, "/v1/refunds", &[("payment_intent", started["intent_id"].as_str().unwrap())])
             .await;
     assert_eq!(refunds["data"].as_array().unwrap().len(), 1, "one refund at Stripe: {refunds}");
+
+    // The day reconciles: the charge and its refund match the ledger (the
+    // declined attempt moved no money); then a charge planted at Stripe is found.
+    let report = crate::reconciliation::clean_today(&c, &admin).await;
+    assert_eq!(report["charges"]["matched"], 1, "{report}");
+    assert_eq!((&report["refunds"]["provider"], &report["refunds"]["matched"]), (&json!(1), &json!(1)), "{report}");
+    crate::reconciliation::finds_a_planted_charge(&c, &stack, &admin).await;
     let earnings = ok(c.get("/me/earnings", Some(&ann)).await).await;
     assert_eq!(earnings["items"][0]["pending"], 0, "the share is voided: {earnings}");
 

@@ -240,3 +240,65 @@ async fn connect_accounts_onboard_receive_transfers_and_reversals() {
     assert_eq!(events["data"][0]["type"], "account.updated");
     assert_eq!(events["data"][0]["data"]["object"]["payouts_enabled"], false);
 }
+
+#[tokio::test]
+async fn charges_and_refunds_are_listed_per_account_by_creation_time() {
+    let (key, other) = (account(), account());
+    let charge = |k: &str, amount: &'static str| {
+        let k = k.to_string();
+        async move {
+            let form = [("amount", amount), ("currency", "eur"), ("source", "pm_card_visa")];
+            let (s, c) = call(&k, reqwest::Method::POST, "/v1/charges", &form, None).await;
+            assert_eq!((s, c["status"].as_str()), (200, Some("succeeded")), "{c}");
+            c
+        }
+    };
+    let (a, b) = (charge(&key, "1000").await, charge(&key, "2000").await);
+    charge(&other, "3000").await;
+    let (s, r) = call(&key, reqwest::Method::POST, "/v1/refunds", &[("charge", a["id"].as_str().unwrap())], None).await;
+    assert_eq!(s, 200, "{r}");
+    let created = a["created"].as_i64().unwrap();
+    let (from, to) = ((created - 60).to_string(), (created + 3600).to_string());
+    let window = [("created[gte]", from.as_str()), ("created[lt]", to.as_str())];
+
+    // Only the account's own charges, newest first, paged like Stripe's lists.
+    let (s, listed) = call(&key, reqwest::Method::GET, "/v1/charges", &window, None).await;
+    assert_eq!(s, 200, "{listed}");
+    let ids: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let want = [a["id"].as_str().unwrap(), b["id"].as_str().unwrap()];
+    assert_eq!(ids.len(), 2, "{listed}");
+    assert!(ids.contains(&want[0]) && ids.contains(&want[1]), "{listed}");
+    let mut paged = window.to_vec();
+    paged.push(("limit", "1"));
+    let (_, first) = call(&key, reqwest::Method::GET, "/v1/charges", &paged, None).await;
+    assert_eq!((first["data"].as_array().unwrap().len(), first["has_more"].as_bool()), (1, Some(true)), "{first}");
+    let after = first["data"][0]["id"].as_str().unwrap().to_string();
+    paged.push(("starting_after", after.as_str()));
+    let (_, second) = call(&key, reqwest::Method::GET, "/v1/charges", &paged, None).await;
+    assert_eq!((second["data"].as_array().unwrap().len(), second["has_more"].as_bool()), (1, Some(false)));
+    assert_ne!(second["data"][0]["id"], first["data"][0]["id"]);
+
+    // A window that ends before them, or starts after them, lists none.
+    let before = (created - 1).to_string();
+    let (_, none) = call(&key, reqwest::Method::GET, "/v1/charges", &[("created[lt]", before.as_str())], None).await;
+    assert_eq!(none["data"], serde_json::json!([]), "{none}");
+    let later = (created + 3600).to_string();
+    let (_, none) = call(&key, reqwest::Method::GET, "/v1/refunds", &[("created[gte]", later.as_str())], None).await;
+    assert_eq!(none["data"], serde_json::json!([]), "{none}");
+
+    // The refund, with its charge, to this account only.
+    let (_, refunds) = call(&key, reqwest::Method::GET, "/v1/refunds", &window, None).await;
+    assert_eq!(refunds["data"].as_array().unwrap().len(), 1, "{refunds}");
+    assert_eq!(
+        (refunds["data"][0]["charge"].as_str(), refunds["data"][0]["amount"].as_i64()),
+        (a["id"].as_str(), Some(1000))
+    );
+    let (_, theirs) = call(&other, reqwest::Method::GET, "/v1/refunds", &window, None).await;
+    assert_eq!(theirs["data"], serde_json::json!([]), "{theirs}");
+    let (_, theirs) = call(&other, reqwest::Method::GET, "/v1/charges", &window, None).await;
+    assert_eq!(theirs["data"].as_array().unwrap().len(), 1, "{theirs}");
+
+    // A filter Stripe would refuse is a 400.
+    let (s, bad) = call(&key, reqwest::Method::GET, "/v1/charges", &[("created[after]", "1")], None).await;
+    assert_eq!(s, 400, "{bad}");
+}

@@ -77,6 +77,8 @@ pub fn operations() -> Vec<(&'static str, Operation)> {
         ("get-earnings", get_earnings::operation()),
         ("get-ledger-account", get_ledger_account::operation()),
         ("list-ledger-transfers", list_ledger_transfers::operation()),
+        ("get-reconciliation", get_reconciliation::operation()),
+        ("run-reconciliation", run_reconciliation::operation()),
         ("register-device", register_device::operation()),
         ("delete-device", delete_device::operation()),
         ("list-notifications", list_notifications::operation()),

@@ -145,6 +145,17 @@ pub struct SalesDocument {
 }
 
 impl SalesDocument {
+    /// The news that it was issued (announced once its PDF is stored).
+    pub fn issued(&self) -> super::events::DocumentIssued {
+        super::events::DocumentIssued {
+            kind: self.draft.kind,
+            number: self.number.clone(),
+            user_id: self.draft.user_id.clone(),
+            itinerary_id: self.draft.itinerary_id.clone(),
+            period: self.draft.period.clone(),
+            total: super::money::Money::new(self.total, self.draft.currency.clone()),
+        }
+    }
     /// Numbers a draft: the `seq`th of `series`, issued at `issued_at`.
     pub fn new(draft: Draft, series: &str, seq: u64, issued_at: &str) -> Self {
         let number = number(series, seq);

@@ -198,6 +198,11 @@ pub struct Transfer {
     pub code: TransferCode,
     pub itinerary_id: String,
     pub at: String,
+    /// The payment provider's object the transfer books, for transfers of
+    /// the clearing account: the charge (a payment, a settled refund) or
+    /// the transfer (a payout, a reversal). What the reconciliation matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 /// Where a pending transfer stands.
@@ -471,6 +476,7 @@ mod tests {
             code: TransferCode::Payment,
             itinerary_id: "it".into(),
             at: "2026-11-21T00:00:00Z".into(),
+            reference: None,
         }
     }
 

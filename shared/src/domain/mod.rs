@@ -19,6 +19,7 @@ pub mod payments;
 pub mod payouts;
 pub mod places;
 pub mod planner;
+pub mod reconciliation;
 pub mod search;
 pub mod session;
 pub mod shipments;

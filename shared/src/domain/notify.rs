@@ -335,6 +335,13 @@ pub enum Notice {
         number: String,
         total: Money,
     },
+    /// A payee's earnings statement for a month was issued (email and in-app).
+    StatementIssued {
+        /// `YYYY-MM`.
+        period: String,
+        number: String,
+        total: Money,
+    },
     /// Someone wrote in a conversation (push and in-app only).
     NewMessage {
         conversation_id: String,
@@ -403,6 +410,7 @@ impl Notice {
             Self::PayoutSent { .. } => "payout_sent",
             Self::DocumentIssued { invoice: false, .. } => "receipt_issued",
             Self::DocumentIssued { invoice: true, .. } => "invoice_issued",
+            Self::StatementIssued { .. } => "statement_issued",
             Self::NewMessage { .. } => "new_message",
             Self::MessagesWaiting { .. } => "messages_waiting",
             Self::WebhookDisabled { .. } => "webhook_disabled",
@@ -427,7 +435,8 @@ impl Notice {
             Self::PaymentReceived { .. }
             | Self::RefundIssued { .. }
             | Self::PayoutSent { .. }
-            | Self::DocumentIssued { .. } => Category::Receipts,
+            | Self::DocumentIssued { .. }
+            | Self::StatementIssued { .. } => Category::Receipts,
             Self::PaymentFailed { .. } => Category::Payments,
             Self::NewMessage { .. } | Self::MessagesWaiting { .. } => Category::Messages,
             Self::WebhookDisabled { .. } => Category::Security,
@@ -447,7 +456,7 @@ impl Notice {
         match self {
             Self::NewMessage { .. } => matches!(c, Channel::Push | Channel::InApp),
             Self::MessagesWaiting { .. } => c == Channel::Email,
-            Self::DocumentIssued { .. } => matches!(c, Channel::Email | Channel::InApp),
+            Self::DocumentIssued { .. } | Self::StatementIssued { .. } => matches!(c, Channel::Email | Channel::InApp),
             _ => true,
         }
     }
@@ -467,6 +476,7 @@ impl Notice {
             }
             Self::WebhookDisabled { endpoint_id, .. } => format!("/webhook-endpoints/{endpoint_id}"),
             Self::PayoutSent { .. } => "/me/payouts".into(),
+            Self::StatementIssued { period, .. } => format!("/me/statements/{period}"),
             Self::DocumentIssued { itinerary_id, invoice, .. } => {
                 format!("/itineraries/{itinerary_id}/{}", if *invoice { "invoice" } else { "receipt" })
             }
@@ -560,6 +570,12 @@ pub fn recipients(detail_type: &str, data: &serde_json::Value) -> Result<Vec<(St
                         total: e.total,
                     },
                 )],
+                (DocKind::Statement, _) => match e.period {
+                    Some(period) => {
+                        vec![(e.user_id, Notice::StatementIssued { period, number: e.number, total: e.total })]
+                    }
+                    None => Vec::new(),
+                },
                 _ => Vec::new(),
             }
         }
@@ -915,6 +931,7 @@ mod tests {
                 number: "INV-2026-000001".into(),
                 total: eur(3_490),
             },
+            Notice::StatementIssued { period: "2026-10".into(), number: "STM-2026-000001".into(), total: eur(4_200) },
             Notice::NewMessage { conversation_id: "it1".into(), preview: "See you at the gate".into() },
             Notice::MessagesWaiting { conversation_id: "it1".into(), unread: 3 },
             Notice::WebhookDisabled { endpoint_id: "e1".into(), url: "https://hooks.example.com/x".into() },

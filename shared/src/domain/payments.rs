@@ -299,6 +299,7 @@ fn transfer(
         code,
         itinerary_id: it.itinerary_id.clone(),
         at: at.into(),
+        reference: None,
     }
 }
 
@@ -311,19 +312,28 @@ pub fn escrow(it: &Itinerary) -> AccountId {
 /// each traveler's and courier's share, the platform fee (net of VAT at
 /// `fee_vat_bp`, VAT apart), insurance and handling (revenue), and DDP
 /// duties. Every amount is the itinerary's own line; they add up to the total.
-pub fn payment_transfers(it: &Itinerary, fee_vat_bp: u32, at: &str) -> Result<Vec<Transfer>, SplitError> {
+/// The payment names the provider's charge (`charge_id`).
+pub fn payment_transfers(
+    it: &Itinerary,
+    fee_vat_bp: u32,
+    charge_id: Option<&str>,
+    at: &str,
+) -> Result<Vec<Transfer>, SplitError> {
     let cur = &it.currency;
     let id = |what: &str| format!("{}.{what}", it.itinerary_id);
     let esc = escrow(it);
-    let mut out = vec![transfer(
-        it,
-        id("payment"),
-        (AccountId::platform(AccountKind::Clearing, cur), esc.clone()),
-        it.total,
-        Phase::Posted,
-        TransferCode::Payment,
-        at,
-    )];
+    let mut out = vec![Transfer {
+        reference: charge_id.map(str::to_string),
+        ..transfer(
+            it,
+            id("payment"),
+            (AccountId::platform(AccountKind::Clearing, cur), esc.clone()),
+            it.total,
+            Phase::Posted,
+            TransferCode::Payment,
+            at,
+        )
+    }];
     let mut pending = |what: String, to: AccountId, amount: i64, code: TransferCode| {
         if amount > 0 {
             out.push(transfer(it, id(&what), (esc.clone(), to), amount, Phase::Pending, code, at));
@@ -500,20 +510,23 @@ pub fn release_transfers(pending: &[(Transfer, PendingState)], at: &str) -> Vec<
         .collect()
 }
 
-/// The provider confirmed `amount` more refunded (`total` so far).
-pub fn refund_settled_transfer(it: &Itinerary, amount: i64, total: i64, at: &str) -> Transfer {
-    transfer(
-        it,
-        format!("{}.refunded.{total}", it.itinerary_id),
-        (
-            AccountId::platform(AccountKind::Refunds, &it.currency),
-            AccountId::platform(AccountKind::Clearing, &it.currency),
-        ),
-        amount,
-        Phase::Posted,
-        TransferCode::RefundSettled,
-        at,
-    )
+/// The provider confirmed `amount` more refunded (`total` so far) of its charge `charge_id`.
+pub fn refund_settled_transfer(it: &Itinerary, amount: i64, total: i64, charge_id: Option<&str>, at: &str) -> Transfer {
+    Transfer {
+        reference: charge_id.map(str::to_string),
+        ..transfer(
+            it,
+            format!("{}.refunded.{total}", it.itinerary_id),
+            (
+                AccountId::platform(AccountKind::Refunds, &it.currency),
+                AccountId::platform(AccountKind::Clearing, &it.currency),
+            ),
+            amount,
+            Phase::Posted,
+            TransferCode::RefundSettled,
+            at,
+        )
+    }
 }
 
 #[cfg(test)]
@@ -596,7 +609,7 @@ mod tests {
     #[test]
     fn a_payment_is_split_in_escrow_to_the_cent() {
         let it = paid_itinerary(1_000_000);
-        let ts = payment_transfers(&it, 1900, "t").unwrap();
+        let ts = payment_transfers(&it, 1900, Some("ch_1"), "t").unwrap();
         let of = |code: TransferCode| ts.iter().filter(|t| t.code == code).map(|t| t.amount).sum::<i64>();
         assert_eq!(of(TransferCode::Payment), 3490);
         assert_eq!(of(TransferCode::Share), 2000);
@@ -608,7 +621,7 @@ mod tests {
         // Lines that do not add up to the total are refused.
         let mut bad = it.clone();
         bad.total += 1;
-        assert!(payment_transfers(&bad, 1900, "t").is_err());
+        assert!(payment_transfers(&bad, 1900, None, "t").is_err());
     }
 
     #[test]
@@ -623,7 +636,7 @@ mod tests {
         assert_eq!((other.refund, other.retained), (3490, 0));
         // Voids, refund and retained leave escrow empty.
         let mut l = crate::domain::ledger::Ledger::default();
-        let pay = payment_transfers(&it, 1900, "t").unwrap();
+        let pay = payment_transfers(&it, 1900, Some("ch_1"), "t").unwrap();
         l.apply(&pay).unwrap();
         let pending: Vec<_> =
             pay.iter().filter(|t| t.phase == Phase::Pending).map(|t| (t.clone(), PendingState::Pending)).collect();
@@ -637,7 +650,7 @@ mod tests {
     fn a_withdrawn_share_is_refunded_and_the_rest_stays_held() {
         let it = paid_itinerary(1_000_000);
         let mut l = crate::domain::ledger::Ledger::default();
-        let pay = payment_transfers(&it, 1900, "t").unwrap();
+        let pay = payment_transfers(&it, 1900, Some("ch_1"), "t").unwrap();
         l.apply(&pay).unwrap();
         let share = pay.iter().find(|t| t.transfer_id == share_id(&it, 0)).unwrap();
         assert_eq!(l.apply(&withdrawal_transfers(&it, share, "it.1", "t2")), Ok(true));

@@ -120,6 +120,7 @@ impl Payout {
             code: TransferCode::Payout,
             itinerary_id: self.itinerary_id.clone(),
             at: at.into(),
+            reference: self.transfer_id.clone(),
         }
     }
 
@@ -141,6 +142,7 @@ impl Payout {
             code: TransferCode::PayoutReversed,
             itinerary_id: self.itinerary_id.clone(),
             at: at.into(),
+            reference: self.transfer_id.clone(),
         };
         self.amount_reversed = total;
         self.status = PayoutStatus::Reversed;
@@ -343,6 +345,7 @@ mod tests {
             code: TransferCode::Share,
             itinerary_id: it.into(),
             at: "t".into(),
+            reference: None,
         }
     }
 

@@ -73,19 +73,22 @@ pub async fn issue(
 }
 
 /// Puts the document's PDF in the bucket if it is not there yet, and
-/// marks it stored (a lost race to mark it changes nothing: the bytes are
-/// the same).
+/// marks it stored with DocumentIssued, in one transaction: whoever stores
+/// it first (the issuer, or a route that found it unstored) announces it,
+/// once. A lost race to mark it changes nothing: the bytes are the same.
 pub async fn store(
     table: &Table,
     files: &Files,
     doc: &Record<SalesDocument>,
+    correlation_id: &str,
 ) -> Result<Record<SalesDocument>, StoreError> {
     if doc.data.stored {
         return Ok(doc.clone());
     }
     files.store(&doc.data.file_key, "application/pdf", render(&doc.data)).await?;
     let next = doc.next(SalesDocument { stored: true, ..doc.data.clone() });
-    match table.write_one(put_versioned(&next)).await {
+    let announce = super::outbox::event(&next.data.issued(), correlation_id, super::envelope::Actor::system());
+    match table.write_all(vec![put_versioned(&next), announce]).await {
         Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(next),
         Err(e) => Err(e),
     }
@@ -138,7 +141,7 @@ pub async fn itinerary_document(ctx: &Ctx, req: &ApiRequest, kind: DocKind) -> R
             format!("the {} is issued {}", kind.as_str(), kind.issued_when()),
         ));
     };
-    let doc = store(table, files, doc).await?;
+    let doc = store(table, files, doc, &req.correlation_id).await?;
     Ok(Reply::ok(&link_of(files, &doc).await?))
 }
 
@@ -196,19 +199,28 @@ pub async fn payees_paid_in(table: &Table, month: &str) -> Result<Vec<String>, S
     Ok(payees)
 }
 
+/// When and by what statements are asked for.
+pub struct Asked<'a> {
+    /// Now (RFC 3339): a statement issued now is numbered in this year's series.
+    pub at: &'a str,
+    /// The month is closed: issue the statements still missing.
+    pub issue_missing: bool,
+    /// Carried by the DocumentIssued of a statement stored now.
+    pub correlation_id: &'a str,
+}
+
 /// A payee's earnings statements for `month` (`YYYY-MM`), one per currency
 /// they were paid in: those issued already and, once the month is closed
-/// (`issue`), the others issued now (numbered in the series of `at`'s
-/// year), each PDF stored.
+/// (`issue_missing`), the others issued now, each PDF stored.
 pub fn statements<'a>(
     table: &'a Table,
     files: &'a Files,
     platform: &'a Party,
     payee_id: &'a str,
     month: &'a str,
-    at: &'a str,
-    issue_missing: bool,
+    asked: Asked<'a>,
 ) -> futures::future::BoxFuture<'a, Result<Vec<Record<SalesDocument>>, StoreError>> {
+    let Asked { at, issue_missing, correlation_id } = asked;
     // Boxed: the future is deep enough to overflow the layout queries of the binaries that await it.
     Box::pin(async move {
         let partition = keys::statements_partition(payee_id);
@@ -237,7 +249,7 @@ pub fn statements<'a>(
         }
         let mut stored = Vec::with_capacity(docs.len());
         for d in &docs {
-            stored.push(store(table, files, d).await?);
+            stored.push(store(table, files, d, correlation_id).await?);
         }
         stored.sort_by(|a, b| a.data.draft.currency.as_str().cmp(b.data.draft.currency.as_str()));
         Ok(stored)

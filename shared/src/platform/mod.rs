@@ -47,6 +47,8 @@ pub mod payout_records;
 pub mod publisher;
 #[cfg(feature = "dynamodb")]
 pub mod ratelimit;
+#[cfg(all(feature = "http", feature = "dynamodb"))]
+pub mod reconciliation_records;
 #[cfg(feature = "dynamodb")]
 pub mod sessions;
 #[cfg(all(feature = "http", feature = "dynamodb", feature = "places"))]

@@ -136,7 +136,8 @@ pub fn mark_read(user_id: &str, notification_id: &str, at: &str) -> WriteItem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
-    /// Claimed by an attempt that has not finished (or died): a retry sends again.
+    /// Claimed by an attempt until `lease_until`: another attempt waits (the
+    /// event is retried) until it ends or its lease runs out (it died).
     Sending,
     Sent,
     /// Held back by quiet hours until `release_at`.
@@ -189,6 +190,9 @@ pub struct Delivery {
     pub release_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<HeldMessage>,
+    /// While `sending`: until when the claiming attempt holds it (epoch seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<i64>,
     pub updated_at: String,
 }
 
@@ -205,19 +209,40 @@ impl Delivery {
     }
 }
 
-/// Claims a delivery for this attempt: only if none is recorded, or the one
-/// recorded did not finish (`sending`, `failed`). A sent, held, dropped or
-/// suppressed delivery fails the condition: nothing is sent twice.
+/// How long a claim holds a delivery in `sending`: longer than the
+/// notifier's timeout (10 s), so a claim found past it belongs to an attempt
+/// that is certainly over (it died between the claim and the record).
+pub const CLAIM_LEASE_SECONDS: i64 = 30;
+
+/// Claims a delivery for this attempt: only if none is recorded, the one
+/// recorded failed (`failed`), or its claim's lease ran out (`sending`, the
+/// attempt died). A live claim fails the condition, so two copies of one
+/// event processed at once never both send; a sent, held, dropped or
+/// suppressed delivery fails it too: nothing is sent twice.
 pub fn delivery_claim(d: &Delivery, now: i64) -> WriteItem {
     put(
         &d.record(now),
         Some(
-            Cond::new("attribute_not_exists(pk) OR #s IN (:sending, :failed)")
-                .name("#s", "status")
-                .value(":sending", DeliveryStatus::Sending.as_str())
-                .value(":failed", DeliveryStatus::Failed.as_str()),
+            Cond::new(
+                "attribute_not_exists(pk) OR #s = :failed OR (#s = :sending AND (attribute_not_exists(#l) OR #l < :now))",
+            )
+            .name("#s", "status")
+            .name("#l", "lease_until")
+            .value(":sending", DeliveryStatus::Sending.as_str())
+            .value(":failed", DeliveryStatus::Failed.as_str())
+            .value(":now", now),
         ),
     )
+}
+
+/// The delivery recorded for (event, user, channel), read consistently.
+pub async fn delivery_get(
+    table: &Table,
+    event_id: &str,
+    user_id: &str,
+    channel: Channel,
+) -> Result<Option<Delivery>, StoreError> {
+    Ok(table.get::<Delivery>(&keys::delivery(event_id, user_id, channel.as_str()), true).await?.map(|r| r.data))
 }
 
 /// Records how a claimed delivery ended.

@@ -2,9 +2,11 @@
 //! allows. Email through SES v2, SMS and push through SNS, the inbox in the
 //! table. Each (event, user, channel) is claimed by a delivery record
 //! before anything is sent and marked sent after: a redelivered event finds
-//! the record and sends nothing twice; an attempt that failed (`failed`) or
-//! died (`sending`) is sent again by the retry. Only a process that dies
-//! between the provider's answer and the record can send twice.
+//! the record and sends nothing twice; a copy processed at the same time
+//! finds the claim's lease live and is retried later; an attempt that
+//! failed (`failed`) or died (`sending`, its lease run out) is sent again by
+//! the retry. Only a process that dies between the provider's answer and
+//! the record can send twice.
 use aws_sdk_sns::operation::publish::PublishError;
 use aws_sdk_sns::types::MessageAttributeValue;
 use serde_json::json;
@@ -14,8 +16,8 @@ use super::env::{ConfigError, Env};
 use super::lambda::EventError;
 use super::mail::MailError;
 use super::notify_records::{
-    delivery_claim, delivery_put, inbox_put, settings, settings_write, Delivery, DeliveryStatus, HeldMessage,
-    InboxItem, PushPlatform, Settings, Suppression,
+    delivery_claim, delivery_get, delivery_put, inbox_put, settings, settings_write, Delivery, DeliveryStatus,
+    HeldMessage, InboxItem, PushPlatform, Settings, Suppression, CLAIM_LEASE_SECONDS,
 };
 use super::store::{from_item, Record, StoreError, Table};
 use crate::domain::identity::User;
@@ -402,9 +404,11 @@ impl Outcome {
     }
 }
 
-/// Claims a delivery before anything is sent (a record that exists was
-/// sent, or is being sent, by another attempt), then sends it unless it is
-/// held back or suppressed.
+/// Claims a delivery before anything is sent, then sends it unless it is
+/// held back or suppressed. A delivery another attempt has finished is
+/// skipped; one another attempt is sending right now (a copy of the event
+/// in the same batch) fails this attempt, so the queue brings the event
+/// back once that attempt has ended, one way or the other.
 async fn claim_and_send(
     ctx: &Ctx<Notifier>,
     d: &mut Delivery,
@@ -413,9 +417,24 @@ async fn claim_and_send(
     link: &str,
     now: i64,
 ) -> Result<Went, EventError> {
-    match ctx.table()?.write_one(delivery_claim(d, now)).await {
+    let table = ctx.table()?;
+    d.lease_until = (d.status == DeliveryStatus::Sending).then_some(now + CLAIM_LEASE_SECONDS);
+    match table.write_one(delivery_claim(d, now)).await {
         Ok(()) => {}
-        Err(StoreError::ConditionFailed { .. }) => return Ok(Went::Skipped),
+        Err(StoreError::ConditionFailed { item, .. }) => {
+            // The claim that stands, as the failed write returned it (read only if it did not).
+            let other = match item {
+                Some(i) => Some(from_item::<Record<Delivery>>(*i)?.data),
+                None => delivery_get(table, &d.event_id, &d.user_id, d.channel).await?,
+            };
+            return match other {
+                Some(o) if o.status == DeliveryStatus::Sending => {
+                    tracing::info!(channel = d.channel.as_str(), "another attempt is sending this delivery");
+                    Err(EventError::Conflict)
+                }
+                _ => Ok(Went::Skipped),
+            };
+        }
         Err(e) => return Err(e.into()),
     }
     match d.status {
@@ -437,6 +456,7 @@ fn delivery(event_id: &str, user_id: &str, channel: Channel, n: &Notice, status:
         error: None,
         release_at: None,
         held: None,
+        lease_until: None,
         updated_at: at.into(),
     }
 }
@@ -455,6 +475,7 @@ pub async fn deliver<C>(
     retire(ctx, &d.user_id, d.channel, &sent.permanent).await?;
     let ok = !sent.ids.is_empty();
     d.provider_ids = sent.ids;
+    d.lease_until = None;
     d.updated_at = ctx.now_rfc3339();
     d.status = if ok {
         DeliveryStatus::Sent
@@ -472,8 +493,8 @@ pub async fn deliver<C>(
         .or_else(|| sent.permanent.first().map(|(_, why)| why.clone()));
     let now = ctx.now();
     if d.status == DeliveryStatus::Failed {
-        // Best effort: a `sending` record left behind is retried all the same.
-        let _ = table.write_one(delivery_put(d, now)).await;
+        // Best effort: a `sending` record left behind is claimed again once its lease runs out.
+        let _ = finish(table, d, now).await;
         return Err(EventError::Dependency {
             what: "notification channel",
             source: sent.transient.unwrap_or_default().into(),

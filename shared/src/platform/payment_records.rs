@@ -194,7 +194,7 @@ pub fn confirm(
 ) -> Result<Vec<TransactWriteItem>, ConfirmError> {
     let mut it = l.itinerary.data.clone();
     it.go(ItineraryStatus::Confirmed, at, None)?;
-    let transfers = payment_transfers(&it, p.fee_vat_bp, at)?;
+    let transfers = payment_transfers(&it, p.fee_vat_bp, p.charge_id.as_deref(), at)?;
     let mut writes = ledger_writes(&transfers, &l.transfers)?;
     writes.push(itinerary_write(Some(&l.itinerary), &it));
     writes.push(payment_write(l.payment.as_ref(), p));

@@ -253,11 +253,29 @@ pub struct PaymentIntent {
     pub latest_charge: Option<Value>,
 }
 
+/// A charge (what a PaymentIntent took from the card).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Charge {
+    pub id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub status: String,
+    #[serde(default)]
+    pub created: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Refund {
     pub id: String,
     pub amount: i64,
     pub status: String,
+    /// The charge refunded.
+    #[serde(default)]
+    pub charge: Option<String>,
+    #[serde(default)]
+    pub currency: String,
+    #[serde(default)]
+    pub created: i64,
 }
 
 /// A connected account (Stripe Connect).
@@ -284,6 +302,22 @@ pub struct Transfer {
     pub amount: i64,
     #[serde(default)]
     pub amount_reversed: i64,
+    #[serde(default)]
+    pub currency: String,
+    #[serde(default)]
+    pub created: i64,
+    /// Its reversals (Stripe embeds the first ten).
+    #[serde(default)]
+    pub reversals: Option<List<TransferReversal>>,
+}
+
+/// A transfer (partly) taken back from the connected account.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TransferReversal {
+    pub id: String,
+    pub amount: i64,
+    #[serde(default)]
+    pub created: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -550,6 +584,42 @@ mod client {
             let form = vec![("amount".into(), amount.to_string()), ("metadata[refund_id]".into(), refund_id.into())];
             let path = format!("/v1/transfers/{transfer_id}/reversals");
             self.call("CreateTransferReversal", reqwest::Method::POST, &path, &form, Some(key)).await
+        }
+
+        /// Every charge, refund or transfer (`path`: `/v1/charges`, …) created
+        /// in [`from`, `to`) (unix seconds), page after page (up to `max_pages`
+        /// of 100); the flag says whether pages were left unread.
+        pub async fn created_between<T: serde::de::DeserializeOwned>(
+            &self,
+            op: &str,
+            path: &str,
+            (from, to): (i64, i64),
+            id: fn(&T) -> &str,
+            max_pages: usize,
+        ) -> Result<(Vec<T>, bool), StripeError> {
+            let mut out: Vec<T> = Vec::new();
+            for _ in 0..max_pages {
+                let mut q = vec![
+                    ("created[gte]".into(), from.to_string()),
+                    ("created[lt]".into(), to.to_string()),
+                    ("limit".into(), "100".into()),
+                ];
+                if let Some(last) = out.last() {
+                    q.push(("starting_after".into(), id(last).to_string()));
+                }
+                let page: List<T> = self.call(op, reqwest::Method::GET, path, &q, None).await?;
+                let more = page.has_more && !page.data.is_empty();
+                out.extend(page.data);
+                if !more {
+                    return Ok((out, false));
+                }
+            }
+            Ok((out, true))
+        }
+
+        /// One transfer, with its reversals.
+        pub async fn transfer(&self, id: &str) -> Result<Transfer, StripeError> {
+            self.call("GetTransfer", reqwest::Method::GET, &format!("/v1/transfers/{id}"), &[], None).await
         }
 
         /// Events created at or after `since` (unix seconds), newest first.

@@ -10,7 +10,7 @@ use handoff::domain::identity::Role;
 use handoff::domain::invoices::{is_closed, parse_month};
 use handoff::platform::context::Ctx;
 use handoff::platform::http::{ApiRequest, Operation, Problem, Reply};
-use handoff::platform::invoice_records::{link_of, statements, DocumentLink, Seller};
+use handoff::platform::invoice_records::{link_of, statements, Asked, DocumentLink, Seller};
 use serde::Serialize;
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -30,7 +30,8 @@ pub async fn handle(ctx: &Ctx<Seller>, req: &ApiRequest) -> Result<Reply, Proble
     let now = ctx.now_rfc3339();
     let closed = is_closed(month, &now);
     let (table, files) = (ctx.table()?, ctx.files()?);
-    let docs = statements(table, files, &ctx.config.0, &me.user_id, month, &now, closed).await?;
+    let asked = Asked { at: &now, issue_missing: closed, correlation_id: &req.correlation_id };
+    let docs = statements(table, files, &ctx.config.0, &me.user_id, month, asked).await?;
     if !closed && docs.is_empty() {
         return Err(Problem::conflict(
             "month-not-closed",

@@ -1,23 +1,21 @@
 //! The sender's sales documents: ItineraryConfirmed issues the receipt,
 //! DeliveryConfirmed the invoice. Each is numbered once in its series
 //! (counter and document in one transaction: no gap, no number twice),
-//! its PDF rendered and put in the files bucket, then DocumentIssued goes
-//! out with the processed-marker. A retry finds the document issued and
+//! its PDF rendered and put in the files bucket, and marked stored with
+//! DocumentIssued in one transaction. A retry finds the document issued and
 //! only stores its PDF again (the same bytes).
 //! Query (itinerary, bookings, payment, documents) + GetItem (shipment) +
-//! GetItem (counter) + TransactWriteItems + PutObject + PutItem (stored) +
-//! TransactWriteItems (event, marker).
-use handoff::domain::events::{DeliveryConfirmed, DocumentIssued, DomainEvent, ItineraryConfirmed};
+//! GetItem (counter) + TransactWriteItems + PutObject + TransactWriteItems
+//! (stored, event) + PutItem (marker).
+use handoff::domain::events::{DeliveryConfirmed, DomainEvent, ItineraryConfirmed};
 use handoff::domain::invoices::{sale_draft, DocKind, Party};
-use handoff::domain::money::Money;
 use handoff::domain::shipments::Shipment;
 use handoff::keys;
 use handoff::platform::booking_records::load;
 use handoff::platform::context::Ctx;
-use handoff::platform::envelope::{Actor, Envelope};
+use handoff::platform::envelope::Envelope;
 use handoff::platform::invoice_records::{issue, store, Seller};
 use handoff::platform::lambda::EventError;
-use handoff::platform::outbox;
 use handoff::platform::store::{Record, WriteItem};
 
 pub async fn handle(ctx: &Ctx<Seller>, e: &Envelope) -> Result<Vec<WriteItem>, EventError> {
@@ -56,15 +54,7 @@ pub async fn handle(ctx: &Ctx<Seller>, e: &Envelope) -> Result<Vec<WriteItem>, E
             issue(table, &key, &draft, &ctx.now_rfc3339()).await?
         }
     };
-    let doc = store(table, ctx.files()?, &doc).await?;
-    let d = &doc.data;
-    let issued = DocumentIssued {
-        kind,
-        number: d.number.clone(),
-        user_id: d.draft.user_id.clone(),
-        itinerary_id: d.draft.itinerary_id.clone(),
-        period: None,
-        total: Money::new(d.total, d.draft.currency.clone()),
-    };
-    Ok(vec![outbox::event(&issued, &e.correlation_id, Actor::system())])
+    // Storing it announces it (DocumentIssued), once, whoever stores it first.
+    store(table, ctx.files()?, &doc, &e.correlation_id).await?;
+    Ok(Vec::new())
 }

@@ -8,7 +8,7 @@
 use handoff::domain::invoices::previous_month;
 use handoff::platform::clock::rfc3339;
 use handoff::platform::context::Ctx;
-use handoff::platform::invoice_records::{payees_paid_in, statements, Seller};
+use handoff::platform::invoice_records::{payees_paid_in, statements, Asked, Seller};
 use handoff::platform::lambda::EventError;
 use serde::Serialize;
 
@@ -27,8 +27,10 @@ pub async fn handle(ctx: &Ctx<Seller>, scheduled: serde_json::Value) -> Result<R
     // Boxed: the query's future is deep enough to overflow the binary's layout queries.
     let payees = Box::pin(payees_paid_in(table, &month)).await?;
     let mut numbers = Vec::new();
+    let correlation_id = format!("statements-{month}");
     for payee in &payees {
-        for d in statements(table, files, &ctx.config.0, payee, &month, &at, true).await? {
+        let asked = Asked { at: &at, issue_missing: true, correlation_id: &correlation_id };
+        for d in statements(table, files, &ctx.config.0, payee, &month, asked).await? {
             numbers.push(d.data.number);
         }
     }

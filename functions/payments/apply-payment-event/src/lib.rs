@@ -79,7 +79,7 @@ pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventErro
         Outcome::Confirm => {
             // Paid after the itinerary was cancelled: the money enters escrow
             // and the refund consumer (on PaymentSucceeded) pays it back.
-            let pay = payment_transfers(it, p.fee_vat_bp, &at)?;
+            let pay = payment_transfers(it, p.fee_vat_bp, p.charge_id.as_deref(), &at)?;
             let mut w = ledger_writes(&pay[..1], &l.transfers)?;
             w.push(payment_write(Some(current), &p));
             w.push(outbox::event(
@@ -95,7 +95,7 @@ pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventErro
             w
         }
         Outcome::RefundSettled(more) => {
-            let t = refund_settled_transfer(it, more, p.refunded, &at);
+            let t = refund_settled_transfer(it, more, p.refunded, p.charge_id.as_deref(), &at);
             let mut w = ledger_writes(&[t], &l.transfers)?;
             w.push(payment_write(Some(current), &p));
             w.push(outbox::event(

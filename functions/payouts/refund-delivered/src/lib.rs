@@ -105,6 +105,7 @@ pub async fn handle(ctx: &Ctx<PayoutConfig>, req: &ApiRequest) -> Result<Reply, 
         code: TransferCode::Refund,
         itinerary_id: it.itinerary_id.clone(),
         at: at.clone(),
+        reference: None,
     };
     let (mut batch, mut told, mut writes) = (Vec::new(), Vec::new(), Vec::new());
     for (rec, part) in payouts.iter().zip(parts) {
@@ -119,7 +120,8 @@ pub async fn handle(ctx: &Ctx<PayoutConfig>, req: &ApiRequest) -> Result<Reply, 
             let tr = po.transfer_id.clone().ok_or_else(Problem::internal)?;
             stripe.reverse_transfer(&tr, part, &refund_id, &format!("{refund_id}.reversal.{}", po.payout_id)).await?;
             let clearing = AccountId::platform(AccountKind::Clearing, &it.currency);
-            batch.push(transfer(format!("clawback.{}", po.payout_id), clearing, part));
+            let reversal = transfer(format!("clawback.{}", po.payout_id), clearing, part);
+            batch.push(Transfer { reference: Some(tr), ..reversal });
             "reversed"
         };
         told.push(Clawback {

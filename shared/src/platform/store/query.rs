@@ -32,7 +32,7 @@ impl Table {
         q: &Query<'_>,
         limit: Option<i32>,
         start: Option<Item>,
-        upto: Option<&str>,
+        (from, upto): (Option<&str>, Option<&str>),
     ) -> Result<(Vec<Record<T>>, Option<Item>), StoreError> {
         let (pk_attr, sk_attr) = match q.index {
             None => ("pk".to_string(), "sk".to_string()),
@@ -52,6 +52,11 @@ impl Table {
             .set_limit(limit)
             .set_exclusive_start_key(start);
         req = match (&q.sort_prefix, upto) {
+            (_, Some(upto)) if from.is_some() => req
+                .key_condition_expression("#p = :p AND #s BETWEEN :f AND :s")
+                .expression_attribute_names("#s", &sk_attr)
+                .expression_attribute_values(":f", AttributeValue::S(from.unwrap_or_default().to_string()))
+                .expression_attribute_values(":s", AttributeValue::S(upto.to_string())),
             (_, Some(upto)) => req
                 .key_condition_expression("#p = :p AND #s <= :s")
                 .expression_attribute_names("#s", &sk_attr)
@@ -83,7 +88,7 @@ impl Table {
             ),
             None => None,
         };
-        let (items, last) = self.page(&q, Some(q.limit), start, None).await?;
+        let (items, last) = self.page(&q, Some(q.limit), start, (None, None)).await?;
         let next_cursor = last.map(|k| {
             self.sign_cursor(
                 &binding,
@@ -118,7 +123,7 @@ impl Table {
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         for _ in 0..max_pages {
-            let (items, last) = self.page(&q, None, start.take(), None).await?;
+            let (items, last) = self.page(&q, None, start.take(), (None, None)).await?;
             out.extend(items);
             match last {
                 Some(k) => start = Some(k),
@@ -138,7 +143,31 @@ impl Table {
         limit: i32,
     ) -> Result<Vec<Record<T>>, StoreError> {
         let q = Query { index: Some(index), partition, sort_prefix: None, forward: true, limit, cursor: None };
-        Ok(self.page(&q, Some(limit), None, Some(upto)).await?.0)
+        Ok(self.page(&q, Some(limit), None, (None, Some(upto))).await?.0)
+    }
+
+    /// Every item of an index partition whose sort key is in [`from`, `to`]
+    /// (page after page, up to `max_pages`), in order; eventually
+    /// consistent. The flag says whether pages were left unread.
+    pub async fn query_between<T: DeserializeOwned>(
+        &self,
+        index: &str,
+        partition: String,
+        (from, to): (&str, &str),
+        max_pages: usize,
+    ) -> Result<(Vec<Record<T>>, bool), StoreError> {
+        let q = Query { index: Some(index), partition, sort_prefix: None, forward: true, limit: 0, cursor: None };
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        for _ in 0..max_pages {
+            let (items, last) = self.page(&q, None, start.take(), (Some(from), Some(to))).await?;
+            out.extend(items);
+            match last {
+                Some(k) => start = Some(k),
+                None => return Ok((out, false)),
+            }
+        }
+        Ok((out, true))
     }
 
     /// How many items an index partition holds (Select COUNT, page after

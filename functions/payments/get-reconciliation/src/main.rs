@@ -1,0 +1,1 @@
+handoff::http_function!(get_reconciliation::handle);

@@ -1,0 +1,1 @@
+handoff::http_function!(run_reconciliation::handle);
