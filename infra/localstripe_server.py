@@ -25,7 +25,10 @@ and the README lists every gap.
 4. Refunds emit `charge.refunded` (the charge with its refunds); a refund
    carries its `payment_intent`.
 5. Disputes: `POST /_config/disputes {charge}` opens one the way a card
-   holder would, emitting `charge.dispute.created`.
+   holder would, emitting `charge.dispute.created`; `POST
+   /_config/disputes/{id}/close {status: won|lost}` is the bank deciding,
+   emitting `charge.dispute.closed` (a decided dispute is not decided
+   again: 400).
 6. Test cards with Stripe's own names: `pm_card_chargeDeclined` (declined
    when charged), `pm_card_authenticationRequired` and
    `pm_card_threeDSecure2Required` (3-D Secure: requires_action, completed
@@ -426,6 +429,18 @@ async def config_dispute(request):
     return srv.json_response(dispute._export())
 
 
+async def config_dispute_close(request):
+    data = await srv.get_post_data(request) or {}
+    if data.get('status') not in ('won', 'lost'):
+        raise UserError(400, 'Bad request: status must be won or lost')
+    dispute = Dispute._api_retrieve(request.match_info['id'])
+    if dispute.status in ('won', 'lost'):
+        raise UserError(400, 'Bad request: the dispute was decided already')
+    dispute.status = data['status']
+    res.schedule_webhook(res.Event('charge.dispute.closed', dispute))
+    return srv.json_response(dispute._export())
+
+
 # 6. Test cards with Stripe's names -----------------------------------------
 _canonical = res.PaymentMethod._try_get_canonical_test_article.__func__
 _CARDS = {
@@ -757,6 +772,7 @@ def main():
     app.router.add_post('/_config/drop', config_drop)
     app.router.add_post('/_config/faults', config_faults)
     app.router.add_post('/_config/disputes', config_dispute)
+    app.router.add_post('/_config/disputes/{id}/close', config_dispute_close)
     app.router.add_post('/_config/accounts/{id}/restrict', config_restrict)
     app.router.add_get('/_connect/onboard/{id}', connect_onboard)
     for cls in (Account, AccountLink, Transfer):

@@ -78,6 +78,7 @@ pub mod entity {
     pub const SALES_DOCUMENT: &str = "SalesDocument";
     pub const DOCUMENT_COUNTER: &str = "DocumentCounter";
     pub const RECONCILIATION: &str = "ReconciliationReport";
+    pub const DISPUTE: &str = "Dispute";
 }
 
 pub fn user(user_id: &str) -> Key {
@@ -248,6 +249,17 @@ pub fn pending_bookings() -> &'static str {
 /// An itinerary's payment, in the itinerary's partition.
 pub fn payment(itinerary_id: &str) -> Key {
     key(itinerary_partition(itinerary_id), "PAYMENT")
+}
+/// A dispute of the itinerary's payment, in the itinerary's partition.
+pub fn dispute(itinerary_id: &str, dispute_id: &str) -> Key {
+    key(itinerary_partition(itinerary_id), format!("DISPUTE#{dispute_id}"))
+}
+/// Disputes by status (gsi2), newest first by when they opened: support's list.
+pub fn dispute_by_status(status: &str, opened_at: &str, dispute_id: &str) -> Gsi2 {
+    Gsi2 { gsi2pk: disputes_with(status), gsi2sk: format!("{opened_at}#{dispute_id}") }
+}
+pub fn disputes_with(status: &str) -> String {
+    format!("DISPUTES#{status}")
 }
 /// Finds the itinerary of a provider's PaymentIntent (its events name only the intent).
 pub fn payment_intent(intent_id: &str) -> Key {

@@ -243,6 +243,7 @@ fn rows() -> Vec<Row> {
         // The admin's run (first) makes the report the GET then finds.
         row("POST", "/admin/reconciliation/{day}", None, Fresh::No, admin_only),
         row("GET", "/admin/reconciliation/{day}", None, Fresh::No, [U, F, F, F, F, F, K, K]),
+        row("GET", "/admin/disputes?status=lost", None, Fresh::No, [U, F, F, F, F, F, K, K]),
         // Public: Stripe's signature decides (an unsigned body is a 400 for anyone).
         row("POST", "/webhooks/stripe", Some(json!({"id": "evt_1"})), Fresh::No, [P, P, P, P, P, P, P, P]),
         row(

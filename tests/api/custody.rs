@@ -677,7 +677,7 @@ async fn persistently(
 }
 
 /// One delivery's handoffs under faults: every request retried as a client would.
-async fn deliver_under_faults(c: &Client, p: &Paid) {
+pub(crate) async fn deliver_under_faults(c: &Client, p: &Paid) {
     use reqwest::Method;
     let (sid, ann, bob, s) = (&p.sid, &p.ann.0, &p.bob.0, &p.shipment);
     let (cdg, lys, nce) =

@@ -6,6 +6,7 @@ mod authz;
 mod bookings;
 mod contract;
 mod custody;
+mod disputes;
 mod events;
 mod faults;
 mod fuzz;

@@ -302,3 +302,43 @@ async fn charges_and_refunds_are_listed_per_account_by_creation_time() {
     let (s, bad) = call(&key, reqwest::Method::GET, "/v1/charges", &[("created[after]", "1")], None).await;
     assert_eq!(s, 400, "{bad}");
 }
+
+/// A POST to the emulator's own `/_config` routes (JSON, no key).
+async fn config(path: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new().post(format!("{}{path}", stripe_url())).json(&body).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn disputes_open_and_close_once_with_their_events() {
+    let key = account();
+    let ch = charge(&key, "2500").await;
+    let (s, d) = config("/_config/disputes", serde_json::json!({"charge": ch, "reason": "product_not_received"})).await;
+    assert_eq!((s, d["status"].as_str(), d["amount"].as_i64()), (200, Some("needs_response"), Some(2500)), "{d}");
+    assert!(d["payment_intent"].as_str().is_some_and(|p| p.starts_with("pi_")), "{d}");
+    let id = d["id"].as_str().unwrap().to_string();
+    let close = |status: &'static str| {
+        let path = format!("/_config/disputes/{id}/close");
+        async move { config(&path, serde_json::json!({ "status": status })).await }
+    };
+    assert_eq!(close("maybe").await.0, 400, "won or lost only");
+    let (s, lost) = close("lost").await;
+    assert_eq!((s, lost["status"].as_str()), (200, Some("lost")), "{lost}");
+    assert_eq!(close("won").await.0, 400, "decided once");
+    assert_eq!(config("/_config/disputes/dp_unknown/close", serde_json::json!({"status": "won"})).await.0, 404);
+    let (_, events) = call(&key, reqwest::Method::GET, "/v1/events", &[], None).await;
+    let mut of_dispute: Vec<(&str, &str)> = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["data"]["object"]["id"] == id.as_str())
+        .map(|e| (e["type"].as_str().unwrap(), e["data"]["object"]["status"].as_str().unwrap()))
+        .collect();
+    of_dispute.sort();
+    assert_eq!(
+        of_dispute,
+        [("charge.dispute.closed", "lost"), ("charge.dispute.created", "needs_response")],
+        "each with the dispute as it was then: {events}"
+    );
+}

@@ -192,6 +192,12 @@ impl Client {
     /// The last sign-in code mailed to `email`, read from the local mailbox
     /// (other mail, such as the welcome, may come after it).
     pub async fn code_for(&self, email: &str) -> String {
+        self.codes_for(email).await.pop().unwrap_or_else(|| panic!("no sign-in code was mailed to {email}"))
+    }
+
+    /// Every sign-in code mailed to `email`, oldest first, read from the
+    /// local mailbox.
+    pub async fn codes_for(&self, email: &str) -> Vec<String> {
         // A read that fails on the way (a busy machine has dropped one
         // mid-body) is read again; an answer is a list of mails.
         let mut a = self.get(&format!("/_local/mailbox?to={email}"), None).await;
@@ -203,18 +209,18 @@ impl Client {
             a = self.get(&format!("/_local/mailbox?to={email}"), None).await;
         }
         let mails = a.body.as_array().cloned().unwrap_or_default();
-        let body = mails
+        mails
             .iter()
-            .rev()
-            .find(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("Your Handoff code")))
-            .and_then(|m| m["body"].as_str())
-            .unwrap_or_else(|| panic!("no mail for {email}: {}", a.body))
-            .to_string();
-        body.split_whitespace()
-            .find(|w| w.trim_end_matches('.').len() == 6 && w.trim_end_matches('.').chars().all(|c| c.is_ascii_digit()))
-            .expect("a code in the mail")
-            .trim_end_matches('.')
-            .to_string()
+            .filter(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("Your Handoff code")))
+            .filter_map(|m| m["body"].as_str())
+            .map(|body| {
+                body.split_whitespace()
+                    .map(|w| w.trim_end_matches('.'))
+                    .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
+                    .expect("a code in the mail")
+                    .to_string()
+            })
+            .collect()
     }
 
     /// Requests a code, reads it from the mailbox, verifies it: the token pair.

@@ -350,12 +350,37 @@ pub struct PaymentDisputed {
     pub itinerary_id: String,
     pub sender_id: String,
     pub intent_id: String,
-    pub amount: i64,
+    /// Stripe's dispute id: the support case (GET /admin/disputes).
+    pub dispute_id: String,
+    pub amount: super::money::Money,
     pub reason: String,
+    /// What the escrow held when it opened (minor units), frozen until it closes.
+    pub frozen: i64,
 }
 impl DomainEvent for PaymentDisputed {
     const SOURCE: &'static str = "handoff.payments";
     const DETAIL_TYPE: &'static str = "PaymentDisputed";
+}
+
+/// The bank decided a dispute: won lifts the freeze (release-escrow
+/// releases a delivered shipment's escrow), lost was booked on the ledger
+/// (the escrow first, then the platform).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, Deserialize)]
+pub struct DisputeClosed {
+    pub dispute_id: String,
+    pub itinerary_id: String,
+    pub shipment_id: String,
+    pub sender_id: String,
+    pub status: super::disputes::DisputeStatus,
+    pub amount: super::money::Money,
+    /// Lost: what the escrow bore (minor units).
+    pub from_escrow: i64,
+    /// Lost: what the platform bore (minor units).
+    pub from_platform: i64,
+}
+impl DomainEvent for DisputeClosed {
+    const SOURCE: &'static str = "handoff.payments";
+    const DETAIL_TYPE: &'static str = "DisputeClosed";
 }
 
 /// A traveler withdrew from an itinerary (their trip was cancelled): the

@@ -36,9 +36,11 @@ pub enum AccountKind {
     DutiesPayable,
     /// Refunds requested from the provider and not yet confirmed.
     Refunds,
+    /// What lost disputes cost the platform beyond the escrow (an expense).
+    DisputeLosses,
 }
 
-pub const ACCOUNT_KINDS: [AccountKind; 8] = [
+pub const ACCOUNT_KINDS: [AccountKind; 9] = [
     AccountKind::Clearing,
     AccountKind::Escrow,
     AccountKind::PayableTraveler,
@@ -47,6 +49,7 @@ pub const ACCOUNT_KINDS: [AccountKind; 8] = [
     AccountKind::VatPayable,
     AccountKind::DutiesPayable,
     AccountKind::Refunds,
+    AccountKind::DisputeLosses,
 ];
 
 impl AccountKind {
@@ -60,6 +63,7 @@ impl AccountKind {
             AccountKind::VatPayable => "vat_payable",
             AccountKind::DutiesPayable => "duties_payable",
             AccountKind::Refunds => "refunds",
+            AccountKind::DisputeLosses => "dispute_losses",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -68,8 +72,8 @@ impl AccountKind {
     /// The balance constraint of accounts of this kind.
     pub fn constraint(self) -> Constraint {
         match self {
-            // Money out of the provider never exceeds money in.
-            AccountKind::Clearing => Constraint::CreditsMustNotExceedDebits,
+            // Money out of the provider never exceeds money in; losses are only debited.
+            AccountKind::Clearing | AccountKind::DisputeLosses => Constraint::CreditsMustNotExceedDebits,
             _ => Constraint::DebitsMustNotExceedCredits,
         }
     }
@@ -169,6 +173,8 @@ pub enum TransferCode {
     Payout,
     /// A payout reversed at the provider: back to the payee's payable.
     PayoutReversed,
+    /// A lost dispute: the bank took the money back from the provider's balance.
+    DisputeLost,
 }
 
 /// What a transfer does.

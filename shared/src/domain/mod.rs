@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bookings;
 pub mod custody;
 pub mod customs;
+pub mod disputes;
 pub mod documents;
 pub mod events;
 pub mod geo;

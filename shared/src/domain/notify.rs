@@ -13,7 +13,7 @@ use super::custody::StepKind;
 use super::events::{
     BookingAccepted, BookingDeclined, BookingExpired, DeliveryCodeIssued, DeliveryConfirmed, DeliveryLocked,
     DocumentIssued, DomainEvent, HandoffCompleted, HandoffMissed, ItineraryConfirmed, ItineraryRequested,
-    MessagePosted, PaymentFailed, PayoutSent, RefundIssued, ShipmentIssueReported, UserSignedUp,
+    MessagePosted, PaymentDisputed, PaymentFailed, PayoutSent, RefundIssued, ShipmentIssueReported, UserSignedUp,
     WebhookEndpointDisabled,
 };
 use super::invoices::DocKind;
@@ -393,6 +393,13 @@ pub enum Notice {
         shipment_id: String,
         incident: String,
     },
+    /// To support: a card holder's bank disputed a payment (a case opened).
+    PaymentDisputed {
+        itinerary_id: String,
+        dispute_id: String,
+        amount: Money,
+        reason: String,
+    },
 }
 
 impl Notice {
@@ -422,6 +429,7 @@ impl Notice {
             Self::DeliveryLocked { .. } => "delivery_locked",
             Self::HandoffMissed { .. } => "handoff_missed",
             Self::IssueReported { .. } => "issue_reported",
+            Self::PaymentDisputed { .. } => "payment_disputed",
         }
     }
     pub fn category(&self) -> Category {
@@ -437,7 +445,7 @@ impl Notice {
             | Self::PayoutSent { .. }
             | Self::DocumentIssued { .. }
             | Self::StatementIssued { .. } => Category::Receipts,
-            Self::PaymentFailed { .. } => Category::Payments,
+            Self::PaymentFailed { .. } | Self::PaymentDisputed { .. } => Category::Payments,
             Self::NewMessage { .. } | Self::MessagesWaiting { .. } => Category::Messages,
             Self::WebhookDisabled { .. } => Category::Security,
             Self::DeliveryCode { .. } => Category::DeliveryCodes,
@@ -471,6 +479,7 @@ impl Notice {
             | Self::ItineraryConfirmed { itinerary_id }
             | Self::PaymentFailed { itinerary_id, .. }
             | Self::RefundIssued { itinerary_id, .. } => format!("/itineraries/{itinerary_id}"),
+            Self::PaymentDisputed { .. } => "/admin/disputes".into(),
             Self::NewMessage { conversation_id, .. } | Self::MessagesWaiting { conversation_id, .. } => {
                 format!("/conversations/{conversation_id}")
             }
@@ -670,7 +679,10 @@ pub fn contacts(
                 Notice::DeliveryCode { shipment_id: e.shipment_id, code },
             )]
         }
-        DeliveryLocked::DETAIL_TYPE | HandoffMissed::DETAIL_TYPE | ShipmentIssueReported::DETAIL_TYPE => {
+        DeliveryLocked::DETAIL_TYPE
+        | HandoffMissed::DETAIL_TYPE
+        | ShipmentIssueReported::DETAIL_TYPE
+        | PaymentDisputed::DETAIL_TYPE => {
             let Some(email) = support else {
                 return Ok(Vec::new());
             };
@@ -682,6 +694,15 @@ pub fn contacts(
                 HandoffMissed::DETAIL_TYPE => {
                     let e = HandoffMissed::deserialize(data)?;
                     Notice::HandoffMissed { shipment_id: e.shipment_id, place: e.place }
+                }
+                PaymentDisputed::DETAIL_TYPE => {
+                    let e = PaymentDisputed::deserialize(data)?;
+                    Notice::PaymentDisputed {
+                        itinerary_id: e.itinerary_id,
+                        dispute_id: e.dispute_id,
+                        amount: e.amount,
+                        reason: e.reason,
+                    }
                 }
                 _ => {
                     let e = ShipmentIssueReported::deserialize(data)?;
@@ -696,7 +717,7 @@ pub fn contacts(
 }
 
 /// The event types the notifier takes (its EventBridge rule lists them).
-pub const EVENTS: [&str; 18] = [
+pub const EVENTS: [&str; 19] = [
     UserSignedUp::DETAIL_TYPE,
     ItineraryRequested::DETAIL_TYPE,
     BookingAccepted::DETAIL_TYPE,
@@ -715,6 +736,7 @@ pub const EVENTS: [&str; 18] = [
     ShipmentIssueReported::DETAIL_TYPE,
     PayoutSent::DETAIL_TYPE,
     DocumentIssued::DETAIL_TYPE,
+    PaymentDisputed::DETAIL_TYPE,
 ];
 
 /// The addresses an SES event (bounce or complaint, as SES sends it to
@@ -943,6 +965,12 @@ mod tests {
             Notice::DeliveryLocked { shipment_id: "s1".into() },
             Notice::HandoffMissed { shipment_id: "s1".into(), place: "airport:LYS".into() },
             Notice::IssueReported { shipment_id: "s1".into(), incident: "damaged".into() },
+            Notice::PaymentDisputed {
+                itinerary_id: "it1".into(),
+                dispute_id: "dp_1".into(),
+                amount: eur(3_490),
+                reason: "product_not_received".into(),
+            },
         ];
         for n in &notices {
             let mut subjects = Vec::new();

@@ -2,6 +2,7 @@
 //! (only forward: news that arrives late or twice changes nothing), how the
 //! money is split in escrow when it arrives, and the cancellation policy.
 use crate::domain::bookings::{Itinerary, LineKind};
+use crate::domain::disputes::DisputeStatus;
 use crate::domain::ledger::{AccountId, AccountKind, PendingState, Phase, Transfer, TransferCode};
 use crate::domain::money::Currency;
 use crate::domain::search::RouteSegment;
@@ -78,8 +79,12 @@ pub struct Payment {
     /// Confirmed refunded by the provider (minor units).
     #[serde(default)]
     pub refunded: i64,
+    /// A card holder disputed it (a chargeback), whatever came of it.
     #[serde(default)]
     pub disputed: bool,
+    /// Where its dispute stands: while `open`, the escrow is frozen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<crate::domain::disputes::DisputeStatus>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -175,8 +180,17 @@ pub enum Signal {
     },
     Disputed {
         intent_id: String,
+        dispute_id: String,
         amount: i64,
         reason: String,
+    },
+    /// The bank decided: `won` (the platform keeps the money) or lost.
+    DisputeClosed {
+        intent_id: String,
+        dispute_id: String,
+        amount: i64,
+        reason: String,
+        won: bool,
     },
 }
 
@@ -188,7 +202,8 @@ impl Signal {
             | Signal::RequiresAction { intent_id }
             | Signal::Canceled { intent_id }
             | Signal::Refunded { intent_id, .. }
-            | Signal::Disputed { intent_id, .. } => intent_id,
+            | Signal::Disputed { intent_id, .. }
+            | Signal::DisputeClosed { intent_id, .. } => intent_id,
         }
     }
 }
@@ -206,9 +221,19 @@ pub enum Outcome {
     Failed,
     /// The provider refunded this much more.
     RefundSettled(i64),
+    /// A dispute opened: freeze the escrow, open the case.
     Disputed {
+        dispute_id: String,
         amount: i64,
         reason: String,
+    },
+    /// The dispute closed (its opening may not have been seen: events
+    /// come in any order).
+    DisputeClosed {
+        dispute_id: String,
+        amount: i64,
+        reason: String,
+        won: bool,
     },
 }
 
@@ -261,12 +286,26 @@ impl Payment {
                 }
                 Outcome::RefundSettled(more)
             }
-            Signal::Disputed { amount, reason, .. } => {
-                if self.disputed {
+            Signal::Disputed { dispute_id, amount, reason, .. } => {
+                if self.dispute.is_some() {
                     return Outcome::Nothing;
                 }
                 self.disputed = true;
-                Outcome::Disputed { amount: *amount, reason: reason.clone() }
+                self.dispute = Some(DisputeStatus::Open);
+                Outcome::Disputed { dispute_id: dispute_id.clone(), amount: *amount, reason: reason.clone() }
+            }
+            Signal::DisputeClosed { dispute_id, amount, reason, won, .. } => {
+                if matches!(self.dispute, Some(DisputeStatus::Won | DisputeStatus::Lost)) {
+                    return Outcome::Nothing;
+                }
+                self.disputed = true;
+                self.dispute = Some(if *won { DisputeStatus::Won } else { DisputeStatus::Lost });
+                Outcome::DisputeClosed {
+                    dispute_id: dispute_id.clone(),
+                    amount: *amount,
+                    reason: reason.clone(),
+                    won: *won,
+                }
             }
         };
         self.updated_at = at.into();
@@ -530,7 +569,7 @@ pub fn refund_settled_transfer(it: &Itinerary, amount: i64, total: i64, charge_i
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -559,12 +598,46 @@ mod tests {
             refunds: vec![],
             refunded: 0,
             disputed: false,
+            dispute: None,
             created_at: "t".into(),
             updated_at: "t".into(),
         }
     }
 
-    fn paid_itinerary(depart_at: i64) -> Itinerary {
+    #[test]
+    fn a_dispute_opens_once_and_closes_once_in_any_order() {
+        let opens = Signal::Disputed {
+            intent_id: "pi_1".into(),
+            dispute_id: "dp_1".into(),
+            amount: 1000,
+            reason: "fraudulent".into(),
+        };
+        let closes = |won| Signal::DisputeClosed {
+            intent_id: "pi_1".into(),
+            dispute_id: "dp_1".into(),
+            amount: 1000,
+            reason: "fraudulent".into(),
+            won,
+        };
+        let mut p = payment();
+        p.status = PaymentStatus::Succeeded;
+        assert!(matches!(p.apply(&opens, "t1"), Outcome::Disputed { amount: 1000, .. }));
+        assert_eq!(p.dispute, Some(DisputeStatus::Open));
+        assert_eq!(p.apply(&opens, "t2"), Outcome::Nothing, "opened once");
+        assert!(matches!(p.apply(&closes(false), "t3"), Outcome::DisputeClosed { won: false, .. }));
+        assert_eq!((p.dispute, p.disputed), (Some(DisputeStatus::Lost), true));
+        assert_eq!(p.apply(&closes(false), "t4"), Outcome::Nothing, "closed once");
+        assert_eq!(p.apply(&closes(true), "t4"), Outcome::Nothing, "a decision is final");
+        assert_eq!(p.apply(&opens, "t5"), Outcome::Nothing, "a late opening changes nothing");
+        // The closing seen first: opened and closed at once; the opening after it changes nothing.
+        let mut q = payment();
+        q.status = PaymentStatus::Succeeded;
+        assert!(matches!(q.apply(&closes(true), "t1"), Outcome::DisputeClosed { won: true, .. }));
+        assert_eq!(q.apply(&opens, "t2"), Outcome::Nothing);
+        assert_eq!((q.dispute, q.disputed), (Some(DisputeStatus::Won), true));
+    }
+
+    pub(crate) fn paid_itinerary(depart_at: i64) -> Itinerary {
         use crate::domain::bookings::{ItineraryStatus, QuoteLine};
         use crate::domain::search::RouteLeg;
         use crate::domain::trips::Mode;

@@ -34,6 +34,8 @@ pub struct Loaded {
     pub transfers: Vec<Record<super::payment_records::TransferRecord>>,
     /// Its receipt and invoice, once issued.
     pub documents: Vec<Record<crate::domain::invoices::SalesDocument>>,
+    /// Disputes of its payment (Stripe allows one per charge).
+    pub disputes: Vec<Record<crate::domain::disputes::Dispute>>,
 }
 
 impl Loaded {
@@ -46,6 +48,27 @@ impl Loaded {
     }
     pub fn booking(&self, booking_id: &str) -> Option<&Record<Booking>> {
         self.bookings.iter().find(|b| b.data.booking_id == booking_id)
+    }
+    /// Its dispute `dispute_id`, if one was opened.
+    pub fn dispute(&self, dispute_id: &str) -> Option<&Record<crate::domain::disputes::Dispute>> {
+        self.disputes.iter().find(|d| d.data.dispute_id == dispute_id)
+    }
+    /// A dispute is open: the escrow is frozen.
+    pub fn dispute_open(&self) -> bool {
+        self.payment.as_ref().is_some_and(|p| p.data.dispute == Some(crate::domain::disputes::DisputeStatus::Open))
+    }
+    /// 409 while its payment's dispute is open or after it was lost: the
+    /// bank decides (or decided) what goes back to the card, so no refund
+    /// is asked of the provider.
+    pub fn refundable(&self) -> Result<(), Problem> {
+        use crate::domain::disputes::DisputeStatus;
+        match self.payment.as_ref().and_then(|p| p.data.dispute) {
+            Some(DisputeStatus::Open | DisputeStatus::Lost) => Err(Problem::conflict(
+                "payment-disputed",
+                "the payment is disputed with the card holder's bank, which decides what goes back; support can help",
+            )),
+            _ => Ok(()),
+        }
     }
     /// Its pending ledger transfers and where each stands.
     pub fn pending(&self) -> Vec<(crate::domain::ledger::Transfer, crate::domain::ledger::PendingState)> {
@@ -66,7 +89,7 @@ pub async fn load(table: &Table, itinerary_id: &str) -> Result<Option<Loaded>, S
         })
         .await?;
     let (mut itinerary, mut payment) = (None, None);
-    let (mut bookings, mut transfers, mut documents) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut bookings, mut transfers, mut documents, mut disputes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for r in page.items {
         match r.entity.as_str() {
             entity::ITINERARY => itinerary = Some(r.parse::<Itinerary>()?),
@@ -74,10 +97,11 @@ pub async fn load(table: &Table, itinerary_id: &str) -> Result<Option<Loaded>, S
             entity::PAYMENT => payment = Some(r.parse()?),
             entity::LEDGER_TRANSFER => transfers.push(r.parse()?),
             entity::SALES_DOCUMENT => documents.push(r.parse()?),
+            entity::DISPUTE => disputes.push(r.parse()?),
             _ => {}
         }
     }
-    Ok(itinerary.map(|itinerary| Loaded { itinerary, bookings, payment, transfers, documents }))
+    Ok(itinerary.map(|itinerary| Loaded { itinerary, bookings, payment, transfers, documents, disputes }))
 }
 
 /// The sender's own itinerary (404 for anyone else, like a missing one).

@@ -13,6 +13,7 @@ use super::http::Problem;
 use super::outbox;
 use super::store::{put_new, put_versioned, update, Record, UpdateSpec};
 use crate::domain::bookings::{BookingStatus, IllegalTransition, ItineraryStatus};
+use crate::domain::disputes::Dispute;
 use crate::domain::events::{ItineraryConfirmed, PaymentSucceeded, ProviderEventReceived};
 use crate::domain::ledger::{self, AccountId, AccountKind, Balance, LedgerError, PendingState, Phase, Transfer};
 use crate::domain::money::{Currency, Money};
@@ -127,6 +128,15 @@ pub fn payment_write(current: Option<&Record<Payment>>, p: &Payment) -> Transact
     match current {
         None => put_new(&Record::new(keys::payment(&p.itinerary_id), entity::PAYMENT, p.clone())),
         Some(c) => put_versioned(&c.next(p.clone())),
+    }
+}
+
+/// A dispute's next version (or its first), listed by its status (gsi2).
+pub fn dispute_write(current: Option<&Record<Dispute>>, d: &Dispute) -> TransactWriteItem {
+    let listed = Some(keys::dispute_by_status(d.status.as_str(), &d.opened_at, &d.dispute_id));
+    match current {
+        None => put_new(&Record::new(keys::dispute(&d.itinerary_id, &d.dispute_id), entity::DISPUTE, d.clone()).gsi2(listed)),
+        Some(c) => put_versioned(&c.next(d.clone()).gsi2(listed)),
     }
 }
 
@@ -261,6 +271,9 @@ pub struct PaymentView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_rule: Option<String>,
     pub disputed: bool,
+    /// Where its dispute stands (`open`: the escrow is frozen; `won`; `lost`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<crate::domain::disputes::DisputeStatus>,
     /// The itinerary's transfers, in the order they were written.
     pub transfers: Vec<TransferRecord>,
 }
@@ -303,6 +316,7 @@ pub fn payment_view(l: &Loaded) -> PaymentView {
         deadline: p.map(|p| p.deadline),
         refund_rule: p.and_then(|p| p.refund_rule().map(str::to_string)),
         disputed: p.is_some_and(|p| p.disputed),
+        dispute: p.and_then(|p| p.dispute),
         transfers,
     }
 }

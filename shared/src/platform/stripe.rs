@@ -113,13 +113,14 @@ pub struct EventData {
 }
 
 /// The event types the platform acts on; others are acknowledged and ignored.
-pub const HANDLED: [&str; 8] = [
+pub const HANDLED: [&str; 9] = [
     "payment_intent.succeeded",
     "payment_intent.payment_failed",
     "payment_intent.canceled",
     "payment_intent.requires_action",
     "charge.refunded",
     "charge.dispute.created",
+    "charge.dispute.closed",
     "account.updated",
     "transfer.reversed",
 ];
@@ -221,8 +222,17 @@ impl Event {
             }
             "charge.dispute.created" => Signal::Disputed {
                 intent_id,
+                dispute_id: id_of(o.get("id"))?,
                 amount: amount?,
                 reason: o.get("reason").and_then(Value::as_str).unwrap_or("unknown").to_string(),
+            },
+            // `lost`, else `won` (or `warning_closed`: an inquiry that took no money).
+            "charge.dispute.closed" => Signal::DisputeClosed {
+                intent_id,
+                dispute_id: id_of(o.get("id"))?,
+                amount: amount?,
+                reason: o.get("reason").and_then(Value::as_str).unwrap_or("unknown").to_string(),
+                won: o.get("status").and_then(Value::as_str)? != "lost",
             },
             _ => return None,
         })

@@ -2,7 +2,8 @@
 //! pickup: pending requests are withdrawn, capacity reserved by accepted
 //! bookings is released (CapacityChanged each), and the shipment is a draft
 //! again. A paid (confirmed) itinerary is refunded under the cancellation
-//! policy by payments, which acts on ItineraryCancelled.
+//! policy by payments, which acts on ItineraryCancelled; not while its
+//! payment is disputed (409 payment-disputed: the bank decides).
 //! Query (itinerary partition) + GetItem (shipment) + TransactWriteItems.
 use handoff::domain::bookings::Itinerary;
 use handoff::domain::payments::CancelledBy;
@@ -32,6 +33,7 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
         return Err(Problem::field("reason", "is at most 500 characters"));
     }
     let l = own_itinerary(table, req.path_param("id")?, &me.user_id).await?;
+    l.refundable()?;
     let shipment: Option<Record<Shipment>> = table.get(&keys::shipment(&l.itinerary.data.shipment_id), true).await?;
     let shipment = shipment.ok_or_else(Problem::internal)?;
     let (it, writes) = cancellation(
@@ -62,5 +64,6 @@ pub fn operation() -> Operation {
         .example(serde_json::json!({"reason": "Plans changed"}))
         .reply::<Itinerary>(200, "the cancelled itinerary")
         .problem(409, "illegal-transition")
+        .problem(409, "payment-disputed")
         .problem(409, "booking-changed")
 }

@@ -6,21 +6,27 @@
 //! if the itinerary was cancelled meanwhile, the money is booked into escrow
 //! and the refund consumer pays it back. Failed: PaymentFailed (the sender
 //! may try another card until the deadline). Refunded: the refund settles
-//! on the ledger. Disputed: PaymentDisputed for support.
+//! on the ledger. Disputed: the case opens (listed for support by
+//! GET /admin/disputes) with what the escrow holds, frozen until it closes
+//! (release-escrow holds it), and PaymentDisputed. Dispute closed: won
+//! lifts the freeze (DisputeClosed; release-escrow releases a delivered
+//! shipment's escrow), lost is booked under `domain::disputes`' policy
+//! (pending shares voided, the escrow first, then the platform).
 //! Query (itinerary partition) [+ GetItem (intent pointer) for charge events] + TransactWriteItems.
 use handoff::domain::bookings::ItineraryStatus;
+use handoff::domain::disputes::{escrow_left, lost_transfers, Dispute, DisputeStatus};
 use handoff::domain::events::{
-    DomainEvent, PaymentDisputed, PaymentFailed, PaymentSucceeded, ProviderEventReceived, RefundSettled,
+    DisputeClosed, DomainEvent, PaymentDisputed, PaymentFailed, PaymentSucceeded, ProviderEventReceived, RefundSettled,
 };
 use handoff::domain::money::Money;
-use handoff::domain::payments::{payment_transfers, refund_settled_transfer, Outcome};
+use handoff::domain::payments::{payment_transfers, refund_settled_transfer, Outcome, Payment};
 use handoff::keys;
-use handoff::platform::booking_records::load;
+use handoff::platform::booking_records::{load, Loaded};
 use handoff::platform::context::Ctx;
 use handoff::platform::envelope::{Actor, Envelope};
 use handoff::platform::lambda::EventError;
 use handoff::platform::outbox;
-use handoff::platform::payment_records::{confirm, ledger_writes, payment_write, IntentPointer};
+use handoff::platform::payment_records::{confirm, dispute_write, ledger_writes, payment_write, IntentPointer};
 use handoff::platform::store::{Record, WriteItem};
 use handoff::platform::stripe::Event;
 
@@ -109,23 +115,84 @@ pub async fn handle(ctx: &Ctx, e: &Envelope) -> Result<Vec<WriteItem>, EventErro
             ));
             w
         }
-        Outcome::Disputed { amount, reason } => {
+        Outcome::Disputed { dispute_id, amount, reason } => {
+            let d = opened(&l, &p, &dispute_id, money(amount), reason, &at);
             vec![
                 payment_write(Some(current), &p),
+                dispute_write(l.dispute(&dispute_id), &d),
                 outbox::event(
                     &PaymentDisputed {
                         itinerary_id: it.itinerary_id.clone(),
                         sender_id: it.sender_id.clone(),
                         intent_id: p.intent_id.clone(),
-                        amount,
-                        reason,
+                        dispute_id: d.dispute_id.clone(),
+                        amount: d.amount.clone(),
+                        reason: d.reason.clone(),
+                        frozen: d.frozen,
                     },
                     cid,
                     Actor::system(),
                 ),
             ]
         }
+        Outcome::DisputeClosed { dispute_id, amount, reason, won } => {
+            // Its opening may not have been seen (events come in any order): opened and closed at once.
+            let current_case = l.dispute(&dispute_id);
+            let mut d = match current_case {
+                Some(c) => c.data.clone(),
+                None => opened(&l, &p, &dispute_id, money(amount), reason, &at),
+            };
+            d.closed_at = Some(at.clone());
+            let mut w = vec![payment_write(Some(current), &p)];
+            if won {
+                d.status = DisputeStatus::Won;
+            } else {
+                d.status = DisputeStatus::Lost;
+                let transfers: Vec<_> = l.transfers.iter().map(|r| r.data.transfer.clone()).collect();
+                let (batch, from_escrow, from_platform) =
+                    lost_transfers(it, &transfers, &l.pending(), &dispute_id, amount, &at);
+                (d.from_escrow, d.from_platform) = (from_escrow, from_platform);
+                w.extend(ledger_writes(&batch, &l.transfers)?);
+            }
+            w.push(dispute_write(current_case, &d));
+            w.push(outbox::event(
+                &DisputeClosed {
+                    dispute_id: d.dispute_id.clone(),
+                    itinerary_id: it.itinerary_id.clone(),
+                    shipment_id: it.shipment_id.clone(),
+                    sender_id: it.sender_id.clone(),
+                    status: d.status,
+                    amount: d.amount.clone(),
+                    from_escrow: d.from_escrow,
+                    from_platform: d.from_platform,
+                },
+                cid,
+                Actor::system(),
+            ));
+            w
+        }
     };
     tracing::info!(event_id = %event.id, event_type = %event.kind, itinerary_id = %it.itinerary_id, writes = writes.len(), "provider event applied");
     Ok(writes)
+}
+
+/// The case a dispute opens: what the escrow holds now is frozen.
+fn opened(l: &Loaded, p: &Payment, dispute_id: &str, amount: Money, reason: String, at: &str) -> Dispute {
+    let it = &l.itinerary.data;
+    Dispute {
+        dispute_id: dispute_id.to_string(),
+        itinerary_id: it.itinerary_id.clone(),
+        shipment_id: it.shipment_id.clone(),
+        sender_id: it.sender_id.clone(),
+        charge_id: p.charge_id.clone(),
+        amount,
+        reason,
+        status: DisputeStatus::Open,
+        frozen: escrow_left(it, l.transfers.iter().map(|r| &r.data.transfer)),
+        from_escrow: 0,
+        from_platform: 0,
+        opened_at: at.to_string(),
+        delivered_at: None,
+        closed_at: None,
+    }
 }

@@ -140,6 +140,7 @@ pub async fn handle(ctx: &Ctx<Provider>, req: &ApiRequest) -> Result<Reply, Prob
         refunds: Vec::new(),
         refunded: 0,
         disputed: false,
+        dispute: None,
         created_at: existing.map_or(at.clone(), |p| p.created_at.clone()),
         updated_at: at,
     };

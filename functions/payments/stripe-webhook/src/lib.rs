@@ -67,8 +67,8 @@ pub fn operation() -> Operation {
         .describe(
             "Called by Stripe, signed with `Stripe-Signature` (t=…,v1=…). Handled: payment_intent.succeeded, \
              payment_intent.payment_failed, payment_intent.canceled, payment_intent.requires_action, \
-             charge.refunded, charge.dispute.created; other types are acknowledged and ignored. Each event is \
-             applied once, in any order.",
+             charge.refunded, charge.dispute.created, charge.dispute.closed, account.updated, transfer.reversed; \
+             other types are acknowledged and ignored. Each event is applied once, in any order.",
         )
         .public()
         .body::<Event>()

@@ -73,6 +73,7 @@ pub async fn handle(ctx: &Ctx<PayoutConfig>, req: &ApiRequest) -> Result<Reply, 
     if it.status != ItineraryStatus::Delivered {
         return Err(Problem::conflict("not-delivered", "only a delivered itinerary is refunded here"));
     }
+    l.refundable()?;
     let current = l.payment.as_ref().filter(|p| p.data.status.was_paid()).ok_or_else(Problem::internal)?;
     let mut p = current.data.clone();
     let refundable = p.amount - p.refund_requested();
@@ -174,6 +175,7 @@ pub fn operation() -> Operation {
         .reply::<RefundAfterDelivery>(201, "the refund and who bears it")
         .problem(404, "not-found")
         .problem(409, "not-delivered")
+        .problem(409, "payment-disputed")
         .problem(409, "escrow-not-released")
         .problem(409, "refund-changed")
 }

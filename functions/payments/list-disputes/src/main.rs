@@ -1,0 +1,1 @@
+handoff::http_function!(list_disputes::handle);
