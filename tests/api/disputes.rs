@@ -2,8 +2,10 @@
 //! through the Stripe emulator, the case reaches support's list with what
 //! the escrow held, the escrow stays frozen through a delivery, and the
 //! bank's decision settles it: won releases the delivered parcel's escrow
-//! to the travelers, lost takes the escrow back to the bank on the ledger
-//! (its pending shares voided), and the day still reconciles with Stripe.
+//! to the travelers (and support's refund afterwards is withheld from their
+//! payouts, still due), lost takes the escrow back to the bank on the
+//! ledger (its pending shares voided), and the day still reconciles with
+//! Stripe.
 use crate::custody::{deliver_under_faults, paid, Paid};
 use handoff_tests::{eventually, ok, stack_with, stripe_url, Client, QUEUED};
 use serde_json::{json, Value};
@@ -118,6 +120,43 @@ async fn a_dispute_freezes_the_escrow_until_the_bank_decides() {
         let a = released.unwrap_or_else(|| panic!("{id}: the won dispute never released the share"));
         assert_eq!(a["credits_pending"], 0, "{a}");
     }
+    // Support refunds part of it afterwards: the travelers' payouts are still due (no payout
+    // account yet), so each one's part is withheld from their payout, not reversed at Stripe.
+    let delivered = eventually(QUEUED, || async {
+        let it = ok(c.get(&format!("/itineraries/{}", p.itinerary), Some(&p.sid)).await).await;
+        (it["status"] == "delivered").then_some(())
+    })
+    .await;
+    assert!(delivered.is_some(), "the itinerary is delivered");
+    let refund = c
+        .post(
+            &format!("/admin/itineraries/{}/refund", p.itinerary),
+            Some(&p.admin),
+            json!({"amount": 1000, "reason": "late delivery"}),
+        )
+        .await;
+    assert_eq!(refund.status, 201, "{}", refund.body);
+    let claws = refund.body["clawbacks"].as_array().unwrap();
+    let part = |share: i64| 1000 * share / p.total;
+    let mut parts: Vec<(&str, i64, &str)> = claws
+        .iter()
+        .map(|c| (c["payee_id"].as_str().unwrap(), c["amount"].as_i64().unwrap(), c["how"].as_str().unwrap()))
+        .collect();
+    let mut expected =
+        vec![(p.ann.1.as_str(), part(p.shares.0), "withheld"), (p.bob.1.as_str(), part(p.shares.1), "withheld")];
+    parts.sort();
+    expected.sort();
+    assert_eq!(parts, expected, "{}", refund.body);
+    assert_eq!(refund.body["platform"], 1000 - part(p.shares.0) - part(p.shares.1), "{}", refund.body);
+    for ((id, share), (tok, _)) in [(&ann, p.shares.0), (&bob, p.shares.1)].into_iter().zip([&p.ann, &p.bob]) {
+        let a = account(&c, &p, id).await;
+        assert_eq!((&a["credits_posted"], &a["debits_posted"]), (&json!(share), &json!(part(share))), "{a}");
+        let payouts = ok(c.get("/me/payouts", Some(tok)).await).await;
+        let po = payouts["items"].as_array().unwrap().iter().find(|x| x["itinerary_id"] == p.itinerary.as_str());
+        let po = po.unwrap_or_else(|| panic!("the payout is listed: {payouts}"));
+        assert_eq!((&po["status"], &po["clawed_back"]), (&json!("due"), &json!(part(share))), "{po}");
+        assert_eq!(po["amount"], share - part(share), "what is left is paid out: {po}");
+    }
     let none_open = ok(c.get("/admin/disputes", Some(&p.admin)).await).await;
     assert!(
         none_open["items"].as_array().unwrap().iter().all(|d| d["dispute_id"] != dp.as_str()),
@@ -158,7 +197,8 @@ async fn a_dispute_freezes_the_escrow_until_the_bank_decides() {
         let credited = if a.status == 404 { json!(0) } else { a.body["credits_posted"].clone() };
         assert_eq!(credited, 0, "{id}: paid from money the bank took back: {}", a.body);
     }
-    // The day reconciles with Stripe: two charges, no transfer; the loss is not a refund.
+    // The day reconciles with Stripe: two charges and support's refund; the loss is not a refund.
     let report = crate::reconciliation::clean_today(&c, &p.admin).await;
-    assert_eq!((&report["charges"]["matched"], &report["refunds"]["provider"]), (&json!(2), &json!(0)), "{report}");
+    assert_eq!((&report["charges"]["matched"], &report["refunds"]["matched"]), (&json!(2), &json!(1)), "{report}");
+    assert_eq!((&report["refunds"]["provider"], &report["transfers"]["provider"]), (&json!(1), &json!(0)), "{report}");
 }

@@ -70,10 +70,10 @@ pub async fn handle(ctx: &Ctx<PayoutConfig>, req: &ApiRequest) -> Result<Reply, 
     let id = req.path_param("id")?;
     let l = load(table, id).await?.ok_or_else(|| Problem::not_found("the itinerary"))?;
     let it = &l.itinerary.data;
+    l.refundable()?;
     if it.status != ItineraryStatus::Delivered {
         return Err(Problem::conflict("not-delivered", "only a delivered itinerary is refunded here"));
     }
-    l.refundable()?;
     let current = l.payment.as_ref().filter(|p| p.data.status.was_paid()).ok_or_else(Problem::internal)?;
     let mut p = current.data.clone();
     let refundable = p.amount - p.refund_requested();
