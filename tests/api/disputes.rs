@@ -175,12 +175,8 @@ async fn a_dispute_freezes_the_escrow_until_the_bank_decides() {
     assert_eq!(escrow["debits_pending"], 0, "the pending shares were voided: {escrow}");
     let payment = ok(c.get(&format!("/itineraries/{}/payment", q.itinerary), Some(&q.sid)).await).await;
     assert_eq!((&payment["dispute"], &payment["held"]), (&json!("lost"), &json!(0)), "{payment}");
-    let to_bank: Vec<&Value> = payment["transfers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["code"] == "dispute_lost")
-        .collect();
+    let to_bank: Vec<&Value> =
+        payment["transfers"].as_array().unwrap().iter().filter(|t| t["code"] == "dispute_lost").collect();
     assert_eq!(to_bank.len(), 1, "{payment}");
     assert_eq!(to_bank[0]["credit"]["kind"], "clearing");
     assert_eq!(to_bank[0]["amount"], q.total);

@@ -91,7 +91,15 @@ pub fn escrow_left<'a>(it: &Itinerary, transfers: impl IntoIterator<Item = &'a T
     transfers
         .into_iter()
         .filter(|t| matches!(t.phase, Phase::Posted | Phase::PostPending { .. }))
-        .map(|t| if t.credit == esc { t.amount } else if t.debit == esc { -t.amount } else { 0 })
+        .map(|t| {
+            if t.credit == esc {
+                t.amount
+            } else if t.debit == esc {
+                -t.amount
+            } else {
+                0
+            }
+        })
         .sum()
 }
 

@@ -222,19 +222,10 @@ pub enum Outcome {
     /// The provider refunded this much more.
     RefundSettled(i64),
     /// A dispute opened: freeze the escrow, open the case.
-    Disputed {
-        dispute_id: String,
-        amount: i64,
-        reason: String,
-    },
+    Disputed { dispute_id: String, amount: i64, reason: String },
     /// The dispute closed (its opening may not have been seen: events
     /// come in any order).
-    DisputeClosed {
-        dispute_id: String,
-        amount: i64,
-        reason: String,
-        won: bool,
-    },
+    DisputeClosed { dispute_id: String, amount: i64, reason: String, won: bool },
 }
 
 impl Payment {

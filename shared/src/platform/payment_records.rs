@@ -135,7 +135,9 @@ pub fn payment_write(current: Option<&Record<Payment>>, p: &Payment) -> Transact
 pub fn dispute_write(current: Option<&Record<Dispute>>, d: &Dispute) -> TransactWriteItem {
     let listed = Some(keys::dispute_by_status(d.status.as_str(), &d.opened_at, &d.dispute_id));
     match current {
-        None => put_new(&Record::new(keys::dispute(&d.itinerary_id, &d.dispute_id), entity::DISPUTE, d.clone()).gsi2(listed)),
+        None => put_new(
+            &Record::new(keys::dispute(&d.itinerary_id, &d.dispute_id), entity::DISPUTE, d.clone()).gsi2(listed),
+        ),
         Some(c) => put_versioned(&c.next(d.clone()).gsi2(listed)),
     }
 }

@@ -28,7 +28,10 @@ pub async fn handle(ctx: &Ctx, req: &ApiRequest) -> Result<Reply, Problem> {
             cursor,
         })
         .await?;
-    Ok(Reply::ok(&Page { items: page.items.into_iter().map(|r| r.data).collect::<Vec<_>>(), next_cursor: page.next_cursor }))
+    Ok(Reply::ok(&Page {
+        items: page.items.into_iter().map(|r| r.data).collect::<Vec<_>>(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 pub fn operation() -> Operation {
