@@ -7,7 +7,8 @@
 //! ledger (its pending shares voided), and the day still reconciles with
 //! Stripe.
 use crate::custody::{deliver_under_faults, paid, Paid};
-use handoff_tests::{eventually, ok, stack_with, stripe_url, Client, QUEUED};
+use crate::stripe_emulator::config;
+use handoff_tests::{eventually, ok, stack_with, Client, QUEUED};
 use serde_json::{json, Value};
 
 /// The charge that paid the itinerary: the reference of its payment on the ledger.
@@ -27,25 +28,15 @@ async fn charge_of(c: &Client, p: &Paid) -> String {
 /// The bank opens a dispute of the itinerary's charge; its id.
 async fn open(c: &Client, p: &Paid, reason: &str) -> String {
     let charge = charge_of(c, p).await;
-    let r = reqwest::Client::new()
-        .post(format!("{}/_config/disputes", stripe_url()))
-        .json(&json!({"charge": charge, "reason": reason}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+    let (status, d) = config("/_config/disputes", json!({"charge": charge, "reason": reason})).await;
+    assert_eq!(status, 200, "{d}");
+    d["id"].as_str().unwrap().to_string()
 }
 
 /// The bank decides.
 async fn close(dispute: &str, status: &str) {
-    let r = reqwest::Client::new()
-        .post(format!("{}/_config/disputes/{dispute}/close", stripe_url()))
-        .json(&json!({ "status": status }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let (code, d) = config(&format!("/_config/disputes/{dispute}/close"), json!({ "status": status })).await;
+    assert_eq!(code, 200, "{d}");
 }
 
 /// The case as support's list shows it, once `f` holds.

@@ -303,8 +303,8 @@ async fn charges_and_refunds_are_listed_per_account_by_creation_time() {
     assert_eq!(s, 400, "{bad}");
 }
 
-/// A POST to the emulator's own `/_config` routes (JSON, no key).
-async fn config(path: &str, body: Value) -> (u16, Value) {
+/// A POST to the emulator's own `/_config` routes (JSON, no key): the status and the answer.
+pub(crate) async fn config(path: &str, body: Value) -> (u16, Value) {
     let r = reqwest::Client::new().post(format!("{}{path}", stripe_url())).json(&body).send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))

@@ -21,6 +21,7 @@
 use super::bookings::Itinerary;
 use super::ledger::{AccountId, AccountKind, PendingState, Phase, Transfer, TransferCode};
 use super::money::Money;
+use super::payments::void_pending;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -114,16 +115,7 @@ pub fn lost_transfers(
     amount: i64,
     at: &str,
 ) -> (Vec<Transfer>, i64, i64) {
-    let mut out: Vec<Transfer> = pending
-        .iter()
-        .filter(|(t, s)| *s == PendingState::Pending && t.phase == Phase::Pending)
-        .map(|(t, _)| Transfer {
-            transfer_id: format!("{}.void", t.transfer_id),
-            phase: Phase::VoidPending { pending_id: t.transfer_id.clone() },
-            at: at.into(),
-            ..t.clone()
-        })
-        .collect();
+    let mut out = void_pending(pending, at);
     let from_escrow = escrow_left(it, transfers).clamp(0, amount);
     let from_platform = amount - from_escrow;
     let clearing = AccountId::platform(AccountKind::Clearing, &it.currency);
@@ -154,6 +146,22 @@ mod tests {
     use crate::domain::ledger::Ledger;
     use crate::domain::payments::{payment_transfers, release_transfers};
 
+    /// Other money at the provider (another itinerary's payment).
+    fn other_payment(it: &Itinerary) -> Transfer {
+        Transfer {
+            transfer_id: "other".into(),
+            debit: AccountId::platform(AccountKind::Clearing, &it.currency),
+            credit: AccountId::new(AccountKind::Escrow, "other", &it.currency),
+            amount: 100_000,
+            currency: it.currency.clone(),
+            phase: Phase::Posted,
+            code: TransferCode::Payment,
+            itinerary_id: "other".into(),
+            at: "t".into(),
+            reference: None,
+        }
+    }
+
     fn pending_of(l: &Ledger, batch: &[Transfer]) -> Vec<(Transfer, PendingState)> {
         batch.iter().filter_map(|t| l.pending.get(&t.transfer_id).map(|s| (t.clone(), *s))).collect()
     }
@@ -183,20 +191,7 @@ mod tests {
         let it = crate::domain::payments::tests::paid_itinerary(0);
         let pay = payment_transfers(&it, 2000, Some("ch_1"), "t").unwrap();
         let mut l = Ledger::default();
-        // Other money at the provider (other itineraries' payments).
-        let other = Transfer {
-            transfer_id: "other".into(),
-            debit: AccountId::platform(AccountKind::Clearing, &it.currency),
-            credit: AccountId::new(AccountKind::Escrow, "other", &it.currency),
-            amount: 100_000,
-            currency: it.currency.clone(),
-            phase: Phase::Posted,
-            code: TransferCode::Payment,
-            itinerary_id: "other".into(),
-            at: "t".into(),
-            reference: None,
-        };
-        l.apply(&[other]).unwrap();
+        l.apply(&[other_payment(&it)]).unwrap();
         l.apply(&pay).unwrap();
         let release = release_transfers(&pending_of(&l, &pay), "t1");
         l.apply(&release).unwrap();
@@ -229,19 +224,7 @@ mod tests {
         assert_eq!((from_escrow, from_platform), (left, pay[1].amount));
         assert_eq!(batch.iter().filter(|t| matches!(t.phase, Phase::VoidPending { .. })).count(), pay.len() - 2);
         let mut more = l.clone();
-        more.apply(&[Transfer {
-            transfer_id: "seed".into(),
-            debit: AccountId::platform(AccountKind::Clearing, &it.currency),
-            credit: AccountId::new(AccountKind::Escrow, "other", &it.currency),
-            amount: 100_000,
-            currency: it.currency.clone(),
-            phase: Phase::Posted,
-            code: TransferCode::Payment,
-            itinerary_id: "other".into(),
-            at: "t".into(),
-            reference: None,
-        }])
-        .unwrap();
+        more.apply(&[other_payment(&it)]).unwrap();
         more.apply(&batch).unwrap();
         assert_eq!(DisputeStatus::parse("lost"), Some(DisputeStatus::Lost));
         assert_eq!(DisputeStatus::parse("closed"), None);

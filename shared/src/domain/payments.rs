@@ -489,16 +489,7 @@ pub fn cancellation_transfers(
     at: &str,
 ) -> Vec<Transfer> {
     let id = |what: String| format!("{}.{what}", it.itinerary_id);
-    let mut out: Vec<Transfer> = pending
-        .iter()
-        .filter(|(t, s)| *s == PendingState::Pending && t.phase == Phase::Pending)
-        .map(|(t, _)| Transfer {
-            transfer_id: format!("{}.void", t.transfer_id),
-            phase: Phase::VoidPending { pending_id: t.transfer_id.clone() },
-            at: at.into(),
-            ..t.clone()
-        })
-        .collect();
+    let mut out = void_pending(pending, at);
     let cur = &it.currency;
     if decision.refund > 0 {
         out.push(transfer(
@@ -534,6 +525,20 @@ pub fn release_transfers(pending: &[(Transfer, PendingState)], at: &str) -> Vec<
         .map(|(t, _)| Transfer {
             transfer_id: format!("{}.post", t.transfer_id),
             phase: Phase::PostPending { pending_id: t.transfer_id.clone() },
+            at: at.into(),
+            ..t.clone()
+        })
+        .collect()
+}
+
+/// Voids every pending transfer still pending: what it reserved stays in escrow.
+pub fn void_pending(pending: &[(Transfer, PendingState)], at: &str) -> Vec<Transfer> {
+    pending
+        .iter()
+        .filter(|(t, s)| *s == PendingState::Pending && t.phase == Phase::Pending)
+        .map(|(t, _)| Transfer {
+            transfer_id: format!("{}.void", t.transfer_id),
+            phase: Phase::VoidPending { pending_id: t.transfer_id.clone() },
             at: at.into(),
             ..t.clone()
         })
