@@ -18,10 +18,18 @@ items and cuts off the records of the undone writes. And GetShardIterator
 passes AT_/AFTER_SEQUENCE_NUMBER through as text, which then fails; the patch
 makes it a number. Both are checked against the pinned moto (infra/setup.sh).
 
+It also answers GET /_handoff/messages: the emails (SES), SMS and push
+messages (SNS) moto has accepted, read straight from its backends. moto's own
+/moto-api/data.json dumps every object it has ever made (each table item and
+stream record included) and cost more with every test; the local mailbox reads
+this instead. For the same reason moto's objects are not tracked for that dump
+(only S3's, whose reset uses the list).
+
 Usage: moto_server.py [--host 127.0.0.1] [--port 5000]
 """
 import argparse
 import copy
+import json
 import os
 import threading
 
@@ -32,6 +40,17 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table as _Table
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.core.common_models import BaseModel
+
+
+def _track_s3_only(cls, *args, **kwargs):
+    instance = object.__new__(cls)
+    if cls.__module__.startswith("moto.s3"):
+        cls.instances_tracked.append(instance)
+    return instance
+
+
+BaseModel.__new__ = _track_s3_only
 
 _transact = DynamoDBBackend.transact_write_items
 
@@ -126,10 +145,40 @@ DynamoDBBackend.transact_write_items = transact_write_items
 DynamoDBStreamsBackend.get_shard_iterator = get_shard_iterator
 
 
+def _backends(backend_dict):
+    for regions in list(backend_dict.values()):
+        for backend in list(regions.values()):
+            yield backend
+
+
+def messages():
+    """Every email, SMS and push message accepted so far, oldest first."""
+    from moto.ses.models import ses_backends
+    from moto.sns.models import sns_backends
+
+    mail = []
+    for b in _backends(ses_backends):
+        for m in b.sent_messages:
+            if type(m).__name__ == "Message":
+                mail.append({"source": m.source, "destinations": m.destinations, "subject": m.subject, "body": m.body})
+    sms, push = [], []
+    for b in _backends(sns_backends):
+        for message_id, (phone, text) in b.sms_messages.items():
+            sms.append({"message_id": message_id, "phone_number": phone, "message": text})
+        for e in b.platform_endpoints.values():
+            push.append({"arn": e.arn, "token": e.token, "enabled": e.enabled, "messages": dict(e.messages)})
+    return {"mail": mail, "sms": sms, "push": push}
+
+
 def serialised(app):
     lock = threading.Lock()
 
     def wrapper(environ, start_response):
+        if environ.get("PATH_INFO") == "/_handoff/messages":
+            with lock:
+                body = json.dumps(messages()).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
         with lock:
             body = app(environ, start_response)
             try:

@@ -14,6 +14,8 @@ async fn a_variable_missing_from_the_template_fails_locally() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("template.yaml"), broken).unwrap();
     let mut opts = options("missing-env");
+    // Every function starts before the stack serves, as an init error would show.
+    opts.lazy = false;
     opts.template = dir.join("template.yaml");
     let err = handoff_local::start(opts).await.err().expect("the stack refuses to start");
     assert!(err.contains("VerifyOtpFunction") && err.contains("OTP_PEPPER"), "{err}");

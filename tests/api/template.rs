@@ -134,6 +134,38 @@ fn template_and_functions_agree() {
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
+/// The multi-call binary the local stack runs (infra/lambdas) depends on
+/// every function crate, by its path, and on nothing else of functions/.
+#[test]
+fn the_multicall_binary_links_every_function() {
+    let toml = std::fs::read_to_string(root().join("infra/lambdas/Cargo.toml")).unwrap();
+    let listed: BTreeMap<String, String> = toml
+        .lines()
+        .filter_map(|l| {
+            let (name, rest) = l.split_once(" = { path = \"../../")?;
+            Some((rest.trim_end_matches("\" }").to_string(), name.trim().to_string()))
+        })
+        .collect();
+    assert_eq!(listed, crates(), "infra/lambdas/Cargo.toml lists every crate of functions/ (dir → name)");
+    let names: BTreeSet<&str> = handoff_lambdas_functions();
+    assert_eq!(names, crates().values().map(String::as_str).collect(), "the dispatch knows every function");
+}
+
+/// The functions the multi-call binary dispatches to, as it lists them when
+/// asked for one it does not know.
+fn handoff_lambdas_functions() -> BTreeSet<&'static str> {
+    let bin = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+        .join("debug/handoff-lambdas");
+    let out =
+        std::process::Command::new(&bin).arg("nothing").output().unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    assert_eq!(out.status.code(), Some(2), "an unknown function is refused");
+    let text = String::from_utf8_lossy(&out.stderr).to_string();
+    let list = text.split("one of: ").nth(1).expect("the list of functions").trim().to_string();
+    list.leak().split(", ").collect()
+}
+
 #[test]
 fn the_check_catches_disagreements() {
     let text = template_text();

@@ -7,10 +7,11 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// The moto server the tests run against (started by infra/test.sh).
-pub fn endpoint() -> String {
-    std::env::var("HANDOFF_TEST_ENDPOINT")
-        .expect("HANDOFF_TEST_ENDPOINT is not set: run the tests with infra/test.sh, which starts moto")
+/// A moto server every stack shares, if `HANDOFF_TEST_ENDPOINT` names one
+/// (or another endpoint, such as LocalStack's); without it each stack starts
+/// a moto server of its own (infra/moto_server.py, installed by infra/setup.sh).
+pub fn endpoint() -> Option<String> {
+    std::env::var("HANDOFF_TEST_ENDPOINT").ok().filter(|e| !e.is_empty())
 }
 
 pub fn root() -> PathBuf {
@@ -19,7 +20,14 @@ pub fn root() -> PathBuf {
 
 pub fn options(name: &str) -> Options {
     let stack = format!("t{}-{name}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let mut opts = Options::new(root().join("template.yaml"), Some(endpoint()), &stack);
+    let endpoint = endpoint();
+    let mut opts = Options::new(root().join("template.yaml"), endpoint.clone(), &stack);
+    opts.own_moto = endpoint.is_none().then(root);
+    // Functions start on first use; the samples test invokes every one.
+    opts.lazy = true;
+    // Every function through the multi-call binary (infra/lambdas): the same
+    // handlers and runtime loop as their own binaries, linked once.
+    opts.multicall = Some(opts.bin_dir.join("handoff-lambdas"));
     opts.log_dir = Some(root().join(".local/logs").join(&stack));
     // The Stripe emulator (started by infra/test.sh): each stack is its own account there.
     opts.stripe = std::env::var("HANDOFF_TEST_STRIPE").ok();

@@ -33,6 +33,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct FunctionSpec {
     pub id: String,
     pub binary: PathBuf,
+    /// Its arguments (the function's name, for the multi-call binary).
+    pub args: Vec<String>,
     pub env: BTreeMap<String, String>,
     pub timeout: Duration,
     /// Where its processes' stdout and stderr go (None: this process's).
@@ -76,10 +78,24 @@ impl Worker {
 /// answers report them (`x-aws-calls` on HTTP answers, `_aws_calls` on
 /// others: the functions' call meter, on when `HANDOFF_METER` is set); and
 /// the invocations of each function, with their time and memory size.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Meter {
     calls: Arc<Mutex<BTreeMap<String, u64>>>,
     invocations: Arc<Mutex<BTreeMap<String, Invocations>>>,
+    /// Counts finished invocations: the table's stream poller looks for
+    /// records as soon as a function may have written some, instead of
+    /// waiting out its idle interval.
+    finished: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl Default for Meter {
+    fn default() -> Self {
+        Self {
+            calls: Default::default(),
+            invocations: Default::default(),
+            finished: Arc::new(tokio::sync::watch::channel(0).0),
+        }
+    }
 }
 
 /// A function's invocations: how many, their wall time, its memory size.
@@ -103,6 +119,10 @@ impl Meter {
         i.count += 1;
         i.millis += took.as_millis() as u64;
         i.memory_mb = memory_mb;
+    }
+    /// Changes each time an invocation finishes.
+    pub fn finished(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.finished.subscribe()
     }
     pub fn totals(&self) -> BTreeMap<String, u64> {
         self.calls.lock().unwrap().clone()
@@ -163,7 +183,8 @@ impl Drop for Pool {
 impl Pool {
     /// Starts the function's first process and waits until it is ready for
     /// invocations; an init failure is an error naming what it printed.
-    pub async fn start(spec: FunctionSpec, meter: Meter) -> Result<Arc<Pool>, String> {
+    /// `lazy`: the first invocation starts it (its binary must exist).
+    pub async fn start(spec: FunctionSpec, meter: Meter, lazy: bool) -> Result<Arc<Pool>, String> {
         let pool = Arc::new(Pool {
             spec,
             meter,
@@ -171,6 +192,16 @@ impl Pool {
             all: Mutex::new(Vec::new()),
             slots: Semaphore::new(MAX_CONCURRENCY),
         });
+        if lazy {
+            if !pool.spec.binary.exists() {
+                return Err(format!(
+                    "{}: {} is missing: build the functions first (cargo build --workspace --bins)",
+                    pool.spec.id,
+                    pool.spec.binary.display()
+                ));
+            }
+            return Ok(pool);
+        }
         let w = pool.spawn().await?;
         pool.idle.lock().unwrap().push(w);
         Ok(pool)
@@ -219,6 +250,7 @@ impl Pool {
         }
         let memory = self.spec.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").and_then(|m| m.parse().ok()).unwrap_or(128);
         self.meter.invoked(&self.spec.id, memory, started.elapsed());
+        self.meter.finished.send_modify(|n| *n += 1);
         out
     }
 
@@ -252,7 +284,8 @@ impl Pool {
         let server = tokio::spawn(serve(listener, Arc::new(api)));
 
         let mut cmd = tokio::process::Command::new(&spec.binary);
-        cmd.env_clear()
+        cmd.args(&spec.args)
+            .env_clear()
             .envs(&spec.env)
             .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
             .stdin(Stdio::null())

@@ -3,10 +3,12 @@
 //! exactly the environment the template gives it, serves the HTTP API
 //! through the authorizer, and runs the event sources: SQS queues, the table
 //! stream into the outbox publisher, and schedules.
+pub mod clock;
 pub mod demo;
 pub mod lambda;
 pub mod live;
 pub mod mailbox;
+pub mod moto;
 pub mod pollers;
 pub mod provision;
 pub mod schemas;
@@ -31,6 +33,14 @@ pub struct Options {
     pub template: PathBuf,
     /// The AWS endpoint (moto server); `None` uses the default chain and `AWS_ENDPOINT_URL`.
     pub endpoint: Option<String>,
+    /// Start a moto server of the stack's own (that of the project at this
+    /// root: its .local/moto and infra/moto_server.py) and use it as the
+    /// endpoint; it stops with the stack.
+    pub own_moto: Option<PathBuf>,
+    /// Start a function's first process when it is first invoked instead of
+    /// at start (tests: most use a few of the functions). Off, every function
+    /// must start before the stack serves, as an init error would show.
+    pub lazy: bool,
     /// Prefix of every physical name, so stacks share one moto without meeting.
     pub stack: String,
     pub region: String,
@@ -46,6 +56,9 @@ pub struct Options {
     pub secrets: BTreeMap<String, String>,
     /// Where the function binaries are (`HANDOFF_BIN_DIR`, else target/debug beside the template).
     pub bin_dir: PathBuf,
+    /// Run every function through this multi-call binary (`handoff-lambdas
+    /// <function>`, infra/lambdas) instead of its own binary in `bin_dir`.
+    pub multicall: Option<PathBuf>,
     /// A folder for the functions' logs, one file each (None: this process's output).
     pub log_dir: Option<PathBuf>,
     /// The Swagger UI files served at /_local/docs/ (installed by infra/setup.sh).
@@ -62,6 +75,8 @@ impl Options {
         Self {
             template: template.clone(),
             endpoint,
+            own_moto: None,
+            lazy: false,
             stack: stack.into(),
             region: "us-east-1".into(),
             port: 0,
@@ -77,6 +92,7 @@ impl Options {
                     .unwrap_or_else(|| root.join("target"))
                     .join("debug")
             }),
+            multicall: None,
             log_dir: None,
             docs_dir: template.parent().unwrap_or(std::path::Path::new(".")).join(".local/swagger-ui"),
             event_schemas: template.parent().unwrap_or(std::path::Path::new(".")).join("events/schemas"),
@@ -98,7 +114,11 @@ pub struct Stack {
     pub functions: HashMap<String, Arc<Pool>>,
     /// Events seen on the queues that did not match their schema.
     pub events: schemas::EventSchemas,
+    /// The stack's clock: `advance` moves every function's time forward.
+    pub clock: Arc<clock::LocalClock>,
     tasks: Vec<JoinHandle<()>>,
+    /// The stack's own moto server, if it has one (stopped last).
+    _moto: Option<moto::Moto>,
 }
 
 impl Drop for Stack {
@@ -129,7 +149,15 @@ impl Stack {
 async fn sdk_config(opts: &Options) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(opts.region.clone()))
-        .timeout_config(handoff::platform::aws::timeouts());
+        // The runner's own calls (provisioning, pollers, tests' reads) wait
+        // for a slow emulator: a busy machine makes a run slower, not red.
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .operation_timeout(Duration::from_secs(180))
+                .build(),
+        );
     if let Some(e) = &opts.endpoint {
         loader = loader.endpoint_url(e);
         if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
@@ -154,6 +182,8 @@ pub struct Prepared {
     pub clients: provision::Clients,
     /// Each function's binary, environment and timeout, as template.yaml gives them.
     pub specs: Vec<FunctionSpec>,
+    /// The stack's clock (every function reads it).
+    pub clock: Arc<clock::LocalClock>,
 }
 
 /// Reads template.yaml, provisions every resource and resolves each
@@ -192,6 +222,7 @@ pub async fn prepare(opts: &Options) -> Result<Prepared, String> {
     provision::name_resources(&template, &mut names);
     provision::provision(&template, &mut names, &clients, opts.visibility_timeout).await?;
 
+    let clock = Arc::new(clock::LocalClock::new(&opts.stack)?);
     // Every function runs as its own binary with the template's environment.
     let mut specs = Vec::new();
     for f in &template.functions {
@@ -200,20 +231,36 @@ pub async fn prepare(opts: &Options) -> Result<Prepared, String> {
             env.insert(k.clone(), names.resolve(v).map_err(|e| format!("{}: {k}: {e}", f.id))?);
         }
         env.extend(lambda_environment(opts, &f.id, &names.refs[&f.id], f.memory));
+        env.insert(handoff::platform::clock::CLOCK_FILE.into(), clock.file.display().to_string());
+        let (binary, args) = match &opts.multicall {
+            Some(all) => (all.clone(), vec![f.binary.clone()]),
+            None => (opts.bin_dir.join(&f.binary), Vec::new()),
+        };
         let spec = FunctionSpec {
             id: f.id.clone(),
-            binary: opts.bin_dir.join(&f.binary),
+            binary,
+            args,
             env,
             timeout: Duration::from_secs(f.timeout),
             log: opts.log_dir.as_ref().map(|d| d.join(format!("{}.log", f.id))),
         };
         specs.push(spec);
     }
-    Ok(Prepared { template, names, sdk, clients, specs })
+    Ok(Prepared { template, names, sdk, clients, specs, clock })
 }
 
-pub async fn start(opts: Options) -> Result<Stack, String> {
-    let Prepared { template, names, sdk, clients, mut specs } = prepare(&opts).await?;
+pub async fn start(mut opts: Options) -> Result<Stack, String> {
+    let own_moto = if let Some(root) = &opts.own_moto {
+        if let Some(dir) = &opts.log_dir {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let m = moto::Moto::start(root, opts.log_dir.as_ref().map(|d| d.join("moto.log"))).await?;
+        opts.endpoint = Some(m.url.clone());
+        Some(m)
+    } else {
+        None
+    };
+    let Prepared { template, names, sdk, clients, mut specs, clock } = prepare(&opts).await?;
     let meter = lambda::Meter::default();
     // Bound first: functions are told where the local WebSocket API and its
     // Management API are (the URLs the template builds point at AWS).
@@ -235,7 +282,8 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
     if let Some(dir) = &opts.log_dir {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    let starting = specs.into_iter().map(|spec| Pool::start(spec, meter.clone()));
+    let lazy = opts.lazy;
+    let starting = specs.into_iter().map(|spec| Pool::start(spec, meter.clone(), lazy));
     let mut functions = HashMap::new();
     let mut failed = Vec::new();
     for r in futures::future::join_all(starting).await {
@@ -255,6 +303,8 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
     let mut schedules = HashMap::new();
     let events = schemas::EventSchemas::load(&opts.event_schemas)?;
     let mut tasks = Vec::new();
+    // The stream poller tells the queue pollers when it has published.
+    let published = Arc::new(tokio::sync::watch::channel(0u64).0);
     for f in &template.functions {
         for ev in &f.events {
             match ev {
@@ -281,6 +331,7 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
                         pool(&f.id)?,
                         f.id.clone(),
                         events.clone(),
+                        published.subscribe(),
                     );
                     tasks.push(tokio::spawn(task));
                 }
@@ -293,16 +344,16 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
                     let task = pollers::stream(
                         clients.streams.clone(),
                         arn,
-                        opts.region.clone(),
-                        *batch_size,
+                        (opts.region.clone(), *batch_size),
                         pool(&f.id)?,
                         f.id.clone(),
+                        pollers::StreamWakes { finished: meter.finished(), published: published.clone() },
                     );
                     tasks.push(tokio::spawn(task));
                 }
                 EventSource::Schedule { every_seconds } => {
                     let rule = format!("arn:aws:events:{}:{ACCOUNT}:rule/{}-{}", opts.region, opts.stack, f.id);
-                    let event = pollers::scheduled_event(&rule, &opts.region, ACCOUNT);
+                    let event = pollers::scheduled_event(&rule, &opts.region, ACCOUNT, &clock.now_rfc3339());
                     let invoke = pool(&f.id)?;
                     schedules.insert(f.id.clone(), (invoke.clone(), event.clone()));
                     tasks.push(tokio::spawn(pollers::schedule(
@@ -310,6 +361,7 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
                         invoke,
                         event,
                         f.id.clone(),
+                        clock.clone(),
                     )));
                 }
             }
@@ -336,6 +388,7 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
         meter,
         docs_dir: opts.docs_dir.clone(),
         receivers: Default::default(),
+        clock: clock.clone(),
         live: match template.websocket_api() {
             None => None,
             Some(_) => {
@@ -365,7 +418,9 @@ pub async fn start(opts: Options) -> Result<Stack, String> {
         sdk,
         functions,
         events,
+        clock,
         tasks,
+        _moto: own_moto,
     })
 }
 

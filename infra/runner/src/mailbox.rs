@@ -9,14 +9,24 @@ pub struct Mail {
     pub body: String,
 }
 
+/// What moto has accepted: emails, SMS and push messages, as
+/// infra/moto_server.py answers them at `/_handoff/messages` (read from its
+/// backends, not from its whole-state dump).
+async fn messages(moto_url: &str) -> Result<serde_json::Value, String> {
+    let url = format!("{}/_handoff/messages", moto_url.trim_end_matches('/'));
+    let r = reqwest::get(&url).await.map_err(|e| e.to_string())?;
+    if !r.status().is_success() {
+        return Err(format!("{url}: {} (is this the project's infra/moto_server.py?)", r.status()));
+    }
+    r.json().await.map_err(|e| e.to_string())
+}
+
 /// Every email moto has accepted, oldest first, optionally only those to `to`.
 pub async fn read(moto_url: &str, to: Option<&str>) -> Result<Vec<Mail>, String> {
-    let url = format!("{}/moto-api/data.json", moto_url.trim_end_matches('/'));
-    let data: serde_json::Value =
-        reqwest::get(&url).await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
-    let messages = data.pointer("/ses/Message").and_then(|m| m.as_array()).cloned().unwrap_or_default();
+    let data = messages(moto_url).await?;
+    let mails = data.get("mail").and_then(|m| m.as_array()).cloned().unwrap_or_default();
     let str_of = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
-    Ok(messages
+    Ok(mails
         .iter()
         .map(|m| Mail {
             from: str_of(m, "source"),
@@ -82,19 +92,12 @@ pub struct Push {
     pub message: serde_json::Value,
 }
 
-async fn sns_data(moto_url: &str) -> Result<serde_json::Value, String> {
-    let url = format!("{}/moto-api/data.json", moto_url.trim_end_matches('/'));
-    let data: serde_json::Value =
-        reqwest::get(&url).await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
-    Ok(data.get("sns").cloned().unwrap_or_default())
-}
-
 /// Every SMS moto has accepted, oldest first, optionally only those to `to`.
 pub async fn sms(moto_url: &str, to: Option<&str>) -> Result<Vec<Sms>, String> {
-    let data = sns_data(moto_url).await?;
+    let data = messages(moto_url).await?;
     let s = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
     Ok(data
-        .get("SMS")
+        .get("sms")
         .and_then(|a| a.as_array())
         .into_iter()
         .flatten()
@@ -105,10 +108,10 @@ pub async fn sms(moto_url: &str, to: Option<&str>) -> Result<Vec<Sms>, String> {
 
 /// Every push message moto has accepted, optionally only those to a device token.
 pub async fn push(moto_url: &str, token: Option<&str>) -> Result<Vec<Push>, String> {
-    let data = sns_data(moto_url).await?;
+    let data = messages(moto_url).await?;
     let s = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
     let mut out = Vec::new();
-    for e in data.get("PlatformEndpoint").and_then(|a| a.as_array()).into_iter().flatten() {
+    for e in data.get("push").and_then(|a| a.as_array()).into_iter().flatten() {
         let token_of = s(e, "token");
         if token.is_some_and(|t| t != token_of) {
             continue;

@@ -24,19 +24,30 @@ fn failures(out: &Result<Value, String>, key: &str) -> Option<Vec<String>> {
 }
 
 /// Idle pollers back off (doubling up to a cap) and come back to the floor
-/// as soon as there is work: many stacks share one serialised moto.
+/// as soon as there is work; a poller is woken at once when something it
+/// watches changes (the stream: an invocation finished; the queues: the
+/// outbox was published), so the cap bounds only what nothing announces
+/// (a delayed message, a visibility timeout running out).
 struct Idle {
     floor: u64,
     cap: u64,
     now: u64,
+    wake: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Idle {
-    fn new(floor: u64, cap: u64) -> Self {
-        Self { floor, cap, now: floor }
+    fn new(floor: u64, cap: u64, wake: tokio::sync::watch::Receiver<u64>) -> Self {
+        Self { floor, cap, now: floor, wake }
     }
     async fn wait(&mut self) {
-        tokio::time::sleep(Duration::from_millis(self.now)).await;
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(self.now)) => {}
+            changed = self.wake.changed() => {
+                if changed.is_err() {
+                    tokio::time::sleep(Duration::from_millis(self.now)).await;
+                }
+            }
+        }
         self.now = (self.now * 2).min(self.cap);
     }
     fn busy(&mut self) {
@@ -58,9 +69,10 @@ pub async fn sqs(
     invoke: Arc<Pool>,
     function: String,
     schemas: crate::schemas::EventSchemas,
+    published: tokio::sync::watch::Receiver<u64>,
 ) {
     let Queue { url, arn, batch_size } = queue;
-    let mut idle = Idle::new(200, 1000);
+    let mut idle = Idle::new(200, 1000, published);
     loop {
         let out = client
             .receive_message()
@@ -164,13 +176,20 @@ async fn iterator(
     req.send().await.ok().and_then(|o| o.shard_iterator)
 }
 
+/// The wake-ups of a stream poller: when an invocation finished (it may have
+/// written), and whom to tell when it has published outbox events.
+pub struct StreamWakes {
+    pub finished: tokio::sync::watch::Receiver<u64>,
+    pub published: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
 pub async fn stream(
     client: aws_sdk_dynamodbstreams::Client,
     arn: String,
-    region: String,
-    batch_size: usize,
+    (region, batch_size): (String, usize),
     invoke: Arc<Pool>,
     function: String,
+    StreamWakes { finished, published }: StreamWakes,
 ) {
     let shard = loop {
         match client.describe_stream().stream_arn(&arn).send().await {
@@ -190,7 +209,7 @@ pub async fn stream(
     };
     let mut it = iterator(&client, &arn, &shard, None).await;
     let mut backoff = 100u64;
-    let mut idle = Idle::new(100, 500);
+    let mut idle = Idle::new(100, 500, finished);
     loop {
         let Some(current) = it.clone() else {
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -216,11 +235,22 @@ pub async fn stream(
         let first = records[0].dynamodb.as_ref().and_then(|d| d.sequence_number.clone());
         let event =
             json!({ "Records": records.into_iter().map(|r| record_json(r, &arn, &region)).collect::<Vec<_>>() });
+        // Only a batch with outbox items publishes events to the queues.
+        let outbox = event["Records"].as_array().into_iter().flatten().any(|r| {
+            r["dynamodb"]["Keys"]["pk"]
+                .get("S")
+                .or(r["dynamodb"]["Keys"].get("pk"))
+                .and_then(|p| p.as_str())
+                .is_some_and(|p| p.starts_with("OUTBOX#"))
+        });
         let out_inv = invoke.invoke(event).await;
         match failures(&out_inv, "itemIdentifier") {
             Some(f) if f.is_empty() => {
                 it = out.next_shard_iterator;
                 backoff = 100;
+                if outbox {
+                    published.send_modify(|n| *n += 1);
+                }
             }
             other => {
                 let from = other.and_then(|f| f.into_iter().next()).or(first);
@@ -234,21 +264,27 @@ pub async fn stream(
 }
 
 /// The event EventBridge Scheduler sends.
-pub fn scheduled_event(rule_arn: &str, region: &str, account: &str) -> Value {
+pub fn scheduled_event(rule_arn: &str, region: &str, account: &str, time: &str) -> Value {
     json!({
         "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": "Scheduled Event", "source": "aws.events",
-        "account": account, "time": handoff::platform::clock::now_rfc3339(), "region": region, "resources": [rule_arn], "detail": {}
+        "account": account, "time": time, "region": region, "resources": [rule_arn], "detail": {}
     })
 }
 
-pub async fn schedule(every: Duration, invoke: Arc<Pool>, event: Value, function: String) {
+pub async fn schedule(
+    every: Duration,
+    invoke: Arc<Pool>,
+    event: Value,
+    function: String,
+    clock: Arc<crate::clock::LocalClock>,
+) {
     let mut tick = tokio::time::interval(every);
     tick.tick().await;
     loop {
         tick.tick().await;
         // Each tick is its own event, at its own time.
         let mut event = event.clone();
-        event["time"] = json!(handoff::platform::clock::now_rfc3339());
+        event["time"] = json!(clock.now_rfc3339());
         event["id"] = json!(uuid::Uuid::new_v4().to_string());
         if let Err(e) = invoke.invoke(event).await {
             tracing::warn!(function, error = %e, "scheduled invocation failed");

@@ -38,6 +38,8 @@ pub struct State {
     pub receivers: std::sync::Mutex<HashMap<String, Receiver>>,
     /// The WebSocket API (`/_ws`) and its Management API, if the template has one.
     pub live: Option<Arc<crate::live::Live>>,
+    /// The stack's clock (`/_local/clock`).
+    pub clock: Arc<crate::clock::LocalClock>,
 }
 
 /// A local webhook receiver: it records every request and answers `status` (200 unless set).
@@ -205,7 +207,8 @@ pub async fn handle(
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         join(&mut qs, &k, &v);
     }
-    let now = time::OffsetDateTime::now_utc();
+    let now = time::OffsetDateTime::from_unix_timestamp_nanos(state.clock.now_millis() as i128 * 1_000_000)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     let route_key = format!("{} /{}", route.method, route.segments.join("/"));
     let mut context = json!({
         "accountId": state.account, "apiId": "local", "domainName": "localhost", "domainPrefix": "localhost",
@@ -328,6 +331,44 @@ async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -
                 Err(e) => respond(502, "text/plain", e),
             }
         }
+        ("GET", "clock") => json_resp(200, &clock_view(&state.clock)),
+        // Moves the stack's time forward (`?seconds=` or `?to=<RFC 3339>`), then
+        // runs every schedule once as of the new time, as the runs that would
+        // have come meanwhile: deadlines that passed are acted on at once.
+        ("POST", "clock") => {
+            let seconds = match (q.get("seconds"), q.get("to")) {
+                (Some(s), None) => s.parse::<i64>().map_err(|_| format!("seconds: not a whole number: {s}")),
+                (None, Some(t)) => time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                    .map(|t| t.unix_timestamp() - state.clock.now_unix())
+                    .map_err(|e| format!("to: not an RFC 3339 time: {e}")),
+                _ => Err("give ?seconds=<n> or ?to=<RFC 3339 time>".into()),
+            };
+            let offset = match seconds.and_then(|s| state.clock.advance(s)) {
+                Ok(o) => o,
+                Err(e) => return json_resp(400, &json!({"message": e})),
+            };
+            let time = state.clock.now_rfc3339();
+            let runs = state.schedules.iter().map(|(id, (invoke, event))| {
+                let mut e = event.clone();
+                e["time"] = json!(time);
+                e["id"] = json!(uuid::Uuid::new_v4().to_string());
+                async move {
+                    let out = match invoke.invoke(e).await {
+                        Ok(mut v) => {
+                            Reported::take(&mut v);
+                            v
+                        }
+                        Err(e) => json!({"error": e}),
+                    };
+                    (id.clone(), out)
+                }
+            });
+            let ran: serde_json::Map<String, Value> = futures::future::join_all(runs).await.into_iter().collect();
+            let mut view = clock_view(&state.clock);
+            view["offset_seconds"] = json!(offset);
+            view["schedules"] = Value::Object(ran);
+            json_resp(200, &view)
+        }
         ("GET", "calls") => json_resp(200, &json!(state.meter.totals())),
         ("GET", "invocations") => json_resp(200, &json!(state.meter.invocations())),
         ("GET", "docs" | "docs/") => respond(200, "text/html; charset=utf-8", REFERENCE_PAGE),
@@ -365,6 +406,10 @@ async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -
         }
         _ => json_resp(404, &json!({"message": "Not Found"})),
     }
+}
+
+fn clock_view(clock: &crate::clock::LocalClock) -> Value {
+    json!({"now": clock.now_rfc3339(), "offset_seconds": clock.offset()})
 }
 
 /// The API reference: Swagger UI (installed by infra/setup.sh) reading GET /openapi.json.

@@ -164,6 +164,9 @@ pub struct Verifier {
     validation: Validation,
 }
 
+/// How far past its `exp` a token is still accepted (clock skew).
+const LEEWAY_SECONDS: i64 = 5;
+
 impl Verifier {
     pub fn from_jwks(jwks_json: &str) -> Result<Self, String> {
         let jwks: Jwks = serde_json::from_str(jwks_json).map_err(|e| format!("bad JWKS: {e}"))?;
@@ -181,7 +184,10 @@ impl Verifier {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        // Expiry is checked against the platform's clock (below), which the
+        // local stack can move forward; `exp` is still required.
+        validation.validate_exp = false;
+        validation.leeway = LEEWAY_SECONDS as u64;
         Ok(Self { keys, validation })
     }
 
@@ -194,6 +200,9 @@ impl Verifier {
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
         let key = self.keys.get(&kid).ok_or(TokenError::UnknownKey)?;
         match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
+            Ok(data) if data.claims.exp.saturating_add(LEEWAY_SECONDS) < super::clock::now_unix() => {
+                Err(TokenError::Expired)
+            }
             Ok(data) => Ok(data.claims),
             Err(e) => match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => Err(TokenError::Expired),
