@@ -17,6 +17,7 @@ trap 'kill $MOTO_PID 2>/dev/null || true' EXIT INT TERM
 stripe_port=${STRIPE_PORT:-8420}
 start_localstripe "$stripe_port" .local/localstripe-dev.log
 trap 'kill $MOTO_PID $STRIPE_PID 2>/dev/null || true' EXIT INT TERM
-# The local stack runs every function's binary: build them all.
-cargo build --workspace --bins --locked
-AWS_EC2_METADATA_DISABLED=true target/debug/handoff-local --endpoint "http://127.0.0.1:$moto_port" --stripe "http://127.0.0.1:$stripe_port" --port "$api_port" "$@"
+# The local stack runs every function through one multi-call binary
+# (infra/lambdas: each function's handler and runtime loop, linked once).
+cargo build --locked -p handoff-local -p handoff-lambdas
+AWS_EC2_METADATA_DISABLED=true target/debug/handoff-local --endpoint "http://127.0.0.1:$moto_port" --stripe "http://127.0.0.1:$stripe_port" --port "$api_port" --multicall target/debug/handoff-lambdas "$@"

@@ -25,7 +25,7 @@ stream record included) and cost more with every test; the local mailbox reads
 this instead. For the same reason moto's objects are not tracked for that dump
 (only S3's, whose reset uses the list).
 
-Usage: moto_server.py [--host 127.0.0.1] [--port 5000]
+Usage: moto_server.py [--host 127.0.0.1] [--port 5000] [--exit-with-parent] [--quiet]
 """
 import argparse
 import copy
@@ -170,8 +170,47 @@ def messages():
     return {"mail": mail, "sms": sms, "push": push}
 
 
+_STATS = {}
+
+
+def _operation(environ):
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.split(".")[-1]
+    path = environ.get("PATH_INFO", "")
+    return f'{environ.get("REQUEST_METHOD")} {path.split("/")[1] if path.count("/") > 1 else path}'
+
+
+def _write_stats(path):
+    import time
+
+    while True:
+        time.sleep(5)
+        with open(path + ".tmp", "w") as f:
+            json.dump(_STATS, f)
+        os.replace(path + ".tmp", path)
+
+
 def serialised(app):
     lock = threading.Lock()
+    stats_dir = os.environ.get("HANDOFF_MOTO_STATS_DIR")
+    if stats_dir:
+        # Measuring: how many requests of each operation, and the seconds spent in them.
+        import time
+
+        os.makedirs(stats_dir, exist_ok=True)
+        path = os.path.join(stats_dir, f"{os.getpid()}.json")
+        threading.Thread(target=_write_stats, args=(path,), daemon=True).start()
+        inner = app
+
+        def app(environ, start_response):
+            t = time.process_time()
+            try:
+                return inner(environ, start_response)
+            finally:
+                op = _operation(environ)
+                n, secs = _STATS.get(op, (0, 0.0))
+                _STATS[op] = (n + 1, secs + time.process_time() - t)
 
     def wrapper(environ, start_response):
         if environ.get("PATH_INFO") == "/_handoff/messages":
@@ -190,11 +229,30 @@ def serialised(app):
     return wrapper
 
 
+def _exit_with(parent):
+    """Ends this server when the process that started it has gone (a test
+    run that was killed leaves no emulator behind)."""
+    import time
+
+    while True:
+        time.sleep(1)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--exit-with-parent", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="log errors only, not every request")
     a = p.parse_args()
+    if a.quiet:
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    if a.exit_with_parent:
+        threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     os.environ.setdefault("MOTO_PORT", str(a.port))
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(a.host, a.port, serialised(app), threaded=True, request_handler=MotoRequestHandler)

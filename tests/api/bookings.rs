@@ -167,11 +167,19 @@ async fn fifty_senders_never_overbook_a_trip() {
         )
         .collect();
     handoff_local::demo::load(&stack.table, &json!({ "users": users }).to_string()).await.unwrap();
-    // Signed in one after another, prepared two at a time (moto is shared by the whole suite).
-    let mut tokens = Vec::new();
-    for i in 0..50 {
-        tokens.push(c.sign_in(&format!("s{i:02}-{tag}@cap.test")).await["access_token"].as_str().unwrap().to_string());
-    }
+    // Signed in and prepared several at a time (the stack has a moto server of its own).
+    let tokens: Vec<String> =
+        futures::stream::iter(
+            (0..50).map(|i| {
+                let c = c.clone();
+                async move {
+                    c.sign_in(&format!("s{i:02}-{tag}@cap.test")).await["access_token"].as_str().unwrap().to_string()
+                }
+            }),
+        )
+        .buffer_unordered(8)
+        .collect()
+        .await;
     let booked: Vec<String> = futures::stream::iter(tokens.into_iter().map(|tok| {
         let c = c.clone();
         let trip = trip.clone();
@@ -184,7 +192,7 @@ async fn fifty_senders_never_overbook_a_trip() {
             it["bookings"][0]["booking_id"].as_str().unwrap().to_string()
         }
     }))
-    .buffer_unordered(2)
+    .buffer_unordered(6)
     .collect()
     .await;
     // The traveler accepts all fifty at once.

@@ -28,6 +28,9 @@ pub fn options(name: &str) -> Options {
     // Every function through the multi-call binary (infra/lambdas): the same
     // handlers and runtime loop as their own binaries, linked once.
     opts.multicall = Some(opts.bin_dir.join("handoff-lambdas"));
+    // Many stacks at once on a shared machine (and CI beside other jobs):
+    // functions may wait four times as long as on AWS before giving up.
+    opts.slow_scale = 4;
     opts.log_dir = Some(root().join(".local/logs").join(&stack));
     // The Stripe emulator (started by infra/test.sh): each stack is its own account there.
     opts.stripe = std::env::var("HANDOFF_TEST_STRIPE").ok();
@@ -101,6 +104,11 @@ impl Answer {
     }
 }
 
+/// How long a test client waits for an answer: as long as the slowest
+/// function may take on the test stack (its timeout × `slow_scale`), so a
+/// busy machine makes a run slower, not red.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(150);
+
 #[derive(Clone)]
 pub struct Client {
     pub base: String,
@@ -111,7 +119,7 @@ impl Client {
     pub fn new(stack: &Stack) -> Self {
         Self {
             base: stack.url.clone(),
-            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),
+            http: reqwest::Client::builder().timeout(CLIENT_TIMEOUT).build().expect("client"),
         }
     }
 
@@ -120,11 +128,7 @@ impl Client {
     pub fn from_address(&self, address: &str) -> Self {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("x-local-source-ip", address.parse().expect("an address"));
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .default_headers(headers)
-            .build()
-            .expect("client");
+        let http = reqwest::Client::builder().timeout(CLIENT_TIMEOUT).default_headers(headers).build().expect("client");
         Self { base: self.base.clone(), http }
     }
 

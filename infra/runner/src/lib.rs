@@ -52,6 +52,10 @@ pub struct Options {
     pub fault_functions: Option<std::collections::BTreeSet<String>>,
     /// Overrides every queue's VisibilityTimeout (tests that wait for retries).
     pub visibility_timeout: Option<i64>,
+    /// How many times longer than on AWS functions may take, and wait for an
+    /// AWS call (`HANDOFF_SLOW_SCALE`): debug builds against an emulator on a
+    /// shared machine are slower, which should make a run slower, not red.
+    pub slow_scale: u32,
     pub parameters: BTreeMap<String, String>,
     pub secrets: BTreeMap<String, String>,
     /// Where the function binaries are (`HANDOFF_BIN_DIR`, else target/debug beside the template).
@@ -83,6 +87,7 @@ impl Options {
             fault_rate: None,
             fault_functions: None,
             visibility_timeout: None,
+            slow_scale: 1,
             parameters: BTreeMap::new(),
             secrets: secrets::generate(),
             bin_dir: std::env::var_os("HANDOFF_BIN_DIR").map(PathBuf::from).unwrap_or_else(|| {
@@ -117,8 +122,8 @@ pub struct Stack {
     /// The stack's clock: `advance` moves every function's time forward.
     pub clock: Arc<clock::LocalClock>,
     tasks: Vec<JoinHandle<()>>,
-    /// The stack's own moto server, if it has one (stopped last).
-    _moto: Option<moto::Moto>,
+    /// The stack's own moto server, if it has one (given back last).
+    _moto: Option<moto::Lease>,
 }
 
 impl Drop for Stack {
@@ -241,7 +246,7 @@ pub async fn prepare(opts: &Options) -> Result<Prepared, String> {
             binary,
             args,
             env,
-            timeout: Duration::from_secs(f.timeout),
+            timeout: Duration::from_secs(f.timeout * u64::from(opts.slow_scale.max(1))),
             log: opts.log_dir.as_ref().map(|d| d.join(format!("{}.log", f.id))),
         };
         specs.push(spec);
@@ -254,8 +259,8 @@ pub async fn start(mut opts: Options) -> Result<Stack, String> {
         if let Some(dir) = &opts.log_dir {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        let m = moto::Moto::start(root, opts.log_dir.as_ref().map(|d| d.join("moto.log"))).await?;
-        opts.endpoint = Some(m.url.clone());
+        let m = moto::Lease::take(root, opts.log_dir.as_ref().map(|d| d.join("moto.log"))).await?;
+        opts.endpoint = Some(m.url().to_string());
         Some(m)
     } else {
         None
@@ -303,8 +308,18 @@ pub async fn start(mut opts: Options) -> Result<Stack, String> {
     let mut schedules = HashMap::new();
     let events = schemas::EventSchemas::load(&opts.event_schemas)?;
     let mut tasks = Vec::new();
-    // The stream poller tells the queue pollers when it has published.
-    let published = Arc::new(tokio::sync::watch::channel(0u64).0);
+    // The stream poller wakes the pollers of the queues its events reach.
+    let takes = queue_detail_types(&template);
+    let mut queue_wakes = pollers::QueueWakes::default();
+    let mut woken = HashMap::new();
+    for f in &template.functions {
+        for ev in &f.events {
+            if let EventSource::Sqs { queue, .. } = ev {
+                woken.insert(queue.clone(), queue_wakes.subscribe(takes.get(queue).cloned().unwrap_or(None)));
+            }
+        }
+    }
+    let queue_wakes = Arc::new(queue_wakes);
     for f in &template.functions {
         for ev in &f.events {
             match ev {
@@ -331,7 +346,7 @@ pub async fn start(mut opts: Options) -> Result<Stack, String> {
                         pool(&f.id)?,
                         f.id.clone(),
                         events.clone(),
-                        published.subscribe(),
+                        woken.remove(queue).ok_or_else(|| format!("{queue} has two consumers"))?,
                     );
                     tasks.push(tokio::spawn(task));
                 }
@@ -347,7 +362,7 @@ pub async fn start(mut opts: Options) -> Result<Stack, String> {
                         (opts.region.clone(), *batch_size),
                         pool(&f.id)?,
                         f.id.clone(),
-                        pollers::StreamWakes { finished: meter.finished(), published: published.clone() },
+                        pollers::StreamWakes { finished: meter.finished(), queues: queue_wakes.clone() },
                     );
                     tasks.push(tokio::spawn(task));
                 }
@@ -424,6 +439,30 @@ pub async fn start(mut opts: Options) -> Result<Stack, String> {
     })
 }
 
+/// The detail-types each queue's rules take, by queue logical id (`None`: a
+/// rule whose pattern names none, so any event may reach the queue).
+fn queue_detail_types(template: &Template) -> HashMap<String, Option<std::collections::HashSet<String>>> {
+    let mut out: HashMap<String, Option<std::collections::HashSet<String>>> = HashMap::new();
+    for (_, rule) in template.of_kind("AWS::Events::Rule") {
+        let named: Option<std::collections::HashSet<String>> = rule
+            .props
+            .get("EventPattern")
+            .and_then(|p| p.get("detail-type"))
+            .and_then(|d| d.as_sequence())
+            .and_then(|d| d.iter().map(|t| t.as_str().map(str::to_string)).collect());
+        for target in rule.props.get("Targets").and_then(|t| t.as_sequence()).into_iter().flatten() {
+            if let Some((queue, _)) = target.get("Arn").and_then(template::as_getatt) {
+                let entry = out.entry(queue).or_insert_with(|| Some(Default::default()));
+                match (entry.as_mut(), &named) {
+                    (Some(set), Some(types)) => set.extend(types.iter().cloned()),
+                    _ => *entry = None,
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The process's TLS crypto (aws-lc-rs, as the AWS SDK's). reqwest's rustls
 /// backend, which the Stripe client enables across the workspace, takes
 /// the process default and has none of its own.
@@ -472,6 +511,7 @@ fn lambda_environment(opts: &Options, id: &str, physical_name: &str, memory: u64
         ("AWS_DEFAULT_REGION".into(), opts.region.clone()),
         ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
         ("HANDOFF_METER".into(), "1".into()),
+        ("HANDOFF_SLOW_SCALE".into(), opts.slow_scale.max(1).to_string()),
     ]);
     for k in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "HOME"] {
         if let Ok(v) = std::env::var(k) {

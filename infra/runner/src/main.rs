@@ -26,6 +26,8 @@ async fn main() {
     opts.port = arg(&args, "--port").and_then(|p| p.parse().ok()).unwrap_or(3000);
     opts.fault_rate = arg(&args, "--fault-rate").and_then(|r| r.parse().ok());
     opts.stripe = arg(&args, "--stripe");
+    // Every function through the multi-call binary (infra/lambdas) instead of its own.
+    opts.multicall = arg(&args, "--multicall").map(PathBuf::from);
     opts.secrets = match secrets::load_or_create(&root.join(".local/secrets.json")) {
         Ok(s) => s,
         Err(e) => {

@@ -1,8 +1,11 @@
 //! A moto server of a stack's own: the project's infra/moto_server.py in its
-//! virtualenv (.local/moto, installed by infra/setup.sh), on a free port,
-//! stopped with the stack. Stacks that share nothing then run side by side
-//! instead of queueing behind one emulator that answers one request at a
-//! time, and each emulator holds only its own stack's state.
+//! virtualenv (.local/moto, installed by infra/setup.sh), on a free port.
+//! Stacks that run at the same time then run side by side instead of
+//! queueing behind one emulator that answers one request at a time. When a
+//! stack stops, its server waits in a pool for the next stack of the same
+//! process (every stack's names are its own, so one that follows meets
+//! nothing of the one before), which saves starting Python and moto again;
+//! it ends with the process that started it.
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -42,7 +45,7 @@ impl Moto {
             };
             let mut child = tokio::process::Command::new(&python)
                 .arg(root.join("infra/moto_server.py"))
-                .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--exit-with-parent", "--quiet"])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(out)
@@ -73,5 +76,39 @@ impl Moto {
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
+    }
+}
+
+/// Servers whose stacks have stopped, ready for the next stack.
+static IDLE: std::sync::Mutex<Vec<Moto>> = std::sync::Mutex::new(Vec::new());
+
+/// A moto server for one stack at a time: taken from the idle ones (one
+/// still running) or started; it goes back when the stack drops it.
+pub struct Lease(Option<Moto>);
+
+impl Lease {
+    pub async fn take(root: &Path, log: Option<PathBuf>) -> Result<Lease, String> {
+        loop {
+            let idle = IDLE.lock().unwrap().pop();
+            match idle {
+                Some(mut m) => {
+                    if matches!(m.child.try_wait(), Ok(None)) {
+                        return Ok(Lease(Some(m)));
+                    }
+                }
+                None => return Moto::start(root, log).await.map(|m| Lease(Some(m))),
+            }
+        }
+    }
+    pub fn url(&self) -> &str {
+        self.0.as_ref().map(|m| m.url.as_str()).unwrap_or_default()
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(m) = self.0.take() {
+            IDLE.lock().unwrap().push(m);
+        }
     }
 }

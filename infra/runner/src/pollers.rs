@@ -72,7 +72,7 @@ pub async fn sqs(
     published: tokio::sync::watch::Receiver<u64>,
 ) {
     let Queue { url, arn, batch_size } = queue;
-    let mut idle = Idle::new(200, 1000, published);
+    let mut idle = Idle::new(200, 4000, published);
     loop {
         let out = client
             .receive_message()
@@ -177,10 +177,39 @@ async fn iterator(
 }
 
 /// The wake-ups of a stream poller: when an invocation finished (it may have
-/// written), and whom to tell when it has published outbox events.
+/// written), and which queue pollers to tell when it has published events.
 pub struct StreamWakes {
     pub finished: tokio::sync::watch::Receiver<u64>,
-    pub published: Arc<tokio::sync::watch::Sender<u64>>,
+    pub queues: Arc<QueueWakes>,
+}
+
+/// Each queue's poller, woken when an event its rules take is published:
+/// the detail-types the rules name (`None`: a pattern that names none, so
+/// any event may be for it).
+#[derive(Default)]
+pub struct QueueWakes(pub Vec<(Option<HashSet<String>>, tokio::sync::watch::Sender<u64>)>);
+
+impl QueueWakes {
+    /// A receiver for a queue taking `detail_types`.
+    pub fn subscribe(&mut self, detail_types: Option<HashSet<String>>) -> tokio::sync::watch::Receiver<u64> {
+        let (tx, rx) = tokio::sync::watch::channel(0);
+        self.0.push((detail_types, tx));
+        rx
+    }
+    /// Wakes the pollers of the queues these events may reach.
+    pub fn published(&self, detail_types: &HashSet<String>) {
+        for (takes, tx) in &self.0 {
+            if takes.as_ref().is_none_or(|t| !t.is_disjoint(detail_types)) {
+                tx.send_modify(|n| *n += 1);
+            }
+        }
+    }
+}
+
+/// A string attribute of a stream record's image, in either JSON form.
+fn attr<'a>(image: &'a Value, name: &str) -> Option<&'a str> {
+    let v = image.get(name)?;
+    v.get("S").unwrap_or(v).as_str()
 }
 
 pub async fn stream(
@@ -189,7 +218,7 @@ pub async fn stream(
     (region, batch_size): (String, usize),
     invoke: Arc<Pool>,
     function: String,
-    StreamWakes { finished, published }: StreamWakes,
+    StreamWakes { finished, queues }: StreamWakes,
 ) {
     let shard = loop {
         match client.describe_stream().stream_arn(&arn).send().await {
@@ -209,7 +238,7 @@ pub async fn stream(
     };
     let mut it = iterator(&client, &arn, &shard, None).await;
     let mut backoff = 100u64;
-    let mut idle = Idle::new(100, 500, finished);
+    let mut idle = Idle::new(100, 2000, finished);
     loop {
         let Some(current) = it.clone() else {
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -235,21 +264,21 @@ pub async fn stream(
         let first = records[0].dynamodb.as_ref().and_then(|d| d.sequence_number.clone());
         let event =
             json!({ "Records": records.into_iter().map(|r| record_json(r, &arn, &region)).collect::<Vec<_>>() });
-        // Only a batch with outbox items publishes events to the queues.
-        let outbox = event["Records"].as_array().into_iter().flatten().any(|r| {
-            r["dynamodb"]["Keys"]["pk"]
-                .get("S")
-                .or(r["dynamodb"]["Keys"].get("pk"))
-                .and_then(|p| p.as_str())
-                .is_some_and(|p| p.starts_with("OUTBOX#"))
-        });
+        // The events this batch publishes: its new outbox items.
+        let outbox: HashSet<String> = event["Records"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| attr(&r["dynamodb"]["Keys"], "pk").is_some_and(|p| p.starts_with("OUTBOX#")))
+            .filter_map(|r| attr(&r["dynamodb"]["NewImage"], "detail_type").map(str::to_string))
+            .collect();
         let out_inv = invoke.invoke(event).await;
         match failures(&out_inv, "itemIdentifier") {
             Some(f) if f.is_empty() => {
                 it = out.next_shard_iterator;
                 backoff = 100;
-                if outbox {
-                    published.send_modify(|n| *n += 1);
+                if !outbox.is_empty() {
+                    queues.published(&outbox);
                 }
             }
             other => {

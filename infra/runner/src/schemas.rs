@@ -15,8 +15,23 @@ pub struct EventSchemas {
 }
 
 impl EventSchemas {
-    /// The schemas in `dir` (none if it does not exist: nothing is checked).
+    /// The schemas in `dir` (none if it does not exist: nothing is checked),
+    /// compiled once per process and folder: every stack of a test run
+    /// shares them (each keeps its own violations).
     pub fn load(dir: &Path) -> Result<Self, String> {
+        type Compiled = HashMap<std::path::PathBuf, Arc<HashMap<String, jsonschema::Validator>>>;
+        static COMPILED: Mutex<Option<Compiled>> = Mutex::new(None);
+        let mut cache = COMPILED.lock().expect("not poisoned");
+        let cache = cache.get_or_insert_with(HashMap::new);
+        if let Some(v) = cache.get(dir) {
+            return Ok(Self { validators: v.clone(), violations: Arc::default() });
+        }
+        let loaded = Self::compile(dir)?;
+        cache.insert(dir.to_path_buf(), loaded.validators.clone());
+        Ok(loaded)
+    }
+
+    fn compile(dir: &Path) -> Result<Self, String> {
         let mut validators = HashMap::new();
         let Ok(entries) = std::fs::read_dir(dir) else { return Ok(Self::default()) };
         for e in entries.flatten() {

@@ -198,10 +198,19 @@ impl Intercept for CallMeter {
 /// Bounded waits: a call that hangs fails (and is answered 503) well inside
 /// a function's 10 s timeout instead of using it up.
 pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    scaled_timeouts(1)
+}
+
+/// The same waits `scale` times as long: the local stack sets
+/// `HANDOFF_SLOW_SCALE` (never set on AWS) on a shared machine, where an
+/// emulator and debug builds answer slower than AWS, and scales the
+/// functions' timeouts alike.
+pub fn scaled_timeouts(scale: u32) -> aws_config::timeout::TimeoutConfig {
+    let secs = |s: u64| std::time::Duration::from_secs(s * u64::from(scale.clamp(1, 20)));
     aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(std::time::Duration::from_secs(2))
-        .operation_attempt_timeout(std::time::Duration::from_secs(3))
-        .operation_timeout(std::time::Duration::from_secs(8))
+        .connect_timeout(secs(2))
+        .operation_attempt_timeout(secs(3))
+        .operation_timeout(secs(8))
         .build()
 }
 
@@ -229,7 +238,9 @@ impl Aws {
     /// Region, credentials and endpoint (`AWS_ENDPOINT_URL`) from the usual
     /// chain; faults from `HANDOFF_FAULT_RATE` (never set on AWS).
     pub async fn load() -> Self {
-        let config = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts()).load().await;
+        let scale = std::env::var("HANDOFF_SLOW_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+        let config =
+            aws_config::defaults(BehaviorVersion::latest()).timeout_config(scaled_timeouts(scale)).load().await;
         let rate = std::env::var("HANDOFF_FAULT_RATE").ok().and_then(|r| r.parse().ok());
         Self::new(config, rate.map(|rate| Faults { rate }))
     }
