@@ -4,6 +4,7 @@
 //! functions first).
 mod authz;
 mod bookings;
+mod clock;
 mod contract;
 mod custody;
 mod disputes;
