@@ -187,7 +187,7 @@ def _write_stats(path):
     while True:
         time.sleep(5)
         with open(path + ".tmp", "w") as f:
-            json.dump(_STATS, f)
+            json.dump(dict(_STATS), f)
         os.replace(path + ".tmp", path)
 
 

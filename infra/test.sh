@@ -17,9 +17,10 @@ phase() { printf '%s phase %-10s %4d s\n' "$(date +%T)" "$1" "$((SECONDS - ${2:-
 : > .local/phases.log
 # The tools install (infra/setup.sh: pip and apt, mostly waiting on the
 # network) while the workspace builds.
-WITH_TEST_TOOLS=1 bash infra/setup.sh > .local/setup.log 2>&1 &
+# Its own process group, so that a failed build stops pip and apt too.
+WITH_TEST_TOOLS=1 setsid bash infra/setup.sh > .local/setup.log 2>&1 &
 SETUP_PID=$!
-trap 'kill $SETUP_PID 2>/dev/null || true' EXIT
+trap 'kill -- -$SETUP_PID 2>/dev/null || true' EXIT
 t=$SECONDS; cargo fmt --all --check; phase fmt "$t"
 # One build of everything the tests run, linted as it compiles: clippy's
 # driver compiles the workspace's own crates (what `cargo clippy` does, with
@@ -32,7 +33,7 @@ export RUSTC_WORKSPACE_WRAPPER="${CLIPPY_DRIVER:-$(command -v clippy-driver)}"
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 t=$SECONDS
 cargo build --workspace --locked --lib --tests --benches \
-  --bin handoff-lambdas --bin handoff-local --bin handoff-bench --bin handoff-floor
+  --bin handoff-lambdas --bin handoff-local --bin handoff-bench --bin handoff-floor --bin handoff-contract
 phase build "$t"
 t=$SECONDS
 wait $SETUP_PID || { cat .local/setup.log >&2; echo "test: infra/setup.sh failed" >&2; exit 1; }
@@ -41,7 +42,7 @@ phase setup "$t"
 stripe_port=${HANDOFF_TEST_STRIPE_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 source infra/moto.sh
 start_localstripe "$stripe_port" .local/localstripe-test.log
-trap 'kill $STRIPE_PID 2>/dev/null || true' EXIT
+trap 'kill $STRIPE_PID ${SAM_PID:-} 2>/dev/null || true' EXIT
 # Each test stack gets a moto server of its own (HANDOFF_TEST_ENDPOINT, if
 # set, names one that every stack shares instead).
 export HANDOFF_TEST_STRIPE="http://127.0.0.1:$stripe_port"

@@ -19,9 +19,15 @@ pub struct LocalClock {
 impl LocalClock {
     /// A clock at the system's time, kept in a new file of its own.
     pub fn new(stack: &str) -> Result<Self, String> {
-        let dir = std::env::temp_dir().join("handoff-clocks");
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let file = dir.join(format!("{stack}-{}", uuid::Uuid::new_v4().simple()));
+        // A folder of its own, made new (never one someone else prepared), readable by this user only.
+        let dir = std::env::temp_dir().join(format!("handoff-clock-{stack}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| e.to_string())?;
+        }
+        let file = dir.join("offset");
         std::fs::write(&file, "0").map_err(|e| format!("{}: {e}", file.display()))?;
         Ok(Self { file, lock: Mutex::new(()) })
     }
@@ -64,7 +70,9 @@ impl LocalClock {
 
 impl Drop for LocalClock {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.file);
+        if let Some(dir) = self.file.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 

@@ -195,7 +195,7 @@ impl Pool {
         if lazy {
             if !pool.spec.binary.exists() {
                 return Err(format!(
-                    "{}: {} is missing: build the functions first (cargo build --workspace --bins)",
+                    "{}: {} is missing: build the functions first (cargo build --workspace --bins, or --bin handoff-lambdas for the multi-call binary)",
                     pool.spec.id,
                     pool.spec.binary.display()
                 ));
@@ -258,7 +258,7 @@ impl Pool {
         let spec = &self.spec;
         if !spec.binary.exists() {
             return Err(format!(
-                "{}: {} is missing: build the functions first (cargo build --workspace --bins)",
+                "{}: {} is missing: build the functions first (cargo build --workspace --bins, or --bin handoff-lambdas for the multi-call binary)",
                 spec.id,
                 spec.binary.display()
             ));

@@ -387,10 +387,10 @@ async fn local_endpoint(state: &State, method: &str, local: &str, query: &str) -
                 // event's `time`), so tests need not wait for deadlines.
                 Some((invoke, event)) => match invoke
                     .invoke({
+                        // Its own event, at the stack's time unless `?time=` names another.
                         let mut e = event.clone();
-                        if let Some(t) = q.get("time") {
-                            e["time"] = json!(t);
-                        }
+                        e["time"] = json!(q.get("time").cloned().unwrap_or_else(|| state.clock.now_rfc3339()));
+                        e["id"] = json!(uuid::Uuid::new_v4().to_string());
                         e
                     })
                     .await

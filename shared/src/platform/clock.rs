@@ -37,6 +37,13 @@ pub fn now_unix() -> i64 {
     now().unix_timestamp()
 }
 
+/// The system's time, never moved: what a provider's own clock is compared
+/// with (Stripe's signature timestamps, the times its events were created).
+/// On AWS the same as [`now_unix`].
+pub fn wall_unix() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
 /// RFC 3339 UTC with millisecond precision, so it sorts as text.
 pub fn rfc3339(unix_millis: i128) -> String {
     let t = OffsetDateTime::from_unix_timestamp_nanos(unix_millis * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
