@@ -40,6 +40,15 @@ impl Clock {
             Clock::Fixed(t) => *t,
         }
     }
+    /// The time a provider's own clock is compared with (Stripe's signature
+    /// timestamps, the times of its events): the system's, never the local
+    /// stack's moved clock; a fixed instant in tests.
+    pub fn wall(&self) -> i64 {
+        match self {
+            Clock::System => clock::wall_unix(),
+            Clock::Fixed(t) => *t,
+        }
+    }
     /// RFC 3339 UTC with milliseconds.
     pub fn now_rfc3339(&self) -> String {
         match self {

@@ -46,9 +46,14 @@ pub struct WebhookReceived {
 
 pub async fn handle(ctx: &Ctx<Config>, req: &ApiRequest) -> Result<Reply, Problem> {
     // Stripe's timestamp is compared with the system's clock (the local stack's may be moved).
-    let wall = handoff::platform::clock::wall_unix();
-    verify_signature(&req.body, req.header("stripe-signature"), &ctx.config.secrets, wall, SIGNATURE_TOLERANCE)
-        .map_err(|e| Problem::bad_request("invalid-signature", e.to_string()))?;
+    verify_signature(
+        &req.body,
+        req.header("stripe-signature"),
+        &ctx.config.secrets,
+        ctx.clock.wall(),
+        SIGNATURE_TOLERANCE,
+    )
+    .map_err(|e| Problem::bad_request("invalid-signature", e.to_string()))?;
     let event: Event = serde_json::from_slice(&req.body)
         .map_err(|e| Problem::bad_request("invalid-event", format!("not a Stripe event: {e}")))?;
     let handled = HANDLED.contains(&event.kind.as_str());

@@ -33,11 +33,7 @@ pub async fn handle(ctx: &Ctx<Provider>, _scheduled: serde_json::Value) -> Resul
     let table = ctx.table()?;
     // Stripe's events carry Stripe's times: compared with the system's clock
     // (the local stack's may be moved), in a test as on AWS.
-    let now = if matches!(ctx.clock, handoff::platform::context::Clock::System) {
-        handoff::platform::clock::wall_unix()
-    } else {
-        ctx.now()
-    };
+    let now = ctx.clock.wall();
     let last: Option<Record<Checkpoint>> = table.get(&handoff::keys::provider_sync(STRIPE), true).await?;
     let since = last.map_or(now - LOOKBACK_SECONDS, |c| (c.data.newest - SLACK_SECONDS).max(now - LOOKBACK_SECONDS));
     let mut report = Report { listed: 0, received: Vec::new() };
